@@ -1,6 +1,6 @@
 module github.com/tlpartner/tlpartner-go
 
-go 1.24.0
+go 1.25.0
 
 require (
 	github.com/apapsch/go-jsonmerge/v2 v2.0.0 // indirect
