@@ -1,0 +1,95 @@
+package embed
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Phone numbers sent with TIMELINES_START_PHONE_LINKING must be in E.164
+// form: a leading "+", a country code that does not start with 0, and
+// MinPhoneDigits to MaxPhoneDigits digits in total (country code included).
+//
+// E.164 caps numbers at 15 digits and sets no lower bound. The lower bound of
+// 8 is this package's choice: the shortest numbers in real use (a few small
+// Pacific and Atlantic numbering plans) have 8 digits with the country code,
+// while anything shorter is almost always a typo. The server validates the
+// number again and answers a bad one with TIMELINES_ERROR.
+const (
+	MinPhoneDigits = 8
+	MaxPhoneDigits = 15
+)
+
+// ErrInvalidPhone is returned, wrapped, by [ValidatePhone] and
+// [NormalizePhone]. The error text never contains the number itself.
+var ErrInvalidPhone = errors.New("embed: invalid phone number")
+
+// ValidatePhone reports whether phone is a strict E.164 number: "+", then
+// MinPhoneDigits to MaxPhoneDigits ASCII digits, the first of them not 0, and
+// nothing else (no spaces or separators; see [NormalizePhone] for user
+// input). The widget's phone form applies the same rule in JavaScript.
+// Errors wrap [ErrInvalidPhone].
+func ValidatePhone(phone string) error {
+	if !strings.HasPrefix(phone, "+") {
+		return fmt.Errorf("%w: must start with + and the country code", ErrInvalidPhone)
+	}
+	digits := phone[1:]
+	for i := 0; i < len(digits); i++ {
+		if digits[i] < '0' || digits[i] > '9' {
+			return fmt.Errorf("%w: only digits may follow the +", ErrInvalidPhone)
+		}
+	}
+	switch {
+	case len(digits) == 0 || digits[0] == '0':
+		return fmt.Errorf("%w: country code must not start with 0", ErrInvalidPhone)
+	case len(digits) < MinPhoneDigits:
+		return fmt.Errorf("%w: fewer than %d digits", ErrInvalidPhone, MinPhoneDigits)
+	case len(digits) > MaxPhoneDigits:
+		return fmt.Errorf("%w: more than %d digits", ErrInvalidPhone, MaxPhoneDigits)
+	}
+	return nil
+}
+
+// NormalizePhone turns a number as a user might type it ("+31 6 1234-5678",
+// "+1 (415) 555.0100") into E.164 by removing spaces, hyphens, dots and
+// parentheses, then validates the result with [ValidatePhone]. It does not
+// guess a missing country code: "0612345678" and "0031612345678" are
+// rejected. The widget's phone form normalizes the same way.
+func NormalizePhone(s string) (string, error) {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range strings.TrimSpace(s) {
+		switch r {
+		case ' ', '\t', '\u00a0', '-', '.', '(', ')':
+			continue
+		}
+		b.WriteRune(r)
+	}
+	p := b.String()
+	if err := ValidatePhone(p); err != nil {
+		return "", err
+	}
+	return p, nil
+}
+
+// ErrInvalidPairingCode is returned, wrapped, by [FormatPairingCode].
+var ErrInvalidPairingCode = errors.New("embed: invalid pairing code")
+
+// FormatPairingCode formats an 8-digit pairing code for display:
+// "12345678" becomes "1234-5678". Anything other than exactly 8 ASCII digits
+// is an error wrapping [ErrInvalidPairingCode].
+//
+// The widget is slightly more lenient: it also formats 8 ASCII letters and
+// digits the same way, because WhatsApp's own pairing codes are alphanumeric
+// and the contract's "8 digits" may not hold forever.
+func FormatPairingCode(code string) (string, error) {
+	if len(code) != 8 {
+		return "", fmt.Errorf("%w: want 8 digits", ErrInvalidPairingCode)
+	}
+	for i := 0; i < len(code); i++ {
+		if code[i] < '0' || code[i] > '9' {
+			return "", fmt.Errorf("%w: want 8 digits", ErrInvalidPairingCode)
+		}
+	}
+	return code[:4] + "-" + code[4:], nil
+}
