@@ -1,0 +1,266 @@
+package tlpartner
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Version is the version of this SDK. It is sent in the User-Agent header as
+// "tlpartner-go/<Version>".
+const Version = "0.1.0"
+
+// DefaultBaseURL is the production root of the Partner API. Every route of
+// the API hangs off it. Use [WithBaseURL] to point a [Client] elsewhere, for
+// example at a test server.
+const DefaultBaseURL = "https://app.timelines.ai/partner/api/v1"
+
+// DefaultTokenLifetime is the default half-width of the validity window of the
+// per-request JWT: nbf = now-3m and exp = now+3m, as in the Partner API docs.
+const DefaultTokenLifetime = 3 * time.Minute
+
+const userAgentPrefix = "tlpartner-go/" + Version
+
+// Client talks to the Partner API on behalf of one partner. Create it with
+// [NewClient]. A Client is safe for concurrent use by multiple goroutines
+// and should be reused: it holds no per-request state.
+//
+// The zero Client is not usable.
+type Client struct {
+	partnerID string
+	// key holds the Partner Secret behind a pointer so that even printing
+	// a dereferenced Client with fmt shows only an address.
+	key *signingKey
+
+	baseURL   string // without trailing slash, e.g. https://host/partner/api/v1
+	serverURL string // baseURL + "/" (form expected by the wire request builders)
+
+	hc            *http.Client
+	userAgent     string
+	logger        *slog.Logger
+	retry         RetryPolicy
+	tokenLifetime time.Duration
+	now           func() time.Time
+	sleep         func(ctx context.Context, d time.Duration) error
+}
+
+// clientConfig collects the settings applied by [Option] values.
+type clientConfig struct {
+	baseURL       string
+	httpClient    *http.Client
+	userAgent     string
+	logger        *slog.Logger
+	retry         RetryPolicy
+	tokenLifetime time.Duration
+	now           func() time.Time
+}
+
+// Option configures a [Client] in [NewClient]. Options are applied in order,
+// so when the same option is given twice the last one wins. An option that
+// receives an invalid value makes [NewClient] fail with a [*ValidationError].
+type Option func(*clientConfig) error
+
+// NewClient returns a [Client] that authenticates as partnerID, signing every
+// request with partnerSecret.
+//
+// Both credentials are required; an empty value gives a [*ValidationError].
+// Without options the client talks to [DefaultBaseURL] through an
+// *http.Client whose transport is a clone of http.DefaultTransport (so proxy
+// settings from the environment apply) and which has no Client.Timeout: bound
+// each call with its context instead. Retries default to [DefaultRetryPolicy].
+func NewClient(partnerID, partnerSecret string, opts ...Option) (*Client, error) {
+	if partnerID == "" {
+		return nil, &ValidationError{Field: "partner_id", Reason: "must not be empty"}
+	}
+	if partnerSecret == "" {
+		return nil, &ValidationError{Field: "partner_secret", Reason: "must not be empty"}
+	}
+	cfg := clientConfig{
+		baseURL:       DefaultBaseURL,
+		retry:         DefaultRetryPolicy(),
+		tokenLifetime: DefaultTokenLifetime,
+		now:           time.Now,
+	}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	base, err := normalizeBaseURL(cfg.baseURL)
+	if err != nil {
+		return nil, err
+	}
+	hc := cfg.httpClient
+	if hc == nil {
+		hc = &http.Client{Transport: defaultTransport()}
+	}
+	ua := userAgentPrefix
+	if cfg.userAgent != "" {
+		ua += " " + cfg.userAgent
+	}
+	logger := cfg.logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Client{
+		partnerID:     partnerID,
+		key:           &signingKey{secret: []byte(partnerSecret)},
+		baseURL:       base,
+		serverURL:     base + "/",
+		hc:            hc,
+		userAgent:     ua,
+		logger:        logger,
+		retry:         cfg.retry.withDefaults(),
+		tokenLifetime: cfg.tokenLifetime,
+		now:           cfg.now,
+		sleep:         sleepContext,
+	}, nil
+}
+
+func defaultTransport() http.RoundTripper {
+	if t, ok := http.DefaultTransport.(*http.Transport); ok {
+		return t.Clone()
+	}
+	return http.DefaultTransport
+}
+
+// normalizeBaseURL checks that raw is an absolute http(s) URL without query
+// or fragment and returns it without trailing slashes.
+func normalizeBaseURL(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", &ValidationError{Field: "base_url", Reason: "is not a valid URL"}
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "", &ValidationError{Field: "base_url", Reason: "must be an absolute http or https URL"}
+	}
+	if u.Host == "" {
+		return "", &ValidationError{Field: "base_url", Reason: "must include a host"}
+	}
+	if u.User != nil {
+		return "", &ValidationError{Field: "base_url", Reason: "must not contain user info"}
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
+		return "", &ValidationError{Field: "base_url", Reason: "must not contain a query or fragment"}
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// WithBaseURL sets the API root, for example a staging server or the URL of
+// a tlpartnertest fake. It must be an absolute http or https URL without
+// query or fragment; a trailing slash is tolerated. The default is
+// [DefaultBaseURL].
+func WithBaseURL(u string) Option {
+	return func(c *clientConfig) error {
+		if _, err := normalizeBaseURL(u); err != nil {
+			return err
+		}
+		c.baseURL = u
+		return nil
+	}
+}
+
+// WithHTTPClient makes the client send requests through a shallow copy of
+// hc, so later changes to hc's fields do not affect the [Client] (its
+// Transport, Jar and CheckRedirect are shared, not copied). A nil hc is a
+// [*ValidationError]. Prefer context deadlines over hc.Timeout: a timeout on
+// the http.Client also ends retries early.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *clientConfig) error {
+		if hc == nil {
+			return &ValidationError{Field: "http_client", Reason: "must not be nil"}
+		}
+		cp := *hc
+		c.httpClient = &cp
+		return nil
+	}
+}
+
+// WithUserAgent appends ua to the User-Agent header, which then reads
+// "tlpartner-go/<Version> <ua>". Use it to name your integration. ua must
+// not contain control characters.
+func WithUserAgent(ua string) Option {
+	return func(c *clientConfig) error {
+		if strings.ContainsFunc(ua, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			return &ValidationError{Field: "user_agent", Reason: "must not contain control characters"}
+		}
+		c.userAgent = strings.TrimSpace(ua)
+		return nil
+	}
+}
+
+// WithLogger makes the client log one Debug record per HTTP attempt with the
+// operation, method, path, attempt number, status and duration, and an Info
+// record before each retry wait. Credentials, tokens and bodies are never
+// logged. A nil logger disables logging, which is the default.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *clientConfig) error {
+		c.logger = l
+		return nil
+	}
+}
+
+// WithTokenLifetime sets how far the per-request JWT's validity window
+// extends on each side of the current time: nbf = now-d, exp = now+d. The
+// default is [DefaultTokenLifetime] (3 minutes, as the docs advise). d must
+// be between 1 second and 1 hour.
+func WithTokenLifetime(d time.Duration) Option {
+	return func(c *clientConfig) error {
+		if d < time.Second || d > time.Hour {
+			return &ValidationError{Field: "token_lifetime", Reason: "must be between 1s and 1h"}
+		}
+		c.tokenLifetime = d
+		return nil
+	}
+}
+
+// WithClock replaces time.Now as the source of the current time used for
+// the JWT claims. It is meant for tests; a nil function is a
+// [*ValidationError].
+func WithClock(now func() time.Time) Option {
+	return func(c *clientConfig) error {
+		if now == nil {
+			return &ValidationError{Field: "clock", Reason: "must not be nil"}
+		}
+		c.now = now
+		return nil
+	}
+}
+
+// PartnerID returns the partner identifier the client authenticates as.
+func (c *Client) PartnerID() string { return c.partnerID }
+
+// BaseURL returns the API root the client sends requests to, without a
+// trailing slash.
+func (c *Client) BaseURL() string { return c.baseURL }
+
+// String describes the client without revealing the Partner Secret.
+func (c *Client) String() string {
+	return fmt.Sprintf("tlpartner.Client{PartnerID: %q, BaseURL: %q, Secret: [REDACTED]}", c.partnerID, c.baseURL)
+}
+
+// GoString is like [Client.String]; it keeps %#v from printing the secret.
+func (c *Client) GoString() string { return c.String() }
+
+// Format makes every fmt verb (%v, %+v, %#v, %s, ...) print the redacted
+// [Client.String] form.
+func (c *Client) Format(f fmt.State, verb rune) { _, _ = fmt.Fprint(f, c.String()) }
+
+// LogValue implements slog.LogValuer so that logging a Client records only
+// its partner ID and base URL.
+func (c *Client) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("partner_id", c.partnerID),
+		slog.String("base_url", c.baseURL),
+		slog.String("secret", redacted),
+	)
+}
+
+const redacted = "[REDACTED]"

@@ -1,0 +1,46 @@
+// Package tlpartner is a Go client for the TimelinesAI Partner API, the
+// server-to-server API that approved partners use to provision TimelinesAI
+// workspaces for their customers.
+//
+// Create one [Client] per partner credential pair and share it; it is safe
+// for concurrent use:
+//
+//	c, err := tlpartner.NewClient(partnerID, partnerSecret)
+//	if err != nil {
+//		// only a [*ValidationError] for empty credentials or a bad option
+//	}
+//	ws, err := c.CreateWorkspace(ctx, tlpartner.CreateWorkspaceParams{
+//		DisplayName:    "acme-co",
+//		SeatsPurchased: 5,
+//	})
+//
+// # Endpoints
+//
+// Every documented Partner API route has a typed method:
+// [Client.CreateWorkspace], [Client.GetWorkspace], [Client.UpdateWorkspace],
+// [Client.CreateUsers], [Client.GenerateQR], [Client.GetPublicAPIToken],
+// [Client.RotatePublicAPIToken] and [Client.DisconnectWhatsApp]. Routes or
+// fields the SDK does not know yet are reachable through [Client.Do], which
+// signs and retries requests the same way.
+//
+// # Authentication
+//
+// Each HTTP attempt (including every retry) carries a freshly minted HS256
+// JWT signed with the Partner Secret, with the claims partner_id, nbf and exp
+// (by default nbf = now-3m and exp = now+3m, see [WithTokenLifetime]), plus
+// the X-TL-Partner-Id header. Tokens are never cached, logged or included in
+// errors.
+//
+// # Errors
+//
+// Input that cannot be valid is rejected before any request is sent, with a
+// [*ValidationError]. Non-2xx answers become an [*APIError]; match them with
+// errors.Is against the sentinels ([ErrNotFound], [ErrSeatsFull],
+// [ErrConflict], [ErrUnauthorized], [ErrRateLimited], [ErrQuotaExceeded],
+// [ErrInvalidRequest], [ErrServer]) or inspect them with errors.As.
+//
+// # Retries
+//
+// Requests are retried with capped, fully jittered exponential backoff only
+// when repeating them is safe; see [RetryPolicy] for the per-operation table.
+package tlpartner

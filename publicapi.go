@@ -1,0 +1,101 @@
+package tlpartner
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/tlpartner/tlpartner-go/internal/wire"
+)
+
+// PublicAPIToken is a workspace's Public API token, returned by
+// [Client.GetPublicAPIToken] and [Client.RotatePublicAPIToken]. Send it as
+// "Authorization: Bearer <token>" to the TimelinesAI Public API.
+//
+// The token is a secret. [PublicAPIToken.String], GoString and LogValue
+// redact it, so printing or logging the struct does not reveal it; read the
+// Token field explicitly where you need it.
+type PublicAPIToken struct {
+	// WorkspaceID is the workspace the token belongs to.
+	WorkspaceID string `json:"workspace_id"`
+	// Token is the token in clear text.
+	Token string `json:"token"`
+	// RotatedAt is set only by [Client.RotatePublicAPIToken]: the moment
+	// the previous token stopped working. Zero otherwise.
+	RotatedAt time.Time `json:"rotated_at"`
+}
+
+// String describes the token without revealing it.
+func (t PublicAPIToken) String() string {
+	s := fmt.Sprintf("tlpartner.PublicAPIToken{WorkspaceID: %q, Token: %s", t.WorkspaceID, redacted)
+	if !t.RotatedAt.IsZero() {
+		s += ", RotatedAt: " + t.RotatedAt.Format(time.RFC3339)
+	}
+	return s + "}"
+}
+
+// GoString is like [PublicAPIToken.String]; it keeps %#v from printing the
+// token.
+func (t PublicAPIToken) GoString() string { return t.String() }
+
+// Format makes every fmt verb print the redacted [PublicAPIToken.String].
+func (t PublicAPIToken) Format(f fmt.State, verb rune) { _, _ = fmt.Fprint(f, t.String()) }
+
+// LogValue implements slog.LogValuer and redacts the token.
+func (t PublicAPIToken) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.String("workspace_id", t.WorkspaceID), slog.String("token", redacted)}
+	if !t.RotatedAt.IsZero() {
+		attrs = append(attrs, slog.Time("rotated_at", t.RotatedAt))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// GetPublicAPIToken returns the workspace's Public API token in clear
+// text, creating one first if the workspace has none. Tokens do not expire
+// unless rotated.
+//
+// API: GET /workspaces/{workspace_id}/api-token.
+func (c *Client) GetPublicAPIToken(ctx context.Context, workspaceID string) (*PublicAPIToken, error) {
+	const op = "GetPublicAPIToken"
+	if err := validateWorkspaceID(workspaceID); err != nil {
+		return nil, err
+	}
+	req, err := wire.NewGetPublicAPITokenRequest(c.serverURL, workspaceID)
+	if err != nil {
+		return nil, buildError(op, err)
+	}
+	return c.tokenCall(ctx, operation{name: op, retry: retrySafe}, req)
+}
+
+// RotatePublicAPIToken replaces the workspace's Public API token and
+// returns the new one. The old token stops working at once, so store the
+// new one immediately. Every call rotates again; a retry after a lost
+// response therefore only rotates once more, which is why the call is
+// retried like a read. It also triggers the api_token:rotated webhook.
+//
+// API: POST /workspaces/{workspace_id}/api-token (no body).
+func (c *Client) RotatePublicAPIToken(ctx context.Context, workspaceID string) (*PublicAPIToken, error) {
+	const op = "RotatePublicAPIToken"
+	if err := validateWorkspaceID(workspaceID); err != nil {
+		return nil, err
+	}
+	req, err := wire.NewRotatePublicAPITokenRequest(c.serverURL, workspaceID)
+	if err != nil {
+		return nil, buildError(op, err)
+	}
+	return c.tokenCall(ctx, operation{name: op, retry: retrySafe}, req)
+}
+
+func (c *Client) tokenCall(ctx context.Context, op operation, req *http.Request) (*PublicAPIToken, error) {
+	var out struct {
+		WorkspaceID jsonString `json:"workspace_id"`
+		Token       string     `json:"token"`
+		RotatedAt   jsonTime   `json:"rotated_at"`
+	}
+	if err := c.call(ctx, op, req, &out); err != nil {
+		return nil, err
+	}
+	return &PublicAPIToken{WorkspaceID: string(out.WorkspaceID), Token: out.Token, RotatedAt: out.RotatedAt.time()}, nil
+}

@@ -1,0 +1,160 @@
+package tlpartner
+
+import (
+	"context"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/tlpartner/tlpartner-go/internal/wire"
+)
+
+// QRLink is a QR-connection link that is still active, as listed in
+// [WorkspaceDetails.QRLinks].
+type QRLink struct {
+	// URL is the link to the hosted connection page.
+	URL string `json:"qr_link"`
+	// UserID is the user the link connects a WhatsApp account for.
+	UserID int64 `json:"user_id"`
+	// ExpiresAt is when the link stops working; zero if not sent.
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// EmbedURL returns l.URL prepared for an iframe; see [EmbedURL].
+func (l QRLink) EmbedURL() (string, error) { return EmbedURL(l.URL) }
+
+// GenerateQRParams are the optional parameters of [Client.GenerateQR].
+type GenerateQRParams struct {
+	// ExpiresInHours is the lifetime of the link in hours, from
+	// [MinQRExpiresInHours] (1) to [MaxQRExpiresInHours] (168). Zero is
+	// not accepted; pass nil params to get the server default of 24 hours.
+	ExpiresInHours int `json:"expires_in_hours"`
+}
+
+// QRCode is a freshly issued QR-connection link, returned by
+// [Client.GenerateQR].
+type QRCode struct {
+	// WorkspaceID is the workspace of the user.
+	WorkspaceID string `json:"workspace_id"`
+	// UserID is the user the link connects a WhatsApp account for.
+	UserID int64 `json:"user_id"`
+	// Link is the hard-to-guess URL of the hosted connection page. Open it
+	// directly, or embed it with [QRCode.EmbedURL]. It is single-use: it
+	// dies after one successful connection.
+	Link string `json:"qr_link"`
+	// ExpiresAt is when the link stops working; zero if not sent.
+	ExpiresAt time.Time `json:"expires_at"`
+	// WhatsAppDisconnected reports that a WhatsApp account connected for
+	// the user was disconnected by this call.
+	WhatsAppDisconnected bool `json:"whatsapp_disconnected"`
+	// PreviousQRRevoked reports that an earlier link of the user was
+	// revoked by this call.
+	PreviousQRRevoked bool `json:"previous_qr_revoked"`
+}
+
+// EmbedURL returns q.Link prepared for an iframe; see [EmbedURL].
+func (q *QRCode) EmbedURL() (string, error) { return EmbedURL(q.Link) }
+
+// GenerateQR issues a new QR-connection link for one user of a workspace.
+// Pass nil params for the server's default lifetime (24 hours).
+//
+// The call is destructive: a user holds at most one active link, so an
+// older link is revoked ([QRCode.PreviousQRRevoked]) and a WhatsApp account
+// connected for the user is disconnected ([QRCode.WhatsAppDisconnected]).
+// Reuse a link while a connection attempt is in progress.
+//
+// An empty workspaceID, a userID ≤ 0 or ExpiresInHours outside 1..168 give
+// a [*ValidationError] and nothing is sent. An unknown user gives an error
+// matching [ErrNotFound].
+//
+// API: POST /workspaces/{workspace_id}/users/{user_id}/qr. With nil params
+// the body is {}.
+func (c *Client) GenerateQR(ctx context.Context, workspaceID string, userID int64, params *GenerateQRParams) (*QRCode, error) {
+	const op = "GenerateQR"
+	if err := validateWorkspaceID(workspaceID); err != nil {
+		return nil, err
+	}
+	if err := validateUserID(userID); err != nil {
+		return nil, err
+	}
+	var body wire.UserRequestQRLinkJSONRequestBody
+	if params != nil {
+		if err := validateExpiresInHours(params.ExpiresInHours); err != nil {
+			return nil, err
+		}
+		h := params.ExpiresInHours
+		body.ExpiresInHours = &h
+	}
+	req, err := wire.NewUserRequestQRLinkRequest(c.serverURL, workspaceID, userID, body)
+	if err != nil {
+		return nil, buildError(op, err)
+	}
+	var out qrCodeJSON
+	if err := c.call(ctx, operation{name: op, retry: retrySafe}, req, &out); err != nil {
+		return nil, err
+	}
+	return &QRCode{
+		WorkspaceID:          string(out.WorkspaceID),
+		UserID:               int64(out.UserID),
+		Link:                 out.Link,
+		ExpiresAt:            out.ExpiresAt.time(),
+		WhatsAppDisconnected: out.WhatsAppDisconnected,
+		PreviousQRRevoked:    out.PreviousQRRevoked,
+	}, nil
+}
+
+// EmbedURL returns qrLink with the query parameter display_mode=embedding,
+// which makes the hosted connection page suitable for an iframe (the
+// default standalone mode would log the current session out). Other query
+// parameters are kept; an existing display_mode is replaced.
+//
+// The link must be an absolute https URL. Plain http is accepted only for
+// loopback hosts (localhost, 127.0.0.0/8, ::1), as used by test servers.
+// Anything else gives a [*ValidationError] with Field "qr_link".
+func EmbedURL(qrLink string) (string, error) {
+	u, err := url.Parse(qrLink)
+	if err != nil || u.Host == "" {
+		return "", &ValidationError{Field: "qr_link", Reason: "must be an absolute URL"}
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !isLoopbackHost(u.Hostname()) {
+			return "", &ValidationError{Field: "qr_link", Reason: "must use https (http is accepted only for loopback hosts)"}
+		}
+	default:
+		return "", &ValidationError{Field: "qr_link", Reason: "must use https"}
+	}
+	q := u.Query()
+	q.Set("display_mode", "embedding")
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+type qrCodeJSON struct {
+	WorkspaceID          jsonString `json:"workspace_id"`
+	UserID               jsonInt    `json:"user_id"`
+	Link                 string     `json:"qr_link"`
+	ExpiresAt            jsonTime   `json:"expires_at"`
+	WhatsAppDisconnected bool       `json:"whatsapp_disconnected"`
+	PreviousQRRevoked    bool       `json:"previous_qr_revoked"`
+}
+
+type qrLinkJSON struct {
+	URL       string   `json:"qr_link"`
+	UserID    jsonInt  `json:"user_id"`
+	ExpiresAt jsonTime `json:"expires_at"`
+}
+
+func (l *qrLinkJSON) public() QRLink {
+	return QRLink{URL: l.URL, UserID: int64(l.UserID), ExpiresAt: l.ExpiresAt.time()}
+}

@@ -1,0 +1,92 @@
+package tlpartner
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// Do sends an authenticated request to a Partner API route that the SDK
+// has no method for yet, so a new server route or field never blocks you.
+//
+// path is relative to the base URL and must start with "/" (for example
+// "/workspaces/acme-co"); it may carry a query string. Escape path segments
+// yourself with url.PathEscape. Absolute URLs are rejected with a
+// [*ValidationError] so the partner token is never sent to another host.
+//
+// When body is non-nil it is sent as JSON (a []byte or json.RawMessage is
+// sent as is). When out is non-nil and the response is 2xx with a body, the
+// body is decoded into out with encoding/json.
+//
+// The returned *http.Response is the final attempt's; its Body has been
+// read and replaced by an in-memory copy, so reading it is optional and
+// closing it is harmless. A non-2xx status gives that response together
+// with an [*APIError].
+//
+// Retries follow the method: GET, HEAD, PUT, DELETE, PATCH and OPTIONS are
+// retried like the read operations; POST and any other method only after a
+// 429 or a connection that could not be established (see [RetryPolicy]).
+func (c *Client) Do(ctx context.Context, method, path string, body, out any) (*http.Response, error) {
+	if method == "" || strings.ContainsAny(method, " \t\r\n") {
+		return nil, &ValidationError{Field: "method", Reason: "must be an HTTP method"}
+	}
+	method = strings.ToUpper(method)
+	if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") {
+		return nil, &ValidationError{Field: "path", Reason: `must be relative to the base URL and start with "/"`}
+	}
+	var rdr io.Reader
+	if body != nil {
+		var data []byte
+		switch b := body.(type) {
+		case []byte:
+			data = b
+		case json.RawMessage:
+			data = b
+		default:
+			var err error
+			if data, err = json.Marshal(body); err != nil {
+				return nil, fmt.Errorf("tlpartner: Do: encode body: %w", err)
+			}
+		}
+		rdr = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(method, c.baseURL+path, rdr)
+	if err != nil {
+		return nil, &ValidationError{Field: "path", Reason: "does not form a valid URL"}
+	}
+	if req.URL.Host != c.hostOfBase() {
+		return nil, &ValidationError{Field: "path", Reason: "must stay on the base URL's host"}
+	}
+	rc := retryRejectedOnly
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodPatch, http.MethodOptions:
+		rc = retrySafe
+	}
+	op := "Do " + method
+	resp, data, err := c.send(ctx, operation{name: op, retry: rc}, req)
+	if resp != nil {
+		resp.Body = io.NopCloser(bytes.NewReader(data))
+	}
+	if err != nil {
+		return resp, err
+	}
+	if out != nil && len(bytes.TrimSpace(data)) > 0 {
+		if err := json.Unmarshal(data, out); err != nil {
+			return resp, fmt.Errorf("tlpartner: %s %s: decode response: %w", op, path, err)
+		}
+	}
+	return resp, nil
+}
+
+func (c *Client) hostOfBase() string {
+	// c.baseURL was validated by NewClient: scheme "://" host [path].
+	rest := c.baseURL[strings.Index(c.baseURL, "://")+3:]
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		return rest[:i]
+	}
+	return rest
+}

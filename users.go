@@ -1,0 +1,112 @@
+package tlpartner
+
+import (
+	"context"
+	"time"
+
+	"github.com/tlpartner/tlpartner-go/internal/wire"
+)
+
+// User is a user of a workspace. Users made through the Partner API are
+// placeholder agents with a system email of the form
+// <user_id>-<workspace_id>@partners.timelines.ai that cannot log in; each
+// one is a slot a WhatsApp account can be connected to.
+type User struct {
+	// ID is the user identifier used by [Client.GenerateQR] and
+	// [Client.DisconnectWhatsApp].
+	ID int64 `json:"user_id"`
+	// DisplayName is the shown name.
+	DisplayName string `json:"display_name"`
+	// Email is the login or placeholder email.
+	Email string `json:"email"`
+	// Role is the role in the workspace, such as "owner" or "agent". The
+	// docs define no closed list, so expect other values.
+	Role string `json:"role,omitempty"`
+	// Status is the user state, such as "active" or "activated". The docs
+	// define no closed list, so expect other values.
+	Status string `json:"status"`
+	// CreatedAt is the creation time; zero if not sent.
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// CreateUsersResult is the outcome of [Client.CreateUsers].
+type CreateUsersResult struct {
+	// WorkspaceID is the workspace the users were added to.
+	WorkspaceID string `json:"workspace_id"`
+	// SeatsTotal is the number of seats purchased.
+	SeatsTotal int `json:"seats_total"`
+	// SeatsAvailable is the number of seats still free after the call.
+	SeatsAvailable int `json:"seats_available"`
+	// Users are the users just created.
+	Users []User `json:"users"`
+}
+
+// CreateUsers adds count placeholder agent users to a workspace, one seat
+// each. It is all or nothing: when fewer than count seats are free the
+// error matches [ErrSeatsFull] and no user is created.
+//
+// count must be between 1 and [MaxUsersPerCall] (99); otherwise, or for an
+// empty workspaceID, a [*ValidationError] is returned and nothing is sent.
+//
+// CreateUsers is retried only after a 429 or a connection that could not
+// be established. After any other failure users may have been created, so
+// check with [Client.GetWorkspace] before trying again.
+//
+// API: POST /workspaces/{workspace_id}/users.
+func (c *Client) CreateUsers(ctx context.Context, workspaceID string, count int) (*CreateUsersResult, error) {
+	const op = "CreateUsers"
+	if err := validateWorkspaceID(workspaceID); err != nil {
+		return nil, err
+	}
+	if err := validateCount(count); err != nil {
+		return nil, err
+	}
+	req, err := wire.NewWorkspaceCreateUsersRequest(c.serverURL, workspaceID, wire.WorkspaceCreateUsersJSONRequestBody{Count: count})
+	if err != nil {
+		return nil, buildError(op, err)
+	}
+	var out createUsersJSON
+	if err := c.call(ctx, operation{name: op, retry: retryRejectedOnly}, req, &out); err != nil {
+		return nil, err
+	}
+	return &CreateUsersResult{
+		WorkspaceID:    string(out.WorkspaceID),
+		SeatsTotal:     int(out.SeatsTotal),
+		SeatsAvailable: int(out.SeatsAvailable),
+		Users:          usersPublic(out.Users),
+	}, nil
+}
+
+type createUsersJSON struct {
+	WorkspaceID    jsonString `json:"workspace_id"`
+	SeatsTotal     jsonInt    `json:"seats_total"`
+	SeatsAvailable jsonInt    `json:"seats_available"`
+	Users          []userJSON `json:"users"`
+}
+
+type userJSON struct {
+	ID          jsonInt  `json:"user_id"`
+	DisplayName string   `json:"display_name"`
+	Email       string   `json:"email"`
+	Role        string   `json:"role"`
+	Status      string   `json:"status"`
+	CreatedAt   jsonTime `json:"created_at"`
+}
+
+func usersPublic(in []userJSON) []User {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]User, len(in))
+	for i, u := range in {
+		out[i] = User{
+			ID:          int64(u.ID),
+			DisplayName: u.DisplayName,
+			Email:       u.Email,
+			Role:        u.Role,
+			Status:      u.Status,
+			CreatedAt:   u.CreatedAt.time(),
+		}
+	}
+	return out
+}

@@ -1,0 +1,84 @@
+package tlpartner
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Input limits checked before a request is sent. Where the docs disagree
+// the SDK accepts the more permissive bound and lets the server decide.
+const (
+	// MaxDisplayNameLength is the maximum length of a workspace display
+	// name in characters (runes). The current API schema says 100; older
+	// schema versions and the rendered reference pages say 30. The SDK
+	// allows 100.
+	MaxDisplayNameLength = 100
+	// MinSeats and MaxSeats bound seats_purchased. The current schema says
+	// 1..999; the overview's billing table and older pages say 1..99. The
+	// SDK allows 999.
+	MinSeats = 1
+	// MaxSeats is the upper bound of seats_purchased; see [MinSeats].
+	MaxSeats = 999
+	// MaxUsersPerCall is the largest count accepted by [Client.CreateUsers]
+	// (1..99 in every version of the docs).
+	MaxUsersPerCall = 99
+	// MinQRExpiresInHours and MaxQRExpiresInHours bound
+	// [GenerateQRParams.ExpiresInHours].
+	MinQRExpiresInHours = 1
+	// MaxQRExpiresInHours is 168 hours, one week; see [MinQRExpiresInHours].
+	MaxQRExpiresInHours = 168
+)
+
+func validateWorkspaceID(id string) error {
+	switch {
+	case id == "":
+		return &ValidationError{Field: "workspace_id", Reason: "must not be empty"}
+	case strings.Contains(id, "/"):
+		return &ValidationError{Field: "workspace_id", Reason: "must not contain '/'"}
+	case !utf8.ValidString(id):
+		return &ValidationError{Field: "workspace_id", Reason: "must be valid UTF-8"}
+	}
+	return nil
+}
+
+func validateUserID(id int64) error {
+	if id <= 0 {
+		return &ValidationError{Field: "user_id", Reason: "must be positive, got " + strconv.FormatInt(id, 10)}
+	}
+	return nil
+}
+
+func validateDisplayName(name string) error {
+	if strings.TrimSpace(name) == "" {
+		return &ValidationError{Field: "display_name", Reason: "must not be empty"}
+	}
+	if !utf8.ValidString(name) {
+		return &ValidationError{Field: "display_name", Reason: "must be valid UTF-8"}
+	}
+	if n := utf8.RuneCountInString(name); n > MaxDisplayNameLength {
+		return &ValidationError{Field: "display_name", Reason: "must be at most " + strconv.Itoa(MaxDisplayNameLength) + " characters, got " + strconv.Itoa(n)}
+	}
+	return nil
+}
+
+func validateSeats(n int) error {
+	if n < MinSeats || n > MaxSeats {
+		return &ValidationError{Field: "seats_purchased", Reason: "must be between " + strconv.Itoa(MinSeats) + " and " + strconv.Itoa(MaxSeats) + ", got " + strconv.Itoa(n)}
+	}
+	return nil
+}
+
+func validateCount(n int) error {
+	if n < 1 || n > MaxUsersPerCall {
+		return &ValidationError{Field: "count", Reason: "must be between 1 and " + strconv.Itoa(MaxUsersPerCall) + ", got " + strconv.Itoa(n)}
+	}
+	return nil
+}
+
+func validateExpiresInHours(h int) error {
+	if h < MinQRExpiresInHours || h > MaxQRExpiresInHours {
+		return &ValidationError{Field: "expires_in_hours", Reason: "must be between " + strconv.Itoa(MinQRExpiresInHours) + " and " + strconv.Itoa(MaxQRExpiresInHours) + ", got " + strconv.Itoa(h)}
+	}
+	return nil
+}
