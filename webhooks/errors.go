@@ -1,0 +1,37 @@
+package webhooks
+
+import "errors"
+
+// Errors returned by [Verifier.Verify], [ConstructEvent], [Parse] and the
+// error values seen by a [Handler]'s logger. Returned errors wrap exactly one
+// of them with details, so match with [errors.Is]:
+//
+//	if errors.Is(err, webhooks.ErrExpired) { ... }
+//
+// Every verification failure (all but ErrMalformedBody) means the delivery
+// must be rejected; [Handler] answers 401 for them. Error texts never contain
+// the secret or the token.
+var (
+	// ErrMissingHeader means X-TL-Signature or X-TL-Partner-Id is absent
+	// or empty.
+	ErrMissingHeader = errors.New("webhooks: missing header")
+	// ErrInvalidSignature means the X-TL-Signature token is malformed, is not
+	// signed with HS256, or its signature does not match any configured
+	// secret.
+	ErrInvalidSignature = errors.New("webhooks: invalid signature")
+	// ErrExpired means the token's exp claim (plus the leeway) has passed.
+	ErrExpired = errors.New("webhooks: signature expired")
+	// ErrNotYetValid means the token's nbf claim (minus the leeway) is still
+	// in the future.
+	ErrNotYetValid = errors.New("webhooks: signature not yet valid")
+	// ErrMissingClaim means a validly signed token lacks exp, nbf or a string
+	// partner_id claim.
+	ErrMissingClaim = errors.New("webhooks: missing claim")
+	// ErrPartnerMismatch means the partner_id claim, the X-TL-Partner-Id
+	// header and the configured partner ID are not all equal.
+	ErrPartnerMismatch = errors.New("webhooks: partner id mismatch")
+	// ErrMalformedBody means the body is not a Partner webhook payload: not
+	// a JSON object, no event_type, or a field of the wrong type. [Handler]
+	// answers 400.
+	ErrMalformedBody = errors.New("webhooks: malformed body")
+)
