@@ -1,44 +1,18 @@
 package tlpartner
 
-// Retries
+// This file implements retries; the policy and the per-operation table are
+// documented on [RetryPolicy] below so that they show up in the package
+// documentation. In short:
 //
-// The client retries a failed attempt only when repeating the request cannot
-// do harm. What "harm" means depends on the operation, so every operation
-// has a retry class:
-//
-//	Operation                       Method + path                                  429 (rate limit)  network error, 502, 503, 504
-//	GetWorkspace                    GET   /workspaces/{id}                         yes               yes (read-only)
-//	GetPublicAPIToken               GET   /workspaces/{id}/api-token               yes               yes (read-only)
-//	UpdateWorkspace                 PATCH /workspaces/{id}                         yes               yes (same body, same end state)
-//	DisconnectWhatsApp              POST  /workspaces/{id}/users/{uid}/whatsapp/disconnect
-//	                                                                               yes               yes (idempotent per the docs)
-//	GenerateQR                      POST  /workspaces/{id}/users/{uid}/qr          yes               yes (a repeat only replaces the link)
-//	RotatePublicAPIToken            POST  /workspaces/{id}/api-token               yes               yes (a repeat only rotates again)
-//	CreateWorkspace                 POST  /workspaces                              yes               no  (could create a second workspace)
-//	CreateUsers                     POST  /workspaces/{id}/users                   yes               no  (could create extra users, using seats)
-//	Client.Do, GET/HEAD/PUT/DELETE/PATCH/OPTIONS                                    yes               yes
-//	Client.Do, POST and other methods                                              yes               no
-//
-// A 429 is retried for every operation because the rate limiter rejects the
-// request before it is processed. A 429 whose error code says a quota is
-// exhausted (for example "quota_exceeded") is never retried: waiting a few
-// seconds will not refill a quota. Connection failures that happen before
-// the request could be sent (dial and DNS errors) are retried for every
-// operation for the same reason. Other statuses (4xx, 500, 501, ...) are
-// never retried: they are either the caller's problem or could have had
-// side effects.
-//
-// Waits use exponential backoff with full jitter: before retry n (1-based)
-// the client sleeps a random duration in [0, min(MaxDelay, BaseDelay*2^(n-1))),
-// so with the defaults (1 s base, 16 s cap) the ceilings are 1 s, 2 s, 4 s,
-// 8 s, 16 s, 16 s, ... When the response carries a Retry-After header
-// (seconds or an HTTP date) that wait is used instead, capped at
-// MaxRetryAfter. Every wait ends as soon as the context is done, and a wait
-// that would outlast the context's deadline is not started: the last error
-// is returned at once.
-//
-// Each attempt mints a new JWT, so a retry after a long wait never reuses a
-// token close to its expiry.
+//   - default 2 retries (WithMaxRetries(0) disables them);
+//   - full-jitter exponential backoff, base 1s, cap 16s;
+//   - Retry-After honoured, capped at 16s;
+//   - sleeps stop at once when the context is done;
+//   - 429 is retried for every operation unless its code says a quota is
+//     exhausted; network errors and 502/503/504 only for operations that
+//     are safe to repeat (GET, PATCH, DisconnectWhatsApp, GenerateQR,
+//     RotatePublicAPIToken); CreateWorkspace and CreateUsers are never
+//     retried after an ambiguous failure.
 
 import (
 	"context"
@@ -51,16 +25,43 @@ import (
 	"time"
 )
 
-// RetryPolicy controls how often and how long the client waits before
-// repeating a failed request. Which failures are retried is fixed per
-// operation (see the table in the package documentation of retries in
-// retry.go and [DefaultRetryPolicy]); the policy only sets the budget.
+// RetryPolicy sets the retry budget of a [Client]: how many times and how
+// long it waits before repeating a failed request. Which failures are
+// retried is not configurable; it follows from whether repeating the
+// operation is safe:
 //
-// Zero durations mean "use the default"; MaxRetries is used as given, so the
-// zero RetryPolicy disables retries.
+//	Operation             Request                                                 429  network error, 502/503/504
+//	GetWorkspace          GET   /workspaces/{id}                                  yes  yes: read-only
+//	GetPublicAPIToken     GET   /workspaces/{id}/api-token                        yes  yes: read-only
+//	UpdateWorkspace       PATCH /workspaces/{id}                                  yes  yes: same body, same end state
+//	DisconnectWhatsApp    POST  /workspaces/{id}/users/{uid}/whatsapp/disconnect  yes  yes: idempotent per the docs
+//	GenerateQR            POST  /workspaces/{id}/users/{uid}/qr                   yes  yes: a repeat only replaces the link
+//	RotatePublicAPIToken  POST  /workspaces/{id}/api-token                        yes  yes: a repeat only rotates again
+//	CreateWorkspace       POST  /workspaces                                       yes  no: could create a second workspace
+//	CreateUsers           POST  /workspaces/{id}/users                            yes  no: could add users and use seats
+//	Do                    GET HEAD PUT DELETE PATCH OPTIONS                       yes  yes
+//	Do                    POST and other methods                                  yes  no
+//
+// A 429 is retried for every operation because the rate limiter rejects a
+// request before processing it; but a 429 whose error code says a quota is
+// exhausted (such as "quota_exceeded") is never retried, since waiting will
+// not refill the quota. Failures to connect (dial or DNS errors) are retried
+// for every operation: the request never left the client. Every other
+// status (4xx, 500, 501, ...) is returned at once.
+//
+// Waits use exponential backoff with full jitter: before retry n the client
+// sleeps a random duration in [0, min(MaxDelay, BaseDelay·2^(n-1))); with the
+// defaults the ceilings are 1s, 2s, 4s, 8s, 16s, 16s, ... A Retry-After
+// header (seconds or HTTP date) replaces the backoff, capped at
+// MaxRetryAfter. Waits end as soon as the context is done, and a wait that
+// would outlast the context's deadline is skipped: the last error is
+// returned immediately. Each attempt mints a fresh JWT.
+//
+// Zero durations mean "use the default"; MaxRetries is used as given, so
+// RetryPolicy{} disables retries. The default is [DefaultRetryPolicy].
 type RetryPolicy struct {
-	// MaxRetries is the number of retries after the first attempt. 0
-	// disables retries. Negative values are invalid.
+	// MaxRetries is the number of retries after the first attempt; 0
+	// disables retries. Default 2; negative values are invalid.
 	MaxRetries int
 	// BaseDelay is the backoff ceiling before the first retry; it doubles
 	// for every further retry. Default 1s.
