@@ -1,0 +1,382 @@
+package tlpartnertest
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Errors returned by the test controls. Match them with errors.Is.
+var (
+	// ErrUnknownWorkspace: no workspace with that ID exists in the fake.
+	ErrUnknownWorkspace = errors.New("tlpartnertest: unknown workspace")
+	// ErrUnknownUser: no such user in that workspace.
+	ErrUnknownUser = errors.New("tlpartnertest: unknown user")
+	// ErrUnknownLink: the QR link was not issued by this fake.
+	ErrUnknownLink = errors.New("tlpartnertest: unknown QR link")
+	// ErrLinkNotActive: the QR link expired, was revoked by a newer link,
+	// or was already used to connect.
+	ErrLinkNotActive = errors.New("tlpartnertest: QR link is not active")
+	// ErrInvalidPhone: the phone number is not E.164 with a leading '+'.
+	ErrInvalidPhone = errors.New("tlpartnertest: phone number is not E.164")
+	// ErrPhoneInUse: the phone number is already connected in the fake.
+	ErrPhoneInUse = errors.New("tlpartnertest: phone number already connected")
+	// ErrNotConnected: the user has no connected WhatsApp account.
+	ErrNotConnected = errors.New("tlpartnertest: no connected WhatsApp account")
+)
+
+// Connection describes a WhatsApp account connected by [Server.SimulateScan].
+type Connection struct {
+	WorkspaceID       string
+	UserID            int64
+	WhatsAppAccountID int64
+	PhoneNumberE164   string
+	ConnectedAt       time.Time
+}
+
+// linkToken extracts the token from a QR link ("http://host/qr/TOKEN?..."),
+// or accepts a bare token.
+func linkToken(qrLink string) string {
+	if !strings.Contains(qrLink, "/") {
+		return qrLink
+	}
+	u, err := url.Parse(qrLink)
+	if err != nil {
+		return ""
+	}
+	rest, ok := strings.CutPrefix(u.Path, "/qr/")
+	if !ok || strings.Contains(rest, "/") {
+		return ""
+	}
+	return rest
+}
+
+// SimulateScan connects a WhatsApp account with the given E.164 phone number
+// through qrLink, as if the user scanned the QR code (or entered the pairing
+// code) on their phone. qrLink is the qr_link as issued (an embed URL with
+// display_mode=embedding is accepted too).
+//
+// Like the real service it then: marks the link used (it cannot connect
+// again), shows the account in GetWorkspace's whatsapp_accounts, makes the
+// fake QR page post TIMELINES_QR_CONNECTED, and queues the
+// whatsapp_account:connected webhook. It fails with [ErrUnknownLink],
+// [ErrLinkNotActive] (expired, revoked or used), [ErrInvalidPhone] or
+// [ErrPhoneInUse].
+func (s *Server) SimulateScan(qrLink, phoneE164 string) (*Connection, error) {
+	if !ValidE164(phoneE164) {
+		return nil, fmt.Errorf("%w: %q", ErrInvalidPhone, phoneE164)
+	}
+	now := s.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.links[linkToken(qrLink)]
+	if l == nil {
+		return nil, ErrUnknownLink
+	}
+	if st := l.status(now); st != "active" {
+		return nil, fmt.Errorf("%w (%s)", ErrLinkNotActive, st)
+	}
+	for _, ws := range s.workspaces {
+		for _, a := range ws.accounts {
+			if a.connected && a.phone == phoneE164 {
+				return nil, ErrPhoneInUse
+			}
+		}
+	}
+	u := l.user
+	if u.status == UserStatusSuspended {
+		return nil, fmt.Errorf("%w (user suspended)", ErrLinkNotActive)
+	}
+	if u.account != nil { // cannot happen via the API (a new link disconnects), kept for safety
+		s.disconnectAccount(u, now, "(replaced by a new connection)")
+	}
+	s.nextAcctID++
+	a := &account{id: s.nextAcctID, userID: u.id, phone: phoneE164, connected: true, status: ConnectionConnected, connectedAt: now}
+	u.ws.accounts = append(u.ws.accounts, a)
+	u.account = a
+	l.state = linkUsed
+	l.push("connected", "{}")
+	s.emitWebhook(u.ws, webhookAccount{
+		webhookBase: s.base(u.ws, EventWhatsAppAccountConnected, now),
+		AccountID:   a.id, Phone: a.phone, UserID: u.id,
+	})
+	return &Connection{WorkspaceID: u.ws.id, UserID: u.id, WhatsAppAccountID: a.id, PhoneNumberE164: a.phone, ConnectedAt: now}, nil
+}
+
+// SimulatePhoneDisconnect disconnects the user's WhatsApp account from the
+// phone side (for example the user logged out in WhatsApp): the account
+// shows as disconnected and the whatsapp_account:disconnected webhook is
+// queued with the given reason (free text, for example "(logged out)"; empty
+// means "(logged out)"). It fails with [ErrNotConnected] when nothing is
+// connected.
+func (s *Server) SimulatePhoneDisconnect(workspaceID string, userID int64, reason string) error {
+	if reason == "" {
+		reason = "(logged out)"
+	}
+	now := s.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, err := s.controlUser(workspaceID, userID)
+	if err != nil {
+		return err
+	}
+	if u.account == nil {
+		return ErrNotConnected
+	}
+	s.disconnectAccount(u, now, reason)
+	return nil
+}
+
+// controlUser finds a user for a test control. Call with s.mu held.
+func (s *Server) controlUser(workspaceID string, userID int64) (*user, error) {
+	ws := s.workspaces[workspaceID]
+	if ws == nil {
+		return nil, fmt.Errorf("%w %q", ErrUnknownWorkspace, workspaceID)
+	}
+	u := s.users[userID]
+	if u == nil || u.ws != ws {
+		return nil, fmt.Errorf("%w %d in %q", ErrUnknownUser, userID, workspaceID)
+	}
+	return u, nil
+}
+
+// SetUsage sets how much of a quota the workspace used in the current
+// billing period (calendar month of the fake's clock) and fires the Partner
+// webhooks a real workspace would: for [QuotaMessaging]
+// workspace:quota_near_full:messaging at 90 % or more and
+// workspace:quota_full:messaging at 100 % or more; for [QuotaAPICalls]
+// workspace:quota_full:api_calls at 100 %; for [QuotaTransactions]
+// workspace:quota_full:transactions at 100 %. Each event fires at most once
+// per period; lowering usage does not re-arm it.
+func (s *Server) SetUsage(workspaceID string, q QuotaKind, used int64) error {
+	if !q.valid() {
+		return fmt.Errorf("tlpartnertest: unknown quota kind %q", q)
+	}
+	if used < 0 {
+		return errors.New("tlpartnertest: usage must not be negative")
+	}
+	now := s.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ws := s.workspaces[workspaceID]
+	if ws == nil {
+		return fmt.Errorf("%w %q", ErrUnknownWorkspace, workspaceID)
+	}
+	qq := ws.quotaFor(q, now)
+	qq.used = used
+	s.checkQuota(ws, q, qq, now)
+	return nil
+}
+
+// SetQuota sets a workspace's allowance (total) for a quota in the current
+// period. Usage is kept; thresholds crossed by the change fire webhooks like
+// [Server.SetUsage].
+func (s *Server) SetQuota(workspaceID string, q QuotaKind, total int64) error {
+	if !q.valid() {
+		return fmt.Errorf("tlpartnertest: unknown quota kind %q", q)
+	}
+	if total < 0 {
+		return errors.New("tlpartnertest: quota total must not be negative")
+	}
+	now := s.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ws := s.workspaces[workspaceID]
+	if ws == nil {
+		return fmt.Errorf("%w %q", ErrUnknownWorkspace, workspaceID)
+	}
+	qq := ws.quotaFor(q, now)
+	qq.total = total
+	s.checkQuota(ws, q, qq, now)
+	return nil
+}
+
+// checkQuota fires the threshold webhooks of one quota. Call with s.mu held.
+func (s *Server) checkQuota(ws *workspace, k QuotaKind, q *quota, now time.Time) {
+	if q.total <= 0 {
+		return
+	}
+	ps, pe := periodBounds(now)
+	pct := q.used * 100 / q.total
+	switch k {
+	case QuotaMessaging:
+		mk := func(event string) webhookMessaging {
+			p := pct
+			if p > 100 {
+				p = 100
+			}
+			return webhookMessaging{webhookBase: s.base(ws, event, now), Total: q.total, Used: q.used,
+				UtilizationPct: p, CurrentPeriodStart: stamp(ps), CurrentPeriodEnd: stamp(pe)}
+		}
+		if q.used*10 >= q.total*9 && !q.nearFired {
+			q.nearFired = true
+			s.emitWebhook(ws, mk(EventMessagingQuotaNearFull))
+		}
+		if q.used >= q.total && !q.fullFired {
+			q.fullFired = true
+			s.emitWebhook(ws, mk(EventMessagingQuotaFull))
+		}
+	case QuotaAPICalls:
+		if q.used >= q.total && !q.fullFired {
+			q.fullFired = true
+			s.emitWebhook(ws, webhookAPICalls{webhookBase: s.base(ws, EventAPICallsQuotaFull, now),
+				Limit: q.total, Used: q.used, CurrentPeriodStart: stamp(ps), CurrentPeriodEnd: stamp(pe)})
+		}
+	case QuotaTransactions:
+		if q.used >= q.total && !q.fullFired {
+			q.fullFired = true
+			s.emitWebhook(ws, webhookTransactions{webhookBase: s.base(ws, EventTransactionsQuotaFull, now),
+				CurrentPeriodStart: stamp(ps), CurrentPeriodEnd: stamp(pe)})
+		}
+	}
+}
+
+// EmitQRError makes the fake QR page open at qrLink post TIMELINES_ERROR
+// {error: "", message} to the allowed parent origins, as the real page does
+// for a QR mismatch, a ban, a logout or a pairing timeout. The event is
+// also replayed to pages that open later. It fails with [ErrUnknownLink].
+func (s *Server) EmitQRError(qrLink, message string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.links[linkToken(qrLink)]
+	if l == nil {
+		return ErrUnknownLink
+	}
+	b, _ := json.Marshal(map[string]string{"message": message})
+	l.push("qr-error", string(b))
+	return nil
+}
+
+// PairingCode returns the last 8-digit pairing code the fake QR page issued
+// for qrLink and the phone number it was requested for.
+func (s *Server) PairingCode(qrLink string) (code, phone string, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.links[linkToken(qrLink)]
+	if l == nil {
+		return "", "", ErrUnknownLink
+	}
+	if l.pairingCode == "" {
+		return "", "", errors.New("tlpartnertest: no pairing code requested for this link")
+	}
+	return l.pairingCode, l.pairingPhone, nil
+}
+
+// QRLinkStatus reports the state of a QR link issued by the fake: "active",
+// "expired", "revoked" (a newer link replaced it) or "used" (it connected an
+// account). It fails with [ErrUnknownLink].
+func (s *Server) QRLinkStatus(qrLink string) (string, error) {
+	now := s.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.links[linkToken(qrLink)]
+	if l == nil {
+		return "", ErrUnknownLink
+	}
+	return l.status(now), nil
+}
+
+// PublicAPITokenValid reports whether token is the current Public API token
+// of the workspace; rotated tokens are no longer valid.
+func (s *Server) PublicAPITokenValid(workspaceID, token string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ws := s.workspaces[workspaceID]
+	return ws != nil && ws.token != "" && ws.token == token
+}
+
+// SetBillingManaged marks a workspace as billing-managed (self-paid): every
+// Partner API call on it then fails with 403 workspace_billing_managed.
+func (s *Server) SetBillingManaged(workspaceID string, managed bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ws := s.workspaces[workspaceID]
+	if ws == nil {
+		return fmt.Errorf("%w %q", ErrUnknownWorkspace, workspaceID)
+	}
+	ws.billingManaged = managed
+	return nil
+}
+
+// SetPartnerActive enables or disables a partner; requests of a disabled
+// partner fail with 401 partner_not_active.
+func (s *Server) SetPartnerActive(partnerID string, active bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.partners[partnerID]
+	if p == nil {
+		return fmt.Errorf("tlpartnertest: unknown partner %q", partnerID)
+	}
+	p.active = active
+	return nil
+}
+
+// SetEmbedOrigins replaces a partner's embedding allowlist (exact origins,
+// scheme://host[:port]). QR pages loaded afterwards use the new list.
+func (s *Server) SetEmbedOrigins(partnerID string, origins ...string) error {
+	for _, o := range origins {
+		if err := checkOrigin(o); err != nil {
+			return err
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.partners[partnerID]
+	if p == nil {
+		return fmt.Errorf("tlpartnertest: unknown partner %q", partnerID)
+	}
+	p.embedOrigins = cloneStrings(origins)
+	return nil
+}
+
+// Snapshot is a read-only copy of one workspace's state, for assertions in
+// tests (see [Server.Workspace]).
+type Snapshot struct {
+	ID             string
+	PartnerID      string
+	DisplayName    string
+	SeatsPurchased int
+	SeatsUsed      int
+	OwnerUserID    int64
+	Users          []SnapshotUser
+	PublicAPIToken string
+}
+
+// SnapshotUser is one user in a [Snapshot].
+type SnapshotUser struct {
+	ID                int64
+	Role, Status      string
+	Email             string
+	WhatsAppAccountID int64  // 0 when nothing is connected
+	PhoneNumberE164   string // "" when nothing is connected
+	QRLink            string // the user's active QR link, or ""
+}
+
+// Workspace returns a snapshot of a workspace, or false if it does not exist.
+func (s *Server) Workspace(workspaceID string) (Snapshot, bool) {
+	now := s.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ws := s.workspaces[workspaceID]
+	if ws == nil {
+		return Snapshot{}, false
+	}
+	snap := Snapshot{ID: ws.id, PartnerID: ws.partnerID, DisplayName: ws.displayName,
+		SeatsPurchased: ws.seatsPurchased, SeatsUsed: ws.seatsUsed(), OwnerUserID: ws.ownerID,
+		PublicAPIToken: ws.token}
+	for _, u := range ws.users {
+		su := SnapshotUser{ID: u.id, Role: u.role, Status: u.status, Email: u.email}
+		if u.account != nil {
+			su.WhatsAppAccountID = u.account.id
+			su.PhoneNumberE164 = u.account.phone
+		}
+		if u.link != nil && u.link.status(now) == "active" {
+			su.QRLink = u.link.url
+		}
+		snap.Users = append(snap.Users, su)
+	}
+	return snap, true
+}

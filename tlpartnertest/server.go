@@ -1,0 +1,383 @@
+package tlpartnertest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// APIPrefix is the path under which the fake mounts the Partner API, the
+// same path the real service uses. [Server.URL] returns the origin plus this
+// prefix.
+const APIPrefix = "/partner/api/v1"
+
+// DefaultPartnerID is the partner ID of the primary partner when
+// [Options.PartnerID] is empty.
+const DefaultPartnerID = "test-partner"
+
+// Default values used when the corresponding [Options] field is zero.
+const (
+	DefaultQRRotateInterval = 45 * time.Second
+	DefaultWebhookAttempts  = 3
+	DefaultWebhookBackoff   = 100 * time.Millisecond
+	DefaultWebhookTimeout   = 5 * time.Second
+	DefaultClockSkew        = 5 * time.Second
+)
+
+// Options configures a [Server]. The zero value is usable: it gives one
+// partner "test-partner" with a random secret, no webhook URL and no
+// embedding origins.
+type Options struct {
+	// PartnerID is the ID of the primary partner. Default [DefaultPartnerID].
+	PartnerID string
+	// Secret is the primary partner's secret (the HS256 key). Default: 32
+	// random bytes, hex-encoded; read it back with [Server.Secret].
+	Secret string
+	// Partners lists extra partners the fake knows, for example to test that
+	// one partner cannot reach another partner's workspaces. IDs must be
+	// unique and differ from PartnerID.
+	Partners []Partner
+	// WebhookURL is where the primary partner's Partner webhooks are
+	// delivered. Empty means no deliveries (see [Server.SetWebhookURL]).
+	WebhookURL string
+	// EmbedOrigins is the primary partner's embedding allowlist: the exact
+	// parent origins (scheme://host[:port]) the fake QR page talks to.
+	EmbedOrigins []string
+	// QRRotateInterval is how often the fake QR page emits a new QR image
+	// after TIMELINES_START_QR. Default [DefaultQRRotateInterval] (45 s, like
+	// the real page); tests typically use a few hundred milliseconds.
+	QRRotateInterval time.Duration
+	// QRTimeout, when positive, makes the fake QR page stop rotating and show
+	// "QR Code timed out" this long after the QR flow was started, without
+	// telling the parent (the documented gap of the real page). Zero means
+	// the QR never times out.
+	QRTimeout time.Duration
+	// Now is the fake's domain clock: creation times, QR link expiry, quota
+	// periods and webhook triggered_at values. Default time.Now. JWT
+	// validation and webhook signatures always use the real clock, because
+	// the other side mints and checks them with its real clock.
+	// See also [Server.Advance].
+	Now func() time.Time
+	// ClockSkew is the leeway applied when checking a request JWT's nbf and
+	// exp. Default [DefaultClockSkew]; a negative value means no leeway.
+	ClockSkew time.Duration
+	// Logf, when set, receives one line per API request and per webhook
+	// delivery attempt (never secrets or tokens). testing.T.Logf fits; close
+	// the server before the test ends.
+	Logf func(format string, args ...any)
+	// Addr is the TCP address to listen on. Default "127.0.0.1:0" (a random
+	// free port). Non-loopback addresses are refused unless AllowNonLoopback
+	// is set.
+	Addr string
+	// AllowNonLoopback allows Addr to name a non-loopback interface. The fake
+	// has no real security; only set this on an isolated network.
+	AllowNonLoopback bool
+	// WebhookAttempts is the number of delivery attempts per webhook
+	// (default [DefaultWebhookAttempts]).
+	WebhookAttempts int
+	// WebhookBackoff is the pause before the second attempt; it doubles
+	// for each further attempt (default [DefaultWebhookBackoff]).
+	WebhookBackoff time.Duration
+	// WebhookTimeout bounds each delivery attempt (default
+	// [DefaultWebhookTimeout]).
+	WebhookTimeout time.Duration
+}
+
+// Partner describes an extra partner known to the fake (see
+// [Options.Partners]).
+type Partner struct {
+	// ID is the partner ID (X-TL-Partner-Id and the JWT partner_id claim).
+	ID string
+	// Secret is the partner's HS256 key. Empty means a random secret; read
+	// it back with [Server.PartnerSecret].
+	Secret string
+	// Inactive makes every request of this partner fail with
+	// partner_not_active.
+	Inactive bool
+	// WebhookURL is where this partner's webhooks are delivered.
+	WebhookURL string
+	// EmbedOrigins is this partner's embedding allowlist.
+	EmbedOrigins []string
+}
+
+// Server is a running fake of the TimelinesAI Partner API. It is safe for
+// concurrent use. Create it with [NewServer] or [StartServer] and stop it
+// with [Server.Close].
+type Server struct {
+	opts     Options
+	primary  string
+	origin   string
+	listener net.Listener
+	http     *http.Server
+
+	offset atomic.Int64 // nanoseconds added to the domain clock
+
+	mu         sync.Mutex
+	closed     bool
+	partners   map[string]*partnerState
+	workspaces map[string]*workspace
+	users      map[int64]*user
+	links      map[string]*qrLink
+	nextUserID int64
+	nextAcctID int64
+	nextGroup  int64
+	nextReq    int64
+	faults     []*faultRule
+	requests   []RecordedRequest
+
+	handlers sync.WaitGroup // in-flight HTTP handlers
+	done     chan struct{}  // closed by Close
+
+	wh webhookState
+}
+
+// NewServer starts a fake on [Options.Addr] (default 127.0.0.1 with a random
+// port) and returns it. Like httptest.NewServer it panics if it cannot
+// listen or if opts is invalid; use [StartServer] to get an error instead.
+func NewServer(opts Options) *Server {
+	s, err := StartServer(opts)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// StartServer is like [NewServer] but returns an error instead of panicking.
+func StartServer(opts Options) (*Server, error) {
+	if opts.PartnerID == "" {
+		opts.PartnerID = DefaultPartnerID
+	}
+	if opts.Secret == "" {
+		opts.Secret = randomHex(32)
+	}
+	if opts.QRRotateInterval <= 0 {
+		opts.QRRotateInterval = DefaultQRRotateInterval
+	}
+	if opts.ClockSkew == 0 {
+		opts.ClockSkew = DefaultClockSkew
+	} else if opts.ClockSkew < 0 {
+		opts.ClockSkew = 0
+	}
+	if opts.WebhookAttempts <= 0 {
+		opts.WebhookAttempts = DefaultWebhookAttempts
+	}
+	if opts.WebhookBackoff <= 0 {
+		opts.WebhookBackoff = DefaultWebhookBackoff
+	}
+	if opts.WebhookTimeout <= 0 {
+		opts.WebhookTimeout = DefaultWebhookTimeout
+	}
+	if opts.Addr == "" {
+		opts.Addr = "127.0.0.1:0"
+	}
+	s := &Server{
+		opts:       opts,
+		primary:    opts.PartnerID,
+		partners:   map[string]*partnerState{},
+		workspaces: map[string]*workspace{},
+		users:      map[int64]*user{},
+		links:      map[string]*qrLink{},
+		nextUserID: 1000,
+		nextAcctID: 900000,
+		nextGroup:  500,
+		done:       make(chan struct{}),
+	}
+	s.partners[opts.PartnerID] = &partnerState{
+		id: opts.PartnerID, secret: opts.Secret, active: true,
+		webhookURL: opts.WebhookURL, embedOrigins: cloneStrings(opts.EmbedOrigins),
+	}
+	for _, p := range opts.Partners {
+		if p.ID == "" {
+			return nil, errors.New("tlpartnertest: partner with empty ID")
+		}
+		if _, dup := s.partners[p.ID]; dup {
+			return nil, fmt.Errorf("tlpartnertest: duplicate partner ID %q", p.ID)
+		}
+		secret := p.Secret
+		if secret == "" {
+			secret = randomHex(32)
+		}
+		s.partners[p.ID] = &partnerState{
+			id: p.ID, secret: secret, active: !p.Inactive,
+			webhookURL: p.WebhookURL, embedOrigins: cloneStrings(p.EmbedOrigins),
+		}
+	}
+	for _, p := range s.partners {
+		for _, o := range p.embedOrigins {
+			if err := checkOrigin(o); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := checkListenAddr(opts.Addr, opts.AllowNonLoopback); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("tlpartnertest: listen: %w", err)
+	}
+	s.listener = ln
+	s.origin = "http://" + ln.Addr().String()
+	s.http = &http.Server{
+		Handler:           http.HandlerFunc(s.serveHTTP),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	s.startWebhooks()
+	go func() { _ = s.http.Serve(ln) }()
+	return s, nil
+}
+
+// checkListenAddr refuses non-loopback listen addresses unless allowed.
+func checkListenAddr(addr string, allow bool) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("tlpartnertest: bad listen address %q: %w", addr, err)
+	}
+	if allow {
+		return nil
+	}
+	if host == "localhost" {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("tlpartnertest: refusing to listen on non-loopback address %q (set AllowNonLoopback to override)", addr)
+	}
+	return nil
+}
+
+// checkOrigin validates an embedding origin: scheme://host[:port], nothing else.
+func checkOrigin(o string) error {
+	if o == "" || o == "*" || strings.HasSuffix(o, "/") || strings.Count(o, "/") != 2 ||
+		!(strings.HasPrefix(o, "http://") || strings.HasPrefix(o, "https://")) {
+		return fmt.Errorf("tlpartnertest: embed origin %q must be scheme://host[:port] without a path", o)
+	}
+	return nil
+}
+
+// URL returns the base URL of the fake Partner API, for example
+// "http://127.0.0.1:41234/partner/api/v1". Pass it to tlpartner.WithBaseURL.
+func (s *Server) URL() string { return s.origin + APIPrefix }
+
+// Origin returns the scheme, host and port of the fake, for example
+// "http://127.0.0.1:41234". QR links are issued under it.
+func (s *Server) Origin() string { return s.origin }
+
+// PartnerID returns the primary partner's ID.
+func (s *Server) PartnerID() string { return s.primary }
+
+// Secret returns the primary partner's secret.
+func (s *Server) Secret() string { return s.opts.Secret }
+
+// PartnerSecret returns the secret of any partner known to the fake, or ""
+// if the partner is unknown.
+func (s *Server) PartnerSecret(partnerID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p := s.partners[partnerID]; p != nil {
+		return p.secret
+	}
+	return ""
+}
+
+// String describes the server without its secret.
+func (s *Server) String() string {
+	return fmt.Sprintf("tlpartnertest.Server{URL: %s, PartnerID: %s}", s.URL(), s.primary)
+}
+
+// Now returns the fake's current domain time: [Options.Now] (or time.Now)
+// plus everything passed to [Server.Advance].
+func (s *Server) Now() time.Time {
+	base := time.Now
+	if s.opts.Now != nil {
+		base = s.opts.Now
+	}
+	return base().Add(time.Duration(s.offset.Load())).UTC()
+}
+
+// Advance moves the fake's domain clock forward by d, for example past a QR
+// link's expiry. It does not affect JWT validation, which uses the real clock.
+func (s *Server) Advance(d time.Duration) {
+	s.offset.Add(int64(d))
+}
+
+// Close shuts the fake down: it stops accepting requests, ends open QR-page
+// event streams, aborts pending webhook deliveries and waits for every
+// goroutine it started. Close is idempotent.
+func (s *Server) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	close(s.done)
+	s.mu.Unlock()
+	_ = s.http.Close()
+	s.handlers.Wait()
+	s.stopWebhooks()
+}
+
+// serveHTTP is the top-level handler: API routes, QR pages, 404 otherwise.
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		http.Error(w, "tlpartnertest: server closed", http.StatusServiceUnavailable)
+		return
+	}
+	s.handlers.Add(1)
+	s.mu.Unlock()
+	defer s.handlers.Done()
+
+	switch p := r.URL.Path; {
+	case p == APIPrefix || strings.HasPrefix(p, APIPrefix+"/"):
+		s.serveAPI(w, r)
+	case strings.HasPrefix(p, "/qr/"):
+		s.serveQR(w, r)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func (s *Server) logf(format string, args ...any) {
+	if s.opts.Logf != nil {
+		s.opts.Logf("tlpartnertest: "+format, args...)
+	}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func cloneStrings(in []string) []string {
+	if in == nil {
+		return nil
+	}
+	return append([]string(nil), in...)
+}
+
+// sleepCtx waits d or until ctx or the server ends; it reports whether the
+// full duration elapsed.
+func (s *Server) sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	case <-s.done:
+		return false
+	}
+}

@@ -1,0 +1,341 @@
+package tlpartnertest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Webhook event types the fake emits (the event_type field of the body).
+const (
+	EventSeatsFull                = "workspace:seats_full"
+	EventMessagingQuotaNearFull   = "workspace:quota_near_full:messaging"
+	EventMessagingQuotaFull       = "workspace:quota_full:messaging"
+	EventTransactionsQuotaFull    = "workspace:quota_full:transactions"
+	EventAPICallsQuotaFull        = "workspace:quota_full:api_calls"
+	EventWhatsAppAccountConnected = "whatsapp_account:connected"
+	EventWhatsAppDisconnected     = "whatsapp_account:disconnected"
+	EventAPITokenRotated          = "api_token:rotated"
+)
+
+// Delivery is the outcome of one Partner webhook, as returned by
+// [Server.Deliveries] and [Server.WaitForDeliveries]. It is recorded once
+// the delivery finished: accepted, or failed after all attempts.
+type Delivery struct {
+	// PartnerID is the partner the webhook was sent for.
+	PartnerID string
+	// EventType is the body's event_type, for example "whatsapp_account:connected".
+	EventType string
+	// WorkspaceID is the body's workspace_id.
+	WorkspaceID string
+	// URL is where it was sent.
+	URL string
+	// Body is the exact JSON body sent.
+	Body []byte
+	// Attempts is the number of HTTP attempts made.
+	Attempts int
+	// StatusCode is the status of the last attempt (0 if none was received).
+	StatusCode int
+	// Err is nil when the receiver answered 2xx, else why the last attempt failed.
+	Err error
+}
+
+// OK reports whether the receiver accepted the webhook (answered 2xx).
+func (d Delivery) OK() bool { return d.Err == nil }
+
+type pendingWebhook struct {
+	partnerID, secret, url string
+	eventType, workspaceID string
+	body                   []byte
+}
+
+type webhookState struct {
+	mu         sync.Mutex
+	queue      []pendingWebhook
+	wake       chan struct{} // buffered(1): queue non-empty
+	deliveries []Delivery
+	changed    chan struct{} // closed and replaced when deliveries grows
+	ctx        context.Context
+	cancel     context.CancelFunc
+	wg         sync.WaitGroup
+	client     *http.Client
+}
+
+// ---- bodies (flat JSON, field names as in the spec's Wh* schemas) ----
+
+type webhookBase struct {
+	WorkspaceID string `json:"workspace_id"`
+	EventType   string `json:"event_type"`
+	PartnerID   string `json:"partner_id"`
+	TriggeredAt string `json:"triggered_at"`
+}
+
+type webhookSeats struct {
+	webhookBase
+	SeatsPurchased int `json:"seats_purchased"`
+	SeatsAvailable int `json:"seats_available"`
+}
+
+type webhookMessaging struct {
+	webhookBase
+	Total              int64  `json:"messaging_quota_total"`
+	Used               int64  `json:"messaging_quota_used"`
+	UtilizationPct     int64  `json:"utilization_pct"`
+	CurrentPeriodStart string `json:"current_period_start"`
+	CurrentPeriodEnd   string `json:"current_period_end"`
+}
+
+type webhookTransactions struct {
+	webhookBase
+	CurrentPeriodStart string `json:"current_period_start"`
+	CurrentPeriodEnd   string `json:"current_period_end"`
+}
+
+type webhookAPICalls struct {
+	webhookBase
+	Limit              int64  `json:"api_calls_limit"`
+	Used               int64  `json:"api_calls_used"`
+	CurrentPeriodStart string `json:"current_period_start"`
+	CurrentPeriodEnd   string `json:"current_period_end"`
+}
+
+type webhookAccount struct {
+	webhookBase
+	AccountID      int64  `json:"whatsapp_account_id"`
+	Phone          string `json:"phone_number_e164"`
+	UserID         int64  `json:"user_id"`
+	DisconnectedAt string `json:"disconnected_at,omitempty"`
+	Reason         string `json:"reason,omitempty"`
+}
+
+type webhookRotated struct {
+	webhookBase
+	RotatedAt string `json:"rotated_at"`
+}
+
+type eventBody interface{ eventInfo() webhookBase }
+
+func (b webhookBase) eventInfo() webhookBase { return b }
+
+func (s *Server) base(ws *workspace, eventType string, now time.Time) webhookBase {
+	return webhookBase{WorkspaceID: ws.id, EventType: eventType, PartnerID: ws.partnerID, TriggeredAt: stamp(now)}
+}
+
+// emitWebhook queues a webhook for ws's partner if it has a webhook URL.
+// Call with s.mu held.
+func (s *Server) emitWebhook(ws *workspace, body eventBody) {
+	p := s.partners[ws.partnerID]
+	if p == nil || p.webhookURL == "" {
+		return
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return
+	}
+	info := body.eventInfo()
+	wh := &s.wh
+	wh.mu.Lock()
+	wh.queue = append(wh.queue, pendingWebhook{
+		partnerID: p.id, secret: p.secret, url: p.webhookURL,
+		eventType: info.EventType, workspaceID: info.WorkspaceID, body: b,
+	})
+	wh.mu.Unlock()
+	select {
+	case wh.wake <- struct{}{}:
+	default:
+	}
+}
+
+// SetWebhookURL sets (or, with "", clears) the primary partner's webhook
+// URL. Events that happen afterwards are delivered there.
+func (s *Server) SetWebhookURL(u string) {
+	_ = s.SetPartnerWebhookURL(s.primary, u)
+}
+
+// SetPartnerWebhookURL sets the webhook URL of any partner known to the fake.
+func (s *Server) SetPartnerWebhookURL(partnerID, u string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.partners[partnerID]
+	if p == nil {
+		return fmt.Errorf("tlpartnertest: unknown partner %q", partnerID)
+	}
+	p.webhookURL = u
+	return nil
+}
+
+// Deliveries returns a copy of the finished webhook deliveries, in the
+// order they finished (deliveries are sent one at a time, in event order).
+func (s *Server) Deliveries() []Delivery {
+	s.wh.mu.Lock()
+	defer s.wh.mu.Unlock()
+	return cloneDeliveries(s.wh.deliveries)
+}
+
+// WaitForDeliveries blocks until at least n webhook deliveries have
+// finished (accepted or failed after all attempts) and returns all finished
+// deliveries. It returns early with the deliveries so far and an error when
+// ctx ends or the server is closed.
+func (s *Server) WaitForDeliveries(ctx context.Context, n int) ([]Delivery, error) {
+	wh := &s.wh
+	for {
+		wh.mu.Lock()
+		if len(wh.deliveries) >= n {
+			out := cloneDeliveries(wh.deliveries)
+			wh.mu.Unlock()
+			return out, nil
+		}
+		ch := wh.changed
+		wh.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return s.Deliveries(), fmt.Errorf("tlpartnertest: waiting for %d webhook deliveries: %w", n, ctx.Err())
+		case <-s.done:
+			return s.Deliveries(), fmt.Errorf("tlpartnertest: server closed while waiting for %d webhook deliveries", n)
+		}
+	}
+}
+
+func cloneDeliveries(in []Delivery) []Delivery {
+	out := make([]Delivery, len(in))
+	for i, d := range in {
+		d.Body = append([]byte(nil), d.Body...)
+		out[i] = d
+	}
+	return out
+}
+
+func (s *Server) startWebhooks() {
+	wh := &s.wh
+	wh.wake = make(chan struct{}, 1)
+	wh.changed = make(chan struct{})
+	wh.ctx, wh.cancel = context.WithCancel(context.Background())
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	wh.client = &http.Client{Transport: tr, Timeout: s.opts.WebhookTimeout}
+	wh.wg.Add(1)
+	go s.deliverLoop()
+}
+
+func (s *Server) stopWebhooks() {
+	wh := &s.wh
+	wh.cancel()
+	wh.wg.Wait()
+	wh.client.CloseIdleConnections()
+}
+
+func (s *Server) deliverLoop() {
+	wh := &s.wh
+	defer wh.wg.Done()
+	for {
+		wh.mu.Lock()
+		var next *pendingWebhook
+		if len(wh.queue) > 0 {
+			p := wh.queue[0]
+			wh.queue = wh.queue[1:]
+			next = &p
+		}
+		wh.mu.Unlock()
+		if next == nil {
+			select {
+			case <-wh.wake:
+				continue
+			case <-wh.ctx.Done():
+				return
+			}
+		}
+		d := s.deliver(next)
+		if wh.ctx.Err() != nil {
+			return // closed mid-delivery: not recorded
+		}
+		wh.mu.Lock()
+		wh.deliveries = append(wh.deliveries, d)
+		close(wh.changed)
+		wh.changed = make(chan struct{})
+		wh.mu.Unlock()
+	}
+}
+
+// deliver sends one webhook with bounded retries.
+func (s *Server) deliver(p *pendingWebhook) Delivery {
+	wh := &s.wh
+	d := Delivery{PartnerID: p.partnerID, EventType: p.eventType, WorkspaceID: p.workspaceID, URL: p.url, Body: p.body}
+	backoff := s.opts.WebhookBackoff
+	for attempt := 1; attempt <= s.opts.WebhookAttempts; attempt++ {
+		if attempt > 1 {
+			t := time.NewTimer(backoff)
+			select {
+			case <-t.C:
+			case <-wh.ctx.Done():
+				t.Stop()
+				return d
+			}
+			backoff *= 2
+		}
+		d.Attempts = attempt
+		d.StatusCode, d.Err = s.postWebhook(p)
+		s.logf("webhook %s %s attempt %d -> %d %v", p.eventType, p.workspaceID, attempt, d.StatusCode, errString(d.Err))
+		if d.Err == nil {
+			return d
+		}
+	}
+	return d
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	return err.Error()
+}
+
+func (s *Server) postWebhook(p *pendingWebhook) (int, error) {
+	sig, err := signWebhook(p.partnerID, p.secret, time.Now())
+	if err != nil {
+		return 0, err
+	}
+	req, err := http.NewRequestWithContext(s.wh.ctx, http.MethodPost, p.url, bytes.NewReader(p.body))
+	if err != nil {
+		return 0, fmt.Errorf("tlpartnertest: webhook request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "tlpartnertest-webhooks")
+	req.Header.Set(HeaderPartnerID, p.partnerID)
+	req.Header.Set(HeaderSignature, sig)
+	resp, err := s.wh.client.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("tlpartnertest: webhook post: %w", err)
+	}
+	var buf [512]byte
+	for {
+		if _, rerr := resp.Body.Read(buf[:]); rerr != nil {
+			break
+		}
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return resp.StatusCode, fmt.Errorf("tlpartnertest: webhook receiver answered %d", resp.StatusCode)
+	}
+	return resp.StatusCode, nil
+}
+
+// signWebhook mints the X-TL-Signature value: an HS256 JWT with claims
+// partner_id, nbf (now-3m) and exp (now+3m), like TimelinesAI.
+func signWebhook(partnerID, secret string, now time.Time) (string, error) {
+	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		"partner_id": partnerID,
+		"nbf":        now.Add(-3 * time.Minute).Unix(),
+		"exp":        now.Add(3 * time.Minute).Unix(),
+	})
+	sig, err := tok.SignedString([]byte(secret))
+	if err != nil {
+		return "", fmt.Errorf("tlpartnertest: sign webhook: %w", err)
+	}
+	return sig, nil
+}
