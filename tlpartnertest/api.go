@@ -231,15 +231,15 @@ func decodeBody(body []byte, v any, optional bool) *apiError {
 // ---- wire shapes (JSON names as in the spec) ----
 
 type wireWorkspace struct {
-	WorkspaceID      string            `json:"workspace_id"`
-	DisplayName      string            `json:"display_name"`
-	PlanID           int64             `json:"plan_id"`
-	SeatsTotal       int               `json:"seats_total"`
-	SeatsAvailable   int               `json:"seats_available"`
-	UpdatedAt        string            `json:"updated_at,omitempty"`
-	OwnerUserID      int64             `json:"owner_user_id,omitempty"`
-	GroupID          int64             `json:"group_id,omitempty"`
-	CreatedAt        string            `json:"created_at,omitempty"`
+	WorkspaceID      string           `json:"workspace_id"`
+	DisplayName      string           `json:"display_name"`
+	PlanID           int64            `json:"plan_id"`
+	SeatsTotal       int              `json:"seats_total"`
+	SeatsAvailable   int              `json:"seats_available"`
+	UpdatedAt        string           `json:"updated_at,omitempty"`
+	OwnerUserID      int64            `json:"owner_user_id,omitempty"`
+	GroupID          int64            `json:"group_id,omitempty"`
+	CreatedAt        string           `json:"created_at,omitempty"`
 	SuspendedMembers []wireSuspension `json:"suspended_members,omitempty"`
 }
 
