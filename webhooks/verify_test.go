@@ -177,7 +177,10 @@ func verifyCases(t testing.TB) []verifyCase {
 		{name: "non-canonical header keys", header: lower},
 		{name: "expired within leeway", header: hdr(testPartner, hs(at(-3*time.Minute-29*time.Second)))},
 		{name: "not yet valid within leeway", header: hdr(testPartner, hs(at(3*time.Minute+29*time.Second)))},
-		{name: "fractional exp and nbf", header: hdr(testPartner, hs(func(c jwt.MapClaims) { c["exp"] = float64(testNow.Unix()) + 0.5; c["nbf"] = float64(testNow.Unix()) - 0.5 }))},
+		{name: "fractional exp and nbf", header: hdr(testPartner, hs(func(c jwt.MapClaims) {
+			c["exp"] = float64(testNow.Unix()) + 0.5
+			c["nbf"] = float64(testNow.Unix()) - 0.5
+		}))},
 		{name: "extra claims of any type ignored", header: hdr(testPartner, hs(func(c jwt.MapClaims) { c["aud"] = 5; c["iat"] = testNow.Add(time.Hour).Unix(); c["iss"] = []int{1} }))},
 		{name: "rotated secret in WithSecrets", header: hdr(testPartner, genuine), secret: "new-secret", opts: []webhooks.VerifyOption{webhooks.WithSecrets("older", testSecret)}},
 
