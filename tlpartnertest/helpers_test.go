@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -160,3 +161,5 @@ func (c *raw) mkUsers(ws string, n int) []int64 {
 	}
 	return ids
 }
+
+func itoa(i int64) string { return strconv.FormatInt(i, 10) }

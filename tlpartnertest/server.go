@@ -293,6 +293,9 @@ func (s *Server) String() string {
 	return fmt.Sprintf("tlpartnertest.Server{URL: %s, PartnerID: %s}", s.URL(), s.primary)
 }
 
+// GoString is like [Server.String], so %#v does not print the secret.
+func (s *Server) GoString() string { return s.String() }
+
 // Now returns the fake's current domain time: [Options.Now] (or time.Now)
 // plus everything passed to [Server.Advance].
 func (s *Server) Now() time.Time {
