@@ -34,6 +34,8 @@ func validateWorkspaceID(id string) error {
 	switch {
 	case id == "":
 		return &ValidationError{Field: "workspace_id", Reason: "must not be empty"}
+	case id == "." || id == "..":
+		return &ValidationError{Field: "workspace_id", Reason: "must not be a dot segment"}
 	case strings.Contains(id, "/"):
 		return &ValidationError{Field: "workspace_id", Reason: "must not contain '/'"}
 	case !utf8.ValidString(id):

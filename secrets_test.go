@@ -1,0 +1,109 @@
+package tlpartner_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/tlpartner/tlpartner-go"
+)
+
+// syncBuffer is a goroutine-safe bytes.Buffer for slog handlers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestSecretsNeverLeak drives successes, errors and retries with Debug
+// logging on and checks that neither the Partner Secret, nor any JWT that
+// was sent, nor the Public API token appear in logs, errors or fmt output.
+func TestSecretsNeverLeak(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c, m := newMock(t, tlpartner.WithLogger(logger))
+
+	m.on(
+		reply(t, 429, "error_rate_limited_429.json", "Retry-After", "0"),
+		reply(t, 200, "api_token_get_200.json"),
+	)
+	tok, err := c.GetPublicAPIToken(bg, "acme")
+	require.NoError(t, err)
+	const pub = "tl_pub_0123456789abcdef0123456789abcdef"
+	assert.Equal(t, pub, tok.Token)
+
+	var errs []error
+	m.on(reply(t, 401, "error_invalid_signature_401.json"))
+	_, err = c.GetWorkspace(bg, "acme")
+	errs = append(errs, err)
+	m.on(reply(t, 502, "error_proxy_502.html"))
+	_, err = c.RotatePublicAPIToken(bg, "acme")
+	errs = append(errs, err)
+	m.on(func(*http.Request) (*http.Response, error) { return nil, errors.New("connection reset by peer") })
+	_, err = c.CreateWorkspace(bg, tlpartner.CreateWorkspaceParams{DisplayName: "acme", SeatsPurchased: 1})
+	errs = append(errs, err)
+	_, err = tlpartner.NewClient("p", "", tlpartner.WithLogger(logger))
+	errs = append(errs, err)
+
+	var tokens []string
+	for _, r := range m.requests() {
+		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		require.True(t, tok != "" && tok != r.Header.Get("Authorization"))
+		tokens = append(tokens, tok)
+	}
+	require.True(t, len(tokens) >= 5, "expected several requests, got %d", len(tokens))
+
+	var out strings.Builder
+	for _, e := range errs {
+		require.Error(t, e)
+		fmt.Fprintf(&out, "%v|%+v|%#v|%s|%q\n", e, e, e, e, e)
+	}
+	fmt.Fprintf(&out, "%v|%+v|%#v|%s|%q\n", c, c, c, c, c)
+	fmt.Fprintf(&out, "%v|%+v|%#v\n", *c, *c, *c) //nolint:govet // printing the value on purpose
+	fmt.Fprintf(&out, "%v|%+v|%#v|%s\n", tok, tok, tok, tok)
+	fmt.Fprintf(&out, "%v|%+v|%#v|%s\n", *tok, *tok, *tok, *tok)
+	logger.Info("client", "client", c, "token", tok, "token_value", *tok)
+
+	haystacks := map[string]string{"logs": logs.String(), "fmt and errors": out.String()}
+	for where, h := range haystacks {
+		assert.NotContains(t, h, testSecret, where)
+		assert.NotContains(t, h, pub, where)
+		for _, tk := range tokens {
+			assert.NotContains(t, h, tk, where)
+			// Not even the signature part alone.
+			assert.NotContains(t, h, tk[strings.LastIndexByte(tk, '.')+1:], where)
+		}
+	}
+	// The logs do carry the useful metadata.
+	l := logs.String()
+	for _, want := range []string{`"op":"GetPublicAPIToken"`, `"method":"GET"`, `"path":"/partner/api/v1/workspaces/acme/api-token"`, `"status":429`, `"status":200`, `"attempt":2`, `"msg":"tlpartner: retrying"`, `"partner_id":"acme-partner"`, `"secret":"[REDACTED]"`, `"token":"[REDACTED]"`} {
+		assert.Contains(t, l, want)
+	}
+	assert.Contains(t, out.String(), `tlpartner.Client{PartnerID: "acme-partner", BaseURL: "https://partner.test/partner/api/v1", Secret: [REDACTED]}`)
+	assert.Contains(t, out.String(), `tlpartner.PublicAPIToken{WorkspaceID: "my-first-workspace", Token: [REDACTED]}`)
+}
+
+func TestLoggingIsOffByDefault(t *testing.T) {
+	t.Parallel()
+	c, m := newMock(t, tlpartner.WithLogger(nil))
+	m.on(reply(t, 200, "api_token_get_200.json"))
+	_, err := c.GetPublicAPIToken(bg, "acme")
+	require.NoError(t, err)
+}

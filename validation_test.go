@@ -1,0 +1,281 @@
+package tlpartner_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tlpartner/tlpartner-go"
+)
+
+// TestValidationSendsNothing checks every input rule: the call fails with a
+// *ValidationError naming the field, matches ErrInvalidRequest, and no
+// request reaches the transport.
+func TestValidationSendsNothing(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("ü", tlpartner.MaxDisplayNameLength+1)
+	maxName := strings.Repeat("ü", tlpartner.MaxDisplayNameLength)
+	cases := []struct {
+		name  string
+		field string
+		call  func(c *tlpartner.Client) error
+	}{
+		{"create empty name", "display_name", func(c *tlpartner.Client) error {
+			_, err := c.CreateWorkspace(bg, tlpartner.CreateWorkspaceParams{SeatsPurchased: 1})
+			return err
+		}},
+		{"create blank name", "display_name", func(c *tlpartner.Client) error {
+			_, err := c.CreateWorkspace(bg, tlpartner.CreateWorkspaceParams{DisplayName: "  \t", SeatsPurchased: 1})
+			return err
+		}},
+		{"create long name", "display_name", func(c *tlpartner.Client) error {
+			_, err := c.CreateWorkspace(bg, tlpartner.CreateWorkspaceParams{DisplayName: long, SeatsPurchased: 1})
+			return err
+		}},
+		{"create invalid utf8", "display_name", func(c *tlpartner.Client) error {
+			_, err := c.CreateWorkspace(bg, tlpartner.CreateWorkspaceParams{DisplayName: "a\xffb", SeatsPurchased: 1})
+			return err
+		}},
+		{"create zero seats", "seats_purchased", func(c *tlpartner.Client) error {
+			_, err := c.CreateWorkspace(bg, tlpartner.CreateWorkspaceParams{DisplayName: "acme"})
+			return err
+		}},
+		{"create 1000 seats", "seats_purchased", func(c *tlpartner.Client) error {
+			_, err := c.CreateWorkspace(bg, tlpartner.CreateWorkspaceParams{DisplayName: "acme", SeatsPurchased: 1000})
+			return err
+		}},
+		{"get empty id", "workspace_id", func(c *tlpartner.Client) error {
+			_, err := c.GetWorkspace(bg, "")
+			return err
+		}},
+		{"get slash id", "workspace_id", func(c *tlpartner.Client) error {
+			_, err := c.GetWorkspace(bg, "a b/c?")
+			return err
+		}},
+		{"get dot-dot id", "workspace_id", func(c *tlpartner.Client) error {
+			_, err := c.GetWorkspace(bg, "..")
+			return err
+		}},
+		{"update empty id", "workspace_id", func(c *tlpartner.Client) error {
+			_, err := c.UpdateWorkspace(bg, "", tlpartner.UpdateWorkspaceParams{SeatsPurchased: tlpartner.Int(2)})
+			return err
+		}},
+		{"update nothing", "params", func(c *tlpartner.Client) error {
+			_, err := c.UpdateWorkspace(bg, "acme", tlpartner.UpdateWorkspaceParams{})
+			return err
+		}},
+		{"update empty name", "display_name", func(c *tlpartner.Client) error {
+			_, err := c.UpdateWorkspace(bg, "acme", tlpartner.UpdateWorkspaceParams{DisplayName: tlpartner.String("")})
+			return err
+		}},
+		{"update long name", "display_name", func(c *tlpartner.Client) error {
+			_, err := c.UpdateWorkspace(bg, "acme", tlpartner.UpdateWorkspaceParams{DisplayName: &long})
+			return err
+		}},
+		{"update 0 seats", "seats_purchased", func(c *tlpartner.Client) error {
+			_, err := c.UpdateWorkspace(bg, "acme", tlpartner.UpdateWorkspaceParams{SeatsPurchased: tlpartner.Int(0)})
+			return err
+		}},
+		{"update 1000 seats", "seats_purchased", func(c *tlpartner.Client) error {
+			_, err := c.UpdateWorkspace(bg, "acme", tlpartner.UpdateWorkspaceParams{SeatsPurchased: tlpartner.Int(1000)})
+			return err
+		}},
+		{"users empty id", "workspace_id", func(c *tlpartner.Client) error {
+			_, err := c.CreateUsers(bg, "", 1)
+			return err
+		}},
+		{"users 0", "count", func(c *tlpartner.Client) error {
+			_, err := c.CreateUsers(bg, "acme", 0)
+			return err
+		}},
+		{"users 100", "count", func(c *tlpartner.Client) error {
+			_, err := c.CreateUsers(bg, "acme", 100)
+			return err
+		}},
+		{"qr empty id", "workspace_id", func(c *tlpartner.Client) error {
+			_, err := c.GenerateQR(bg, "", 1, nil)
+			return err
+		}},
+		{"qr user 0", "user_id", func(c *tlpartner.Client) error {
+			_, err := c.GenerateQR(bg, "acme", 0, nil)
+			return err
+		}},
+		{"qr user -1", "user_id", func(c *tlpartner.Client) error {
+			_, err := c.GenerateQR(bg, "acme", -1, nil)
+			return err
+		}},
+		{"qr 0 hours", "expires_in_hours", func(c *tlpartner.Client) error {
+			_, err := c.GenerateQR(bg, "acme", 1, &tlpartner.GenerateQRParams{})
+			return err
+		}},
+		{"qr 169 hours", "expires_in_hours", func(c *tlpartner.Client) error {
+			_, err := c.GenerateQR(bg, "acme", 1, &tlpartner.GenerateQRParams{ExpiresInHours: 169})
+			return err
+		}},
+		{"disconnect empty id", "workspace_id", func(c *tlpartner.Client) error {
+			_, err := c.DisconnectWhatsApp(bg, "", 1)
+			return err
+		}},
+		{"disconnect user 0", "user_id", func(c *tlpartner.Client) error {
+			_, err := c.DisconnectWhatsApp(bg, "acme", 0)
+			return err
+		}},
+		{"token empty id", "workspace_id", func(c *tlpartner.Client) error {
+			_, err := c.GetPublicAPIToken(bg, "")
+			return err
+		}},
+		{"rotate slash id", "workspace_id", func(c *tlpartner.Client) error {
+			_, err := c.RotatePublicAPIToken(bg, "a/b")
+			return err
+		}},
+		{"nil context", "ctx", func(c *tlpartner.Client) error {
+			var ctx context.Context // a nil context must not panic
+			_, err := c.GetWorkspace(ctx, "acme")
+			return err
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, m := newMock(t)
+			err := tc.call(c)
+			var ve *tlpartner.ValidationError
+			require.ErrorAs(t, err, &ve)
+			assert.Equal(t, tc.field, ve.Field)
+			assert.ErrorIs(t, err, tlpartner.ErrInvalidRequest)
+			assert.True(t, strings.HasPrefix(err.Error(), "tlpartner: invalid "+tc.field+": "), err.Error())
+			assert.Empty(t, m.requests(), "no request may be sent")
+		})
+	}
+
+	// The permissive bounds are accepted.
+	t.Run("bounds accepted", func(t *testing.T) {
+		t.Parallel()
+		c, m := newMock(t)
+		m.on(reply(t, 201, "workspace_create_201.json"))
+		_, err := c.CreateWorkspace(bg, tlpartner.CreateWorkspaceParams{DisplayName: maxName, SeatsPurchased: tlpartner.MaxSeats})
+		require.NoError(t, err)
+		m.on(reply(t, 201, "users_create_201.json"))
+		_, err = c.CreateUsers(bg, "acme", tlpartner.MaxUsersPerCall)
+		require.NoError(t, err)
+		m.on(reply(t, 200, "qr_200.json"))
+		_, err = c.GenerateQR(bg, "acme", 1, &tlpartner.GenerateQRParams{ExpiresInHours: 168})
+		require.NoError(t, err)
+		_, err = c.GenerateQR(bg, "acme", 1, &tlpartner.GenerateQRParams{ExpiresInHours: 1})
+		require.NoError(t, err)
+		assert.Len(t, m.requests(), 4)
+	})
+}
+
+func TestNewClientValidation(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, id, secret, field string
+		opts                    []tlpartner.Option
+	}{
+		{"empty id", "", "s", "partner_id", nil},
+		{"empty secret", "p", "", "partner_secret", nil},
+		{"relative base", "p", "s", "base_url", []tlpartner.Option{tlpartner.WithBaseURL("/partner/api/v1")}},
+		{"ftp base", "p", "s", "base_url", []tlpartner.Option{tlpartner.WithBaseURL("ftp://x/y")}},
+		{"no host", "p", "s", "base_url", []tlpartner.Option{tlpartner.WithBaseURL("https:///x")}},
+		{"query base", "p", "s", "base_url", []tlpartner.Option{tlpartner.WithBaseURL("https://x/y?z=1")}},
+		{"userinfo base", "p", "s", "base_url", []tlpartner.Option{tlpartner.WithBaseURL("https://u:pw@x/y")}},
+		{"bad url", "p", "s", "base_url", []tlpartner.Option{tlpartner.WithBaseURL("https://x/%zz")}},
+		{"nil http client", "p", "s", "http_client", []tlpartner.Option{tlpartner.WithHTTPClient(nil)}},
+		{"ua control char", "p", "s", "user_agent", []tlpartner.Option{tlpartner.WithUserAgent("a\r\nX-Evil: 1")}},
+		{"negative retries", "p", "s", "max_retries", []tlpartner.Option{tlpartner.WithMaxRetries(-1)}},
+		{"negative policy", "p", "s", "retry_policy.max_retries", []tlpartner.Option{tlpartner.WithRetryPolicy(tlpartner.RetryPolicy{MaxRetries: -1})}},
+		{"negative delay", "p", "s", "retry_policy.base_delay", []tlpartner.Option{tlpartner.WithRetryPolicy(tlpartner.RetryPolicy{BaseDelay: -1})}},
+		{"negative max delay", "p", "s", "retry_policy.max_delay", []tlpartner.Option{tlpartner.WithRetryPolicy(tlpartner.RetryPolicy{MaxDelay: -1})}},
+		{"negative max retry-after", "p", "s", "retry_policy.max_retry_after", []tlpartner.Option{tlpartner.WithRetryPolicy(tlpartner.RetryPolicy{MaxRetryAfter: -1})}},
+		{"short lifetime", "p", "s", "token_lifetime", []tlpartner.Option{tlpartner.WithTokenLifetime(time.Millisecond)}},
+		{"long lifetime", "p", "s", "token_lifetime", []tlpartner.Option{tlpartner.WithTokenLifetime(2 * time.Hour)}},
+		{"nil clock", "p", "s", "clock", []tlpartner.Option{tlpartner.WithClock(nil)}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := tlpartner.NewClient(tc.id, tc.secret, tc.opts...)
+			assert.Nil(t, c)
+			var ve *tlpartner.ValidationError
+			require.ErrorAs(t, err, &ve)
+			assert.Equal(t, tc.field, ve.Field)
+		})
+	}
+}
+
+func TestNewClientDefaultsAndOptions(t *testing.T) {
+	t.Parallel()
+	c, err := tlpartner.NewClient("p", "s")
+	require.NoError(t, err)
+	assert.Equal(t, tlpartner.DefaultBaseURL, c.BaseURL())
+	assert.Equal(t, "p", c.PartnerID())
+
+	c, err = tlpartner.NewClient("p", "s", tlpartner.WithBaseURL("http://127.0.0.1:8080/partner/api/v1///"), nil)
+	require.NoError(t, err)
+	assert.Equal(t, "http://127.0.0.1:8080/partner/api/v1", c.BaseURL())
+
+	// Last option wins.
+	c, err = tlpartner.NewClient("p", "s", tlpartner.WithBaseURL("https://a.test"), tlpartner.WithBaseURL("https://b.test/v1/"))
+	require.NoError(t, err)
+	assert.Equal(t, "https://b.test/v1", c.BaseURL())
+
+	assert.Equal(t, tlpartner.RetryPolicy{MaxRetries: 2, BaseDelay: time.Second, MaxDelay: 16 * time.Second, MaxRetryAfter: 16 * time.Second}, tlpartner.DefaultRetryPolicy())
+}
+
+// TestWithHTTPClientIsCopied checks that changing the caller's http.Client
+// after NewClient does not affect the SDK.
+func TestWithHTTPClientIsCopied(t *testing.T) {
+	t.Parallel()
+	c, m := newMock(t)
+	_ = c
+	hc := &http.Client{Transport: m.mt}
+	c2, err := tlpartner.NewClient(testPartnerID, testSecret, tlpartner.WithBaseURL(testBase), tlpartner.WithHTTPClient(hc),
+		tlpartner.WithClock(func() time.Time { return testNow }))
+	require.NoError(t, err)
+	hc.Transport = roundTripFunc(func(*http.Request) (*http.Response, error) {
+		return nil, errors.New("caller's later transport must not be used")
+	})
+	m.on(reply(t, 200, "api_token_get_200.json"))
+	_, err = c2.GetPublicAPIToken(bg, "acme")
+	require.NoError(t, err)
+	m.only()
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestEmbedURL(t *testing.T) {
+	t.Parallel()
+	ok := map[string]string{
+		"https://app.timelines.ai/qr/abcdef123456":                "https://app.timelines.ai/qr/abcdef123456?display_mode=embedding",
+		"https://app.timelines.ai/qr/abc?lang=en":                 "https://app.timelines.ai/qr/abc?display_mode=embedding&lang=en",
+		"https://app.timelines.ai/qr/abc?display_mode=standalone": "https://app.timelines.ai/qr/abc?display_mode=embedding",
+		"http://127.0.0.1:5555/qr/tok":                            "http://127.0.0.1:5555/qr/tok?display_mode=embedding",
+		"http://localhost/qr/tok":                                 "http://localhost/qr/tok?display_mode=embedding",
+		"http://[::1]:80/qr/tok":                                  "http://[::1]:80/qr/tok?display_mode=embedding",
+		"https://app.timelines.ai/qr/abc#frag":                    "https://app.timelines.ai/qr/abc?display_mode=embedding#frag",
+	}
+	for in, want := range ok {
+		got, err := tlpartner.EmbedURL(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got, in)
+	}
+	for _, bad := range []string{"", "qr/abc", "http://app.timelines.ai/qr/abc", "javascript:alert(1)", "ftp://x/qr", "http://10.0.0.1/qr", "%zz"} {
+		_, err := tlpartner.EmbedURL(bad)
+		var ve *tlpartner.ValidationError
+		require.ErrorAs(t, err, &ve, bad)
+		assert.Equal(t, "qr_link", ve.Field)
+	}
+	q := &tlpartner.QRCode{Link: "https://app.timelines.ai/qr/x"}
+	got, err := q.EmbedURL()
+	require.NoError(t, err)
+	assert.Equal(t, "https://app.timelines.ai/qr/x?display_mode=embedding", got)
+	got, err = tlpartner.QRLink{URL: "https://timelines.ai/qr/y"}.EmbedURL()
+	require.NoError(t, err)
+	assert.Equal(t, "https://timelines.ai/qr/y?display_mode=embedding", got)
+}
