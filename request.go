@@ -42,6 +42,12 @@ func (c *Client) send(ctx context.Context, op operation, req *http.Request) (*ht
 				return nil, nil, lastErr
 			}
 		}
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			if lastErr != nil {
+				return nil, nil, fmt.Errorf("tlpartner: %s: %w (last attempt: %w)", op.name, ctxErr, lastErr)
+			}
+			return nil, nil, &requestError{op: op.name, err: ctxErr}
+		}
 		r, err := c.prepare(ctx, req, attempt)
 		if err != nil {
 			return nil, nil, err
