@@ -337,14 +337,19 @@ func (e *APITokenRotated) DedupKey() string {
 	return dedupKey(e.Type(), &e.CommonFields, formatKeyTime(e.RotatedAt))
 }
 
-// DedupKey returns the event type, workspace, triggered_at and the hex
-// SHA-256 of the compacted raw body joined by "|". The body hash stands in
-// for the identifying field, which is unknown for an unknown event.
+// DedupKey returns the event type, workspace, triggered_at and a hex SHA-256
+// of the canonicalized raw body (keys sorted, whitespace and escapes
+// normalized) joined by "|". The body hash stands in for the identifying
+// field, which is unknown for an unknown event.
 func (e *UnknownEvent) DedupKey() string {
 	raw := []byte(e.Raw)
-	var compact bytes.Buffer
-	if err := json.Compact(&compact, raw); err == nil {
-		raw = compact.Bytes()
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err == nil {
+		if canon, err := json.Marshal(v); err == nil {
+			raw = canon
+		}
 	}
 	sum := sha256.Sum256(raw)
 	return dedupKey(e.Type(), &e.CommonFields, hex.EncodeToString(sum[:16]))

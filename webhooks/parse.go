@@ -206,6 +206,13 @@ func parseInt(s string, allowFraction bool) (int64, bool) {
 	return int64(t), true
 }
 
+// Unix seconds accepted for numeric timestamps: years 0001 to 9999, the range
+// RFC 3339 can express.
+const (
+	minUnix = -62135596800
+	maxUnix = 253402300799
+)
+
 var timeLayouts = []string{
 	time.RFC3339Nano, // also accepts no fractional seconds
 	"2006-01-02T15:04:05.999999999",
@@ -233,7 +240,7 @@ func (d *decoder) time(key string) time.Time {
 		return t
 	case c == '-' || (c >= '0' && c <= '9'):
 		f, err := strconv.ParseFloat(string(raw), 64)
-		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) || math.Abs(f) > 1e12 {
+		if err != nil || math.IsNaN(f) || f < minUnix || f > maxUnix {
 			d.fail(key, "a date-time")
 			return time.Time{}
 		}

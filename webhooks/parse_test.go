@@ -499,6 +499,13 @@ func TestDedupKeyUnknownEventIgnoresWhitespace(t *testing.T) {
 	if a.DedupKey() != b.DedupKey() {
 		t.Errorf("whitespace changed the key: %q vs %q", a.DedupKey(), b.DedupKey())
 	}
+	d, err := webhooks.Parse([]byte(`{"n":1,"workspace_id":"w","event_type":"x:y"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.DedupKey() != d.DedupKey() {
+		t.Errorf("key order changed the key: %q vs %q", a.DedupKey(), d.DedupKey())
+	}
 	if a.DedupKey() == c.DedupKey() {
 		t.Errorf("different bodies share a key %q", a.DedupKey())
 	}
