@@ -11,8 +11,10 @@ import (
 )
 
 // asserter is a minimal, dependency-free stand-in for testify's assert
-// (fatal=false) and require (fatal=true) packages, so the module graph of
-// the SDK's tests stays small. Every method returns whether the check held.
+// (fatal=false) and require (fatal=true) packages, so that the root
+// package's tests do not depend on testify's module graph. Every method
+// returns whether the check held. Tests in package tlpartner_test use these
+// package-level assert and require values instead of importing testify.
 type asserter struct{ fatal bool }
 
 var (
