@@ -1,0 +1,361 @@
+// Command quickstart walks the whole TimelinesAI partner lifecycle with the
+// tlpartner SDK.
+//
+//	go run ./examples/quickstart
+//
+// Without credentials in the environment it starts [tlpartnertest], an
+// in-process fake of the Partner API, plus a loopback webhook receiver, and
+// runs every step: create a workspace, add a user, issue a QR link (and its
+// embed URL), simulate the WhatsApp scan, receive the
+// whatsapp_account:connected webhook, read the workspace, get and rotate the
+// Public API token, and disconnect the account to stop billing.
+//
+// With TL_PARTNER_ID and TL_PARTNER_SECRET set it talks to the real API
+// (TL_BASE_URL overrides the base URL) and only makes read-only calls: it
+// checks the credentials and, when TL_WORKSPACE_ID is set, reads that
+// workspace. Pass -destructive to create a workspace, a user, a QR link and
+// rotate the token for real; the scan then has to happen on a real phone.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/tlpartner/tlpartner-go"
+	"github.com/tlpartner/tlpartner-go/tlpartnertest"
+	"github.com/tlpartner/tlpartner-go/webhooks"
+)
+
+// config is what the command line and the environment decide.
+type config struct {
+	partnerID, secret string // empty: fake mode
+	baseURL           string
+	workspaceID       string
+	destructive       bool
+	displayName       string
+	phone             string
+}
+
+func main() {
+	cfg := config{
+		partnerID:   os.Getenv("TL_PARTNER_ID"),
+		secret:      os.Getenv("TL_PARTNER_SECRET"),
+		baseURL:     os.Getenv("TL_BASE_URL"),
+		workspaceID: os.Getenv("TL_WORKSPACE_ID"),
+	}
+	flag.BoolVar(&cfg.destructive, "destructive", false,
+		"with real credentials: also create a workspace, a user and a QR link, and rotate the Public API token")
+	flag.StringVar(&cfg.displayName, "name", "acme-co", "display name of the workspace to create")
+	flag.StringVar(&cfg.phone, "phone", "+31612345678", "fake mode: phone number (E.164) of the simulated WhatsApp scan")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Stdout, cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "quickstart failed:", err)
+		os.Exit(1)
+	}
+}
+
+// run dispatches on the mode. It writes a readable log of each step to w.
+func run(ctx context.Context, w io.Writer, cfg config) error {
+	if (cfg.partnerID == "") != (cfg.secret == "") {
+		return errors.New("set both TL_PARTNER_ID and TL_PARTNER_SECRET, or neither to use the in-process fake")
+	}
+	if cfg.partnerID == "" {
+		return runFake(ctx, w, cfg)
+	}
+	return runLive(ctx, w, cfg)
+}
+
+// stepper numbers and prints the lifecycle steps.
+type stepper struct {
+	w     io.Writer
+	n     int
+	total int
+}
+
+func (s *stepper) step(title string) {
+	s.n++
+	fmt.Fprintf(s.w, "\n[%d/%d] %s\n", s.n, s.total, title)
+}
+
+func (s *stepper) ok(format string, args ...any) {
+	fmt.Fprintf(s.w, "      ok  "+format+"\n", args...)
+}
+
+func (s *stepper) info(format string, args ...any) {
+	fmt.Fprintf(s.w, "          "+format+"\n", args...)
+}
+
+// runFake runs the whole lifecycle against an in-process fake.
+func runFake(ctx context.Context, w io.Writer, cfg config) error {
+	// The webhook receiver comes first: the fake needs its URL.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("listen for webhooks: %w", err)
+	}
+	webhookURL := "http://" + ln.Addr().String() + "/webhooks"
+
+	srv, err := tlpartnertest.StartServer(tlpartnertest.Options{
+		PartnerID:  "quickstart-partner",
+		WebhookURL: webhookURL,
+	})
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("start the fake Partner API: %w", err)
+	}
+	defer srv.Close()
+
+	client, err := srv.Client(tlpartner.WithUserAgent("quickstart"))
+	if err != nil {
+		ln.Close()
+		return err
+	}
+
+	// Partner webhooks: verified with the same partner ID and secret.
+	events := make(chan webhooks.Event, 16)
+	hook, err := client.NewWebhookHandler()
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	hook.OnEvent(func(_ context.Context, e webhooks.Event) error {
+		events <- e
+		return nil
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/webhooks", hook)
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go hs.Serve(ln) //nolint:errcheck // ends with Shutdown below
+	defer hs.Shutdown(context.Background())
+
+	fmt.Fprintln(w, "tlpartner quickstart: mode FAKE (no TL_PARTNER_ID/TL_PARTNER_SECRET set)")
+	fmt.Fprintf(w, "  fake Partner API  %s (partner %q)\n", srv.URL(), srv.PartnerID())
+	fmt.Fprintf(w, "  webhook receiver  %s\n", webhookURL)
+
+	return lifecycle(ctx, w, client, cfg, &fakeWorld{srv: srv, events: events})
+}
+
+// fakeWorld is what only the fake can do: play the customer's phone and
+// observe webhooks.
+type fakeWorld struct {
+	srv    *tlpartnertest.Server
+	events chan webhooks.Event
+}
+
+// waitEvent waits for the next webhook of type t, skipping others.
+func (f *fakeWorld) waitEvent(ctx context.Context, t webhooks.EventType) (webhooks.Event, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for {
+		select {
+		case e := <-f.events:
+			if e.Type() == t {
+				return e, nil
+			}
+		case <-ctx.Done():
+			return nil, fmt.Errorf("no %s webhook arrived: %w", t, ctx.Err())
+		}
+	}
+}
+
+// lifecycle runs the partner lifecycle. world is nil against the real API.
+func lifecycle(ctx context.Context, w io.Writer, c *tlpartner.Client, cfg config, world *fakeWorld) error {
+	st := &stepper{w: w, total: 9}
+	if world == nil {
+		st.total = 7
+	}
+
+	st.step("Create a workspace")
+	ws, err := c.CreateWorkspace(ctx, tlpartner.CreateWorkspaceParams{DisplayName: cfg.displayName, SeatsPurchased: 3})
+	if err != nil {
+		return fmt.Errorf("create workspace: %w", err)
+	}
+	st.ok("workspace %q created: owner user %d, %d of %d seats free", ws.ID, ws.OwnerUserID, ws.SeatsAvailable, ws.SeatsTotal)
+	st.info("keep this id: there is no endpoint to list workspaces")
+
+	st.step("Add a user for the customer's WhatsApp number")
+	users, err := c.CreateUsers(ctx, ws.ID, 1)
+	if err != nil {
+		return fmt.Errorf("create users: %w", err)
+	}
+	user := users.Users[0]
+	st.ok("user %d created (%s, %s); seats left: %d", user.ID, user.Role, user.Email, users.SeatsAvailable)
+
+	st.step("Generate a QR link for that user")
+	qr, err := c.GenerateQR(ctx, ws.ID, user.ID, &tlpartner.GenerateQRParams{ExpiresInHours: 48})
+	if err != nil {
+		return fmt.Errorf("generate QR: %w", err)
+	}
+	embedURL, err := qr.EmbedURL()
+	if err != nil {
+		return fmt.Errorf("embed URL: %w", err)
+	}
+	st.ok("QR link  %s (expires %s)", qr.Link, qr.ExpiresAt.Format(time.RFC3339))
+	st.info("embed it  %s", embedURL)
+
+	if world != nil {
+		st.step("Customer scans the QR code (simulated) and the webhook arrives")
+		conn, err := world.srv.SimulateScan(qr.Link, cfg.phone)
+		if err != nil {
+			return fmt.Errorf("simulate scan: %w", err)
+		}
+		st.ok("WhatsApp account %d connected with %s", conn.WhatsAppAccountID, conn.PhoneNumberE164)
+		ev, err := world.waitEvent(ctx, webhooks.EventWhatsAppAccountConnected)
+		if err != nil {
+			return err
+		}
+		e := ev.(*webhooks.WhatsAppAccountConnected)
+		st.ok("webhook %s verified: workspace %s, user %d, phone %s", e.Type(), e.WorkspaceID, e.UserID, e.PhoneNumberE164)
+	} else {
+		st.info("open the embed URL and scan it with WhatsApp to connect a real account")
+	}
+
+	st.step("Read the workspace details")
+	details, err := c.GetWorkspace(ctx, ws.ID)
+	if err != nil {
+		return fmt.Errorf("get workspace: %w", err)
+	}
+	printDetails(st, details)
+
+	st.step("Get the workspace's Public API token")
+	tok, err := c.GetPublicAPIToken(ctx, ws.ID)
+	if err != nil {
+		return fmt.Errorf("get token: %w", err)
+	}
+	st.ok("token %s (printing the struct redacts it: %v)", mask(tok.Token), tok)
+
+	st.step("Rotate the Public API token")
+	rotated, err := c.RotatePublicAPIToken(ctx, ws.ID)
+	if err != nil {
+		return fmt.Errorf("rotate token: %w", err)
+	}
+	st.ok("new token %s, old one dead since %s", mask(rotated.Token), rotated.RotatedAt.Format(time.RFC3339))
+	if world != nil {
+		ev, err := world.waitEvent(ctx, webhooks.EventAPITokenRotated)
+		if err != nil {
+			return err
+		}
+		st.ok("webhook %s verified", ev.Type())
+	}
+
+	st.step("Disconnect WhatsApp to stop billing")
+	res, err := c.DisconnectWhatsApp(ctx, ws.ID, user.ID)
+	if err != nil {
+		return fmt.Errorf("disconnect: %w", err)
+	}
+	if res.Disconnected {
+		st.ok("account %d (%s) disconnected at %s", res.WhatsAppAccountID, res.PhoneNumber, res.DisconnectedAt.Format(time.RFC3339))
+	} else {
+		st.ok("nothing was connected; the call is a no-op (disconnected=false)")
+	}
+	if world != nil {
+		ev, err := world.waitEvent(ctx, webhooks.EventWhatsAppAccountDisconnected)
+		if err != nil {
+			return err
+		}
+		st.ok("webhook %s verified", ev.Type())
+
+		st.step("Errors are typed")
+		_, err = c.GetWorkspace(ctx, "no-such-workspace")
+		var apiErr *tlpartner.APIError
+		if errors.Is(err, tlpartner.ErrNotFound) && errors.As(err, &apiErr) {
+			st.ok("GetWorkspace(no-such-workspace): errors.Is(err, ErrNotFound), code %q, HTTP %d", apiErr.Code, apiErr.StatusCode)
+		} else {
+			return fmt.Errorf("expected a not-found APIError, got %v", err)
+		}
+		_, err = c.GenerateQR(ctx, ws.ID, user.ID, &tlpartner.GenerateQRParams{ExpiresInHours: 500})
+		var verr *tlpartner.ValidationError
+		if errors.As(err, &verr) {
+			st.ok("GenerateQR(expires_in_hours=500) refused before sending: %v", err)
+		} else {
+			return fmt.Errorf("expected a ValidationError, got %v", err)
+		}
+	}
+
+	fmt.Fprintf(w, "\nAll %d steps succeeded.\n", st.total)
+	return nil
+}
+
+func printDetails(st *stepper, d *tlpartner.WorkspaceDetails) {
+	st.ok("%q: seats %d/%d used, messages %d/%d, API calls %d/%d",
+		d.DisplayName, d.Seats.Used, d.Seats.Total, d.MessagesQuota.Used, d.MessagesQuota.Total,
+		d.APICallsQuota.Used, d.APICallsQuota.Total)
+	for _, u := range d.Users {
+		st.info("user %d  %-6s %s", u.ID, u.Role, u.Status)
+	}
+	for _, a := range d.WhatsAppAccounts {
+		st.info("whatsapp account %d  user %d  %s  %s", a.ID, a.UserID, a.PhoneNumberE164, a.ConnectionStatus)
+	}
+	st.info("%d active QR link(s)", len(d.QRLinks))
+}
+
+// mask shows only the first characters of a secret.
+func mask(s string) string {
+	if len(s) <= 6 {
+		return strings.Repeat("*", len(s))
+	}
+	return s[:4] + strings.Repeat("*", 8)
+}
+
+// runLive talks to the real Partner API.
+func runLive(ctx context.Context, w io.Writer, cfg config) error {
+	var opts []tlpartner.Option
+	if cfg.baseURL != "" {
+		opts = append(opts, tlpartner.WithBaseURL(cfg.baseURL))
+	}
+	opts = append(opts, tlpartner.WithUserAgent("quickstart"))
+	c, err := tlpartner.NewClient(cfg.partnerID, cfg.secret, opts...)
+	if err != nil {
+		return err
+	}
+	mode := "LIVE, read-only (pass -destructive to create resources)"
+	if cfg.destructive {
+		mode = "LIVE, destructive (-destructive): creates a workspace and rotates its token"
+	}
+	fmt.Fprintf(w, "tlpartner quickstart: mode %s\n  Partner API %s as %s\n", mode, c.BaseURL(), c.PartnerID())
+
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+
+	// A read of a workspace that cannot exist proves the credentials
+	// without touching anything: 404 means the JWT was accepted.
+	_, err = c.GetWorkspace(ctx, "tlpartner-quickstart-probe")
+	switch {
+	case errors.Is(err, tlpartner.ErrNotFound):
+		fmt.Fprintln(w, "\ncredentials ok: the API accepted the signed request (probe workspace not found, as expected)")
+	case errors.Is(err, tlpartner.ErrUnauthorized):
+		return fmt.Errorf("the API rejected the credentials: %w", err)
+	case err != nil:
+		return fmt.Errorf("credential check: %w", err)
+	default:
+		fmt.Fprintln(w, "\ncredentials ok")
+	}
+
+	if cfg.workspaceID != "" {
+		d, err := c.GetWorkspace(ctx, cfg.workspaceID)
+		if err != nil {
+			return fmt.Errorf("get workspace %s: %w", cfg.workspaceID, err)
+		}
+		st := &stepper{w: w}
+		fmt.Fprintf(w, "\nworkspace %s\n", d.ID)
+		printDetails(st, d)
+	} else {
+		fmt.Fprintln(w, "set TL_WORKSPACE_ID to read one of your workspaces")
+	}
+
+	if !cfg.destructive {
+		return nil
+	}
+	return lifecycle(ctx, w, c, cfg, nil)
+}
