@@ -335,24 +335,25 @@ func (s *Server) SetEmbedOrigins(partnerID string, origins ...string) error {
 // Snapshot is a read-only copy of one workspace's state, for assertions in
 // tests (see [Server.Workspace]).
 type Snapshot struct {
-	ID             string
-	PartnerID      string
-	DisplayName    string
-	SeatsPurchased int
-	SeatsUsed      int
-	OwnerUserID    int64
-	Users          []SnapshotUser
-	PublicAPIToken string
+	ID             string         `json:"workspace_id"`
+	PartnerID      string         `json:"partner_id"`
+	DisplayName    string         `json:"display_name"`
+	SeatsPurchased int            `json:"seats_purchased"`
+	SeatsUsed      int            `json:"seats_used"`
+	OwnerUserID    int64          `json:"owner_user_id"`
+	Users          []SnapshotUser `json:"users"`
+	PublicAPIToken string         `json:"public_api_token,omitempty"`
 }
 
 // SnapshotUser is one user in a [Snapshot].
 type SnapshotUser struct {
-	ID                int64
-	Role, Status      string
-	Email             string
-	WhatsAppAccountID int64  // 0 when nothing is connected
-	PhoneNumberE164   string // "" when nothing is connected
-	QRLink            string // the user's active QR link, or ""
+	ID                int64  `json:"user_id"`
+	Role              string `json:"role"`
+	Status            string `json:"status"`
+	Email             string `json:"email"`
+	WhatsAppAccountID int64  `json:"whatsapp_account_id,omitempty"` // 0 when nothing is connected
+	PhoneNumberE164   string `json:"phone_number_e164,omitempty"`   // "" when nothing is connected
+	QRLink            string `json:"qr_link,omitempty"`             // the user's active QR link, or ""
 }
 
 // Workspace returns a snapshot of a workspace, or false if it does not exist.

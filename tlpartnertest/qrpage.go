@@ -31,6 +31,7 @@ type pageConfig struct {
 	Dead        bool     `json:"dead"`
 	DeadMessage string   `json:"deadMessage"`
 	LinkStatus  string   `json:"linkStatus"`
+	ScanURL     string   `json:"scanURL,omitempty"`
 }
 
 type pageData struct {
@@ -39,6 +40,7 @@ type pageData struct {
 	Embedding bool
 	Dead      bool
 	Message   string
+	Dev       bool
 }
 
 // serveQR serves the fake QR page, its event stream and its pairing-code
@@ -91,6 +93,9 @@ func (s *Server) serveQRPage(w http.ResponseWriter, r *http.Request, token strin
 			EventsURL: "/qr/" + token + "/events", PairingURL: "/qr/" + token + "/pairing-code",
 			LinkStatus: st,
 		}
+		if s.opts.ControlEndpoints {
+			cfg.ScanURL = ControlPrefix + "/scan"
+		}
 		if st != "active" {
 			cfg.Dead = true
 			cfg.DeadMessage = deadMessage(st)
@@ -115,7 +120,7 @@ func (s *Server) serveQRPage(w http.ResponseWriter, r *http.Request, token strin
 		return
 	}
 	var buf bytes.Buffer
-	data := pageData{Nonce: nonce, Config: cfg, Embedding: embedding, Dead: cfg.Dead, Message: cfg.DeadMessage}
+	data := pageData{Nonce: nonce, Config: cfg, Embedding: embedding, Dead: cfg.Dead, Message: cfg.DeadMessage, Dev: cfg.ScanURL != "" && !cfg.Dead}
 	if err := qrPageTmpl.Execute(&buf, data); err != nil {
 		http.Error(w, "template error", http.StatusInternalServerError)
 		return

@@ -80,6 +80,11 @@ type Options struct {
 	// AllowNonLoopback allows Addr to name a non-loopback interface. The fake
 	// has no real security; only set this on an isolated network.
 	AllowNonLoopback bool
+	// ControlEndpoints mounts the test controls as unauthenticated JSON
+	// endpoints under [ControlPrefix] and adds a "Simulate scan" form to the
+	// fake QR page, for driving a stand-alone fake from other languages or
+	// by hand. Off by default.
+	ControlEndpoints bool
 	// WebhookAttempts is the number of delivery attempts per webhook
 	// (default [DefaultWebhookAttempts]).
 	WebhookAttempts int
@@ -346,6 +351,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveAPI(w, r)
 	case strings.HasPrefix(p, "/qr/"):
 		s.serveQR(w, r)
+	case s.opts.ControlEndpoints && strings.HasPrefix(p, ControlPrefix+"/"):
+		s.serveControl(w, r)
 	default:
 		http.NotFound(w, r)
 	}
