@@ -4,7 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
+	"log"
+	"net/http"
+	"os"
+	"strings"
 
+	"github.com/tlpartner/tlpartner-go"
 	"github.com/tlpartner/tlpartner-go/embed"
 )
 
@@ -69,4 +75,89 @@ func ExampleStartPhoneLinking() {
 	b, _ := json.Marshal(embed.StartPhoneLinking{Phone: phone})
 	fmt.Println(string(b))
 	// Output: {"type":"TIMELINES_START_PHONE_LINKING","phone":"+31612345678"}
+}
+
+func ExampleWidget_ContentSecurityPolicy() {
+	w := embed.Widget{
+		QRLink:    "https://app.timelines.ai/qr/abcdef123456",
+		NotifyURL: "/whatsapp/connected",
+	}
+	csp, err := w.ContentSecurityPolicy("r4nd0m")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, directive := range strings.Split(csp, "; ") {
+		fmt.Println(directive)
+	}
+	// Output:
+	// default-src 'none'
+	// script-src 'nonce-r4nd0m'
+	// style-src 'nonce-r4nd0m'
+	// img-src data:
+	// frame-src https://app.timelines.ai
+	// connect-src 'self'
+	// base-uri 'none'
+	// form-action 'none'
+}
+
+// ExampleWidget_Fragment renders the widget inside a partner page that sets
+// its own Content-Security-Policy.
+func ExampleWidget_Fragment() {
+	page := template.Must(template.New("page").Parse(
+		`<!DOCTYPE html><title>Settings</title><h1>Connect WhatsApp</h1>{{.Widget}}`))
+
+	http.HandleFunc("GET /settings/whatsapp", func(rw http.ResponseWriter, r *http.Request) {
+		nonce, err := embed.NewNonce()
+		if err != nil {
+			http.Error(rw, "internal error", http.StatusInternalServerError)
+			return
+		}
+		w := embed.Widget{
+			QRLink: "https://app.timelines.ai/qr/abcdef123456", // from Client.GenerateQR
+			Mode:   embed.ModePhonePairing,
+			Nonce:  nonce,
+		}
+		frag, err := w.Fragment()
+		if err != nil {
+			http.Error(rw, "internal error", http.StatusInternalServerError)
+			return
+		}
+		csp, _ := w.ContentSecurityPolicy(nonce)
+		rw.Header().Set("Content-Security-Policy", csp)
+		rw.Header().Set("Cache-Control", "no-store")
+		_ = page.Execute(rw, map[string]any{"Widget": frag})
+	})
+}
+
+// ExampleNewHandler serves the widget page with a QR link issued per
+// request for the signed-in user.
+func ExampleNewHandler() {
+	client, err := tlpartner.NewClient("my-partner-id", os.Getenv("TL_PARTNER_SECRET"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	currentUser := func(r *http.Request) (workspaceID string, userID int64) {
+		return "acme", 42 // your session lookup
+	}
+	http.Handle("GET /whatsapp/connect", embed.NewHandler(func(r *http.Request) (embed.Widget, error) {
+		ws, user := currentUser(r)
+		// GenerateQR revokes the user's previous link; a real app reuses an
+		// active link (WorkspaceDetails.QRLinks) while a connection attempt
+		// is in progress.
+		qr, err := client.GenerateQR(r.Context(), ws, user, nil)
+		if err != nil {
+			return embed.Widget{}, err
+		}
+		return embed.Widget{QRLink: qr.Link, NotifyURL: "/whatsapp/connected"}, nil
+	}))
+	http.HandleFunc("POST /whatsapp/connected", func(rw http.ResponseWriter, r *http.Request) {
+		if _, err := embed.ReadNotification(r); err != nil {
+			http.Error(rw, "bad request", http.StatusBadRequest)
+			return
+		}
+		// A hint from the browser: confirm with client.GetWorkspace or the
+		// whatsapp_account:connected webhook before recording anything.
+		rw.WriteHeader(http.StatusNoContent)
+	})
 }

@@ -467,14 +467,15 @@ func (r *resolved) csp() string {
 		"; connect-src " + connect + "; base-uri 'none'; form-action 'none'"
 }
 
-// NewNonce returns a fresh random CSP nonce: 144 bits from crypto/rand,
-// base64-encoded (24 characters).
+// NewNonce returns a fresh random CSP nonce: 144 bits from crypto/rand in
+// URL-safe base64 (24 characters, no padding), which needs no escaping in
+// HTML attributes or headers.
 func NewNonce() (string, error) {
 	var b [18]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", fmt.Errorf("embed: nonce: %w", err)
 	}
-	return base64.StdEncoding.EncodeToString(b[:]), nil
+	return base64.RawURLEncoding.EncodeToString(b[:]), nil
 }
 
 // Handler returns an [http.Handler] that serves w as a standalone page
