@@ -170,8 +170,8 @@ func WithBaseURL(u string) Option {
 // WithHTTPClient makes the client send requests through a shallow copy of
 // hc, so later changes to hc's fields do not affect the [Client] (its
 // Transport, Jar and CheckRedirect are shared, not copied). A nil hc is a
-// [*ValidationError]. Prefer context deadlines over hc.Timeout: a timeout on
-// the http.Client also ends retries early.
+// [*ValidationError]. hc.Timeout, if set, bounds each attempt separately;
+// to bound a whole call including its retry waits, use a context deadline.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *clientConfig) error {
 		if hc == nil {

@@ -17,33 +17,36 @@ import (
 // of them (see [APIError.Is]); a [*ValidationError] matches
 // [ErrInvalidRequest].
 var (
-	// ErrNotFound: the workspace or user does not exist or is not visible
-	// to the partner (codes workspace_not_found, user_not_found,
+	// ErrNotFound means the workspace or user does not exist or is not
+	// visible to the partner (codes workspace_not_found, user_not_found,
 	// user_not_in_workspace; HTTP 404).
 	ErrNotFound = errors.New("tlpartner: not found")
-	// ErrSeatsFull: the workspace has too few free seats (code seats_full).
+	// ErrSeatsFull means the workspace has too few free seats for the
+	// request (code seats_full). Raise SeatsPurchased with
+	// [Client.UpdateWorkspace] first.
 	ErrSeatsFull = errors.New("tlpartner: seats full")
-	// ErrConflict: the workspace could not be created because its name or
-	// generated id is taken (code workspace_creation_failed; HTTP 409).
+	// ErrConflict means the workspace could not be created because its name
+	// or generated ID is taken (code workspace_creation_failed; HTTP 409).
 	ErrConflict = errors.New("tlpartner: conflict")
-	// ErrUnauthorized: the request was not accepted for the partner: bad
-	// signature, clock skew, missing header or claim, unknown or inactive
-	// partner, or a workspace not owned by (or billed outside of) the
-	// partner (HTTP 401 and 403).
+	// ErrUnauthorized means the server did not accept the request for this
+	// partner: bad signature, clock skew, missing header or claim, unknown
+	// or inactive partner, or a workspace not owned by (or billed outside)
+	// the partner (HTTP 401 and 403).
 	ErrUnauthorized = errors.New("tlpartner: unauthorized")
-	// ErrRateLimited: the request was rejected by the rate limiter
-	// (HTTP 429 without a quota code) and was not processed. Retrying later
-	// is safe.
+	// ErrRateLimited means the rate limiter rejected the request before
+	// processing it (HTTP 429 without a quota code). Retrying later is
+	// safe; the client already did so within its [RetryPolicy].
 	ErrRateLimited = errors.New("tlpartner: rate limited")
-	// ErrQuotaExceeded: a quota of the workspace is used up (code
-	// quota_exceeded or another code mentioning a quota). Retrying does not
-	// help until the quota is reset or raised.
+	// ErrQuotaExceeded means a quota of the workspace is used up (code
+	// quota_exceeded, or any other code containing "quota"). Retrying does
+	// not help until the quota is reset or raised, so it is never retried.
 	ErrQuotaExceeded = errors.New("tlpartner: quota exceeded")
-	// ErrInvalidRequest: the server rejected the request as malformed
+	// ErrInvalidRequest means the server rejected the request as malformed
 	// (codes invalid_request, validation_error, method_not_allowed; HTTP
 	// 400, 405, 422), or the SDK refused to send it ([*ValidationError]).
 	ErrInvalidRequest = errors.New("tlpartner: invalid request")
-	// ErrServer: the server or a proxy in front of it failed (HTTP 5xx).
+	// ErrServer means the server or a proxy in front of it failed (HTTP
+	// 5xx).
 	ErrServer = errors.New("tlpartner: server error")
 )
 

@@ -75,9 +75,15 @@ type RetryPolicy struct {
 
 // Default retry settings; see [DefaultRetryPolicy].
 const (
-	DefaultMaxRetries    = 2
-	DefaultBaseDelay     = time.Second
-	DefaultMaxDelay      = 16 * time.Second
+	// DefaultMaxRetries is the default number of retries after the first
+	// attempt.
+	DefaultMaxRetries = 2
+	// DefaultBaseDelay is the default backoff ceiling before the first
+	// retry (the docs advise 1s, 2s, 4s, 8s, 16s).
+	DefaultBaseDelay = time.Second
+	// DefaultMaxDelay is the default cap of the backoff ceiling.
+	DefaultMaxDelay = 16 * time.Second
+	// DefaultMaxRetryAfter is the default cap of a Retry-After wait.
 	DefaultMaxRetryAfter = 16 * time.Second
 )
 

@@ -14,19 +14,21 @@ const (
 	// schema versions and the rendered reference pages say 30. The SDK
 	// allows 100.
 	MaxDisplayNameLength = 100
-	// MinSeats and MaxSeats bound seats_purchased. The current schema says
-	// 1..999; the overview's billing table and older pages say 1..99. The
-	// SDK allows 999.
+	// MinSeats is the lower bound of seats_purchased.
 	MinSeats = 1
-	// MaxSeats is the upper bound of seats_purchased; see [MinSeats].
+	// MaxSeats is the upper bound of seats_purchased. The current schema
+	// says 1..999; the overview's billing table and older pages say 1..99.
+	// The SDK allows 999 and lets the server reject what it does not
+	// support.
 	MaxSeats = 999
 	// MaxUsersPerCall is the largest count accepted by [Client.CreateUsers]
 	// (1..99 in every version of the docs).
 	MaxUsersPerCall = 99
-	// MinQRExpiresInHours and MaxQRExpiresInHours bound
+	// MinQRExpiresInHours is the lower bound of
 	// [GenerateQRParams.ExpiresInHours].
 	MinQRExpiresInHours = 1
-	// MaxQRExpiresInHours is 168 hours, one week; see [MinQRExpiresInHours].
+	// MaxQRExpiresInHours is the upper bound of
+	// [GenerateQRParams.ExpiresInHours]: 168 hours, one week.
 	MaxQRExpiresInHours = 168
 )
 
