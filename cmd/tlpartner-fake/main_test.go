@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tlpartner/tlpartner-go"
+)
+
+// syncBuffer is a bytes.Buffer safe for concurrent use.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestRunServesTheFake(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	var stderr syncBuffer
+	errc := make(chan error, 1)
+	go func() {
+		errc <- run(ctx, []string{"-addr", "127.0.0.1:0", "-partner-id", "acme", "-embed-origin", "http://127.0.0.1:3000,http://localhost:3000", "-partner", "globex=gsecret", "-v"},
+			pw, &stderr, func(k string) string {
+				if k == "TL_PARTNER_SECRET" {
+					return "from-env"
+				}
+				return ""
+			})
+		pw.Close()
+	}()
+	vals := map[string]string{}
+	sc := bufio.NewScanner(pr)
+	for len(vals) < 3 && sc.Scan() {
+		k, v, _ := strings.Cut(sc.Text(), "=")
+		vals[k] = v
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	if vals["TL_PARTNER_ID"] != "acme" || vals["TL_PARTNER_SECRET"] != "from-env" || !strings.HasPrefix(vals["TL_PARTNER_BASE_URL"], "http://127.0.0.1:") {
+		t.Fatalf("printed %v", vals)
+	}
+
+	c, err := tlpartner.NewClient(vals["TL_PARTNER_ID"], vals["TL_PARTNER_SECRET"], tlpartner.WithBaseURL(vals["TL_PARTNER_BASE_URL"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rctx, rcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer rcancel()
+	ws, err := c.CreateWorkspace(rctx, tlpartner.CreateWorkspaceParams{DisplayName: "cmd", SeatsPurchased: 2})
+	if err != nil || ws.ID != "cmd" {
+		t.Fatalf("create: %+v %v", ws, err)
+	}
+	g, _ := tlpartner.NewClient("globex", "gsecret", tlpartner.WithBaseURL(vals["TL_PARTNER_BASE_URL"]))
+	if _, err := g.GetWorkspace(rctx, ws.ID); !errors.Is(err, tlpartner.ErrUnauthorized) {
+		t.Fatalf("extra partner: %v", err)
+	}
+	// The control endpoints are on by default.
+	origin := strings.TrimSuffix(vals["TL_PARTNER_BASE_URL"], "/partner/api/v1")
+	resp, err := http.Get(origin + "/_fake/workspaces/cmd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("control endpoint: %d", resp.StatusCode)
+	}
+
+	cancel()
+	select {
+	case err := <-errc:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not stop")
+	}
+	logs := stderr.String()
+	if !strings.Contains(logs, "POST /partner/api/v1/workspaces -> 201") || strings.Contains(logs, "from-env") {
+		t.Fatalf("stderr:\n%s", logs)
+	}
+}
+
+func TestRunRejectsBadFlags(t *testing.T) {
+	cases := [][]string{
+		{"-addr", "0.0.0.0:0"},
+		{"-addr", ":0"},
+		{"-partner", "nosecret"},
+		{"-embed-origin", "http://example.com/path"},
+		{"-addr", "127.0.0.1:0", "extra-arg"},
+		{"-no-such-flag"},
+	}
+	for _, args := range cases {
+		var out, errOut syncBuffer
+		if err := run(context.Background(), args, &out, &errOut, func(string) string { return "" }); err == nil {
+			t.Errorf("%v accepted", args)
+		}
+		if out.String() != "" {
+			t.Errorf("%v printed credentials: %q", args, out.String())
+		}
+	}
+	var out, errOut syncBuffer
+	if err := run(context.Background(), []string{"-h"}, &out, &errOut, func(string) string { return "" }); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("-h: %v", err)
+	}
+	if !strings.Contains(errOut.String(), "-embed-origin") {
+		t.Fatal("usage does not list -embed-origin")
+	}
+}
+
+func TestRunNonLoopbackNeedsFlag(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // stop at once after starting
+	var out, errOut syncBuffer
+	// The flag path is exercised with a loopback address so the test never
+	// opens a public port.
+	if err := run(ctx, []string{"-addr", "127.0.0.1:0", "-allow-non-loopback"}, &out, &errOut, func(string) string { return "" }); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "TL_PARTNER_SECRET=") {
+		t.Fatalf("output %q", out.String())
+	}
+}
