@@ -28,7 +28,9 @@ import (
 //
 // Callbacks run on the request goroutine with the request's context; keep
 // them short (the sender's timeout is not documented; the Public API's own
-// webhooks allow 5 s) and hand long work to a queue.
+// webhooks allow 5 s) and hand long work to a queue. A panicking callback is
+// not recovered by the Handler (net/http's server logs it and drops the
+// connection, which the sender sees as a failed delivery).
 type Handler struct {
 	verifier *Verifier
 	maxBody  int64

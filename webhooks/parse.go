@@ -252,7 +252,8 @@ func (d *decoder) time(key string) time.Time {
 }
 
 func parseTime(s string) (time.Time, bool) {
-	s = strings.TrimSpace(s)
+	// RFC 3339 allows lower-case "t" and "z"; no other letters can occur.
+	s = strings.ToUpper(strings.TrimSpace(s))
 	if s == "" {
 		return time.Time{}, true
 	}

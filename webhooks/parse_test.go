@@ -290,6 +290,11 @@ func TestParseTolerance(t *testing.T) {
 			want: &webhooks.APITokenRotated{CommonFields: webhooks.CommonFields{TriggeredAt: ts("2024-01-01T12:00:00Z")}, RotatedAt: ts("2024-01-01T12:00:00.25Z")},
 		},
 		{
+			name: "lower-case t and z",
+			body: `{"event_type":"api_token:rotated","triggered_at":"2024-01-01t12:00:00z"}`,
+			want: &webhooks.APITokenRotated{CommonFields: webhooks.CommonFields{TriggeredAt: ts("2024-01-01T12:00:00Z")}},
+		},
+		{
 			name: "unix seconds",
 			body: `{"event_type":"api_token:rotated","triggered_at":1704110400,"rotated_at":1704110400.5}`,
 			want: &webhooks.APITokenRotated{CommonFields: webhooks.CommonFields{TriggeredAt: ts("2024-01-01T12:00:00Z")}, RotatedAt: ts("2024-01-01T12:00:00.5Z")},
