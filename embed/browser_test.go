@@ -812,3 +812,53 @@ func mustEmbedURL(t *testing.T, link string) string {
 	}
 	return u
 }
+
+// TestBrowserTwoWidgetsOnOnePage embeds two fragments in one partner page
+// under the page's own CSP: each widget initializes once and listens only to
+// its own iframe.
+func TestBrowserTwoWidgetsOnOnePage(t *testing.T) {
+	e := newEnv(t, tlpartnertest.Options{})
+	qrA, qrB := e.newLink(), e.newLink()
+	e.mux.HandleFunc("GET /two", func(rw http.ResponseWriter, r *http.Request) {
+		nonce, err := embed.NewNonce()
+		if err != nil {
+			http.Error(rw, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		a := embed.Widget{QRLink: qrA.Link, ExpectedOrigin: e.fake.Origin(), ElementID: "a", Nonce: nonce}
+		b := embed.Widget{QRLink: qrB.Link, ExpectedOrigin: e.fake.Origin(), ElementID: "b", Nonce: nonce, Mode: embed.ModePhonePairing}
+		fa, errA := a.Fragment()
+		fb, errB := b.Fragment()
+		csp, errC := a.ContentSecurityPolicy(nonce)
+		if err := errors.Join(errA, errB, errC); err != nil {
+			http.Error(rw, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		rw.Header().Set("Content-Security-Policy", csp)
+		rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(rw, "<!DOCTYPE html><meta charset=\"utf-8\"><title>two</title><main>%s<hr>%s</main>", fa, fb)
+	})
+	tb := newTab(t)
+	tb.navigate(e.site.URL + "/two")
+	tb.waitState("#a", "qr")
+	tb.waitFor(`document.querySelector("#b").dataset.loaded === "true"`, stateJS("#b"))
+	if n := evalIn[int](tb, `document.querySelectorAll("[data-tl-init]").length`); n != 2 {
+		t.Errorf("%d initialized widgets, want 2", n)
+	}
+
+	if _, err := e.fake.SimulateScan(qrA.Link, "+31612345678"); err != nil {
+		t.Fatal(err)
+	}
+	tb.waitState("#a", "connected")
+	if got := tb.attr("#a", "data-starts"); got != "1" {
+		t.Errorf("widget a sent TIMELINES_START_QR %s times, want 1 (initialized twice?)", got)
+	}
+	if got := tb.attr("#b", "data-state"); got != "waiting" {
+		t.Errorf("widget b state = %s after a's session connected, want waiting", got)
+	}
+	if got := tb.attr("#b", "data-sent"); got != "0" {
+		t.Errorf("widget b sent %s messages without input", got)
+	}
+	assertNonBlankPNG(t, "two-widgets", tb.screenshot("two-widgets"))
+	tb.noCSPViolations()
+}

@@ -112,8 +112,10 @@ type Widget struct {
 	// body of [Notification] ({"type":"TIMELINES_QR_CONNECTED","mode":...}).
 	// Same-origin requests include cookies. It is either an absolute path
 	// ("/whatsapp/connected?user=42") or an absolute https URL (http only
-	// for loopback hosts). The request comes from the user's browser and
-	// proves nothing; see [ReadNotification].
+	// for loopback hosts); a URL on another origin gets no cookies and must
+	// answer the CORS preflight that the JSON content type triggers. The
+	// request comes from the user's browser and proves nothing; see
+	// [ReadNotification].
 	NotifyURL string
 	// ElementID is the id of the widget's root element; empty means
 	// [DefaultElementID]. Give widgets on one page distinct ids. It must
