@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Parse decodes a Partner webhook body into a typed [Event] without
@@ -122,6 +123,20 @@ func (d *decoder) common(c *CommonFields) {
 	c.TriggeredAt = d.time("triggered_at")
 }
 
+// unquote decodes the JSON string raw into s. raw comes from a document that
+// already passed json.Unmarshal, so a string without escapes and with valid
+// UTF-8 can be taken as is; anything else goes through encoding/json.
+func unquote(raw json.RawMessage, s *string) bool {
+	if len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' {
+		inner := raw[1 : len(raw)-1]
+		if bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+			*s = string(inner)
+			return true
+		}
+	}
+	return json.Unmarshal(raw, s) == nil
+}
+
 // str reads a string; a JSON number is kept as its literal text.
 func (d *decoder) str(key string) string {
 	raw, ok := d.f[key]
@@ -131,7 +146,7 @@ func (d *decoder) str(key string) string {
 	switch c := raw[0]; {
 	case c == '"':
 		var s string
-		if json.Unmarshal(raw, &s) != nil {
+		if !unquote(raw, &s) {
 			d.fail(key, "a string")
 			return ""
 		}
@@ -166,7 +181,7 @@ func (d *decoder) intPresent(key string, allowFraction bool) (int64, bool) {
 	var s string
 	switch c := raw[0]; {
 	case c == '"':
-		if json.Unmarshal(raw, &s) != nil {
+		if !unquote(raw, &s) {
 			d.fail(key, "an integer")
 			return 0, false
 		}
@@ -229,7 +244,7 @@ func (d *decoder) time(key string) time.Time {
 	switch c := raw[0]; {
 	case c == '"':
 		var s string
-		if json.Unmarshal(raw, &s) != nil {
+		if !unquote(raw, &s) {
 			d.fail(key, "a date-time")
 			return time.Time{}
 		}
