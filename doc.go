@@ -43,4 +43,12 @@
 //
 // Requests are retried with capped, fully jittered exponential backoff only
 // when repeating them is safe; see [RetryPolicy] for the per-operation table.
+//
+// # Testing
+//
+// Package github.com/tlpartner/tlpartner-go/tlpartnertest runs a stateful
+// fake Partner API on 127.0.0.1 for your own tests; point a client at it
+// with [WithBaseURL] (its Server.Client method does that for you). Use
+// [WithClock] to pin token times and a small [RetryPolicy] to keep retry
+// tests fast.
 package tlpartner

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"net/url"
 	"time"
 
 	"github.com/tlpartner/tlpartner-go"
@@ -115,6 +116,22 @@ func Example_errorHandling() {
 	// 404 workspace_not_found Workspace not found
 	// invalid count: must be between 1 and 99, got 500
 	// tlpartner: invalid count: must be between 1 and 99, got 500
+}
+
+// Do reaches routes and fields the SDK does not model yet, with the same
+// authentication, retries and error handling as the typed methods.
+func ExampleClient_Do() {
+	c, stop := exampleClient()
+	defer stop()
+
+	var raw map[string]any
+	resp, err := c.Do(context.Background(), "GET", "/workspaces/"+url.PathEscape("acme-co"), nil, &raw)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(resp.StatusCode, resp.Header.Get("X-TL-API-Version"), raw["display_name"])
+	// Output:
+	// 200 v1 acme-co
 }
 
 // exampleClient returns a client for the example server.

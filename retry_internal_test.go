@@ -211,3 +211,30 @@ func TestParseRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultHTTPClient: the default client clones http.DefaultTransport
+// (so proxy settings survive) and sets no Client.Timeout.
+func TestDefaultHTTPClient(t *testing.T) {
+	t.Parallel()
+	c, err := NewClient("p", "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.hc.Timeout != 0 {
+		t.Errorf("Timeout = %v, want 0", c.hc.Timeout)
+	}
+	tr, ok := c.hc.Transport.(*http.Transport)
+	if !ok || tr == http.DefaultTransport {
+		t.Fatalf("transport = %T %p, want a clone of http.DefaultTransport", c.hc.Transport, c.hc.Transport)
+	}
+	if tr.Proxy == nil {
+		t.Error("the clone lost the proxy setting")
+	}
+	c2, _ := NewClient("p", "s")
+	if c2.hc.Transport == c.hc.Transport {
+		t.Error("clients share one default transport")
+	}
+	if c.retry != DefaultRetryPolicy() || c.tokenLifetime != DefaultTokenLifetime || c.userAgent != "tlpartner-go/"+Version {
+		t.Errorf("defaults: %+v %v %q", c.retry, c.tokenLifetime, c.userAgent)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -206,4 +207,49 @@ func TestCancelledBeforeSend(t *testing.T) {
 	_, err := c.GetWorkspace(ctx, "acme")
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Empty(t, m.requests(), "nothing is sent with a dead context")
+}
+
+// TestConcurrentUse shares one client between many goroutines (run with
+// -race) while the server answers some attempts with 429.
+func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
+	c, m := newMock(t)
+	var n int64
+	var mu sync.Mutex
+	ok := reply(t, 200, "workspace_get_200.json")
+	limited := reply(t, 429, "error_rate_limited_429.json")
+	m.on(func(req *http.Request) (*http.Response, error) {
+		mu.Lock()
+		n++
+		k := n
+		mu.Unlock()
+		if k%3 == 0 {
+			return limited(req)
+		}
+		return ok(req)
+	})
+	const workers = 40
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ws, err := c.GetWorkspace(bg, wsID)
+			if err == nil && ws.ID != wsID {
+				err = errors.New("wrong workspace " + ws.ID)
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		assert.NoError(t, err)
+	}
+	reqs := m.requests()
+	assert.True(t, len(reqs) > workers, "some requests were retried: %d", len(reqs))
+	for _, r := range reqs {
+		assertToken(t, r.Header.Get("Authorization"), testNow)
+	}
 }
