@@ -72,6 +72,8 @@ type Option func(*clientConfig) error
 // *http.Client whose transport is a clone of http.DefaultTransport (so proxy
 // settings from the environment apply) and which has no Client.Timeout: bound
 // each call with its context instead. Retries default to [DefaultRetryPolicy].
+// Options are applied in order (nil options are ignored); the first invalid
+// one is returned as a [*ValidationError].
 func NewClient(partnerID, partnerSecret string, opts ...Option) (*Client, error) {
 	if partnerID == "" {
 		return nil, &ValidationError{Field: "partner_id", Reason: "must not be empty"}

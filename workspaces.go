@@ -13,9 +13,9 @@ type CreateWorkspaceParams struct {
 	// derives the workspace ID from it (lower-case letters, digits and
 	// dashes, at most 30 characters), so prefer names made of letters,
 	// digits and dashes. Required: 1 to [MaxDisplayNameLength] (100)
-	// characters. The docs also mention a 30-character limit; the SDK
-	// accepts the current schema's 100 and leaves stricter checks to the
-	// server.
+	// characters (runes); a blank name is rejected. The docs also mention
+	// a 30-character limit; the SDK accepts the current schema's 100 and
+	// leaves stricter checks to the server.
 	DisplayName string `json:"display_name"`
 	// SeatsPurchased is the number of seats to buy; the automatically
 	// created Owner user takes one of them. Required: [MinSeats] (1) to
