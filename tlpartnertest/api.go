@@ -15,28 +15,42 @@ import (
 
 const maxBody = 1 << 20
 
-// statusWriter captures the status code of an API answer for the log.
-type statusWriter struct {
-	http.ResponseWriter
+// bufferedWriter holds an API answer until the request is logged, so a
+// client that reads the answer always finds its request in the log.
+type bufferedWriter struct {
+	header http.Header
 	status int
+	body   bytes.Buffer
 }
 
-func (w *statusWriter) WriteHeader(code int) {
+func (w *bufferedWriter) Header() http.Header { return w.header }
+
+func (w *bufferedWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
 	}
-	w.ResponseWriter.WriteHeader(code)
 }
 
-func (w *statusWriter) Write(b []byte) (int, error) {
+func (w *bufferedWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	return w.ResponseWriter.Write(b)
+	return w.body.Write(b)
 }
 
-// serveAPI records the request, applies injected faults, authenticates and
-// routes it.
+func (w *bufferedWriter) flushTo(dst http.ResponseWriter) {
+	for k, v := range w.header {
+		dst.Header()[k] = v
+	}
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	dst.WriteHeader(w.status)
+	_, _ = dst.Write(w.body.Bytes())
+}
+
+// serveAPI applies injected faults, authenticates and routes an API
+// request, and logs it before the answer is sent.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
@@ -57,65 +71,69 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		Header:   redactHeader(r.Header),
 		Body:     body,
 	}
-	defer func() {
-		s.mu.Lock()
-		s.requests = append(s.requests, rec)
-		s.mu.Unlock()
-		s.logf("%s %s -> %d%s (%s)", rec.Method, rec.Path, rec.StatusCode, faultNote(rec.Fault), time.Since(start).Round(time.Microsecond))
-	}()
+	bw := &bufferedWriter{header: http.Header{}}
+	bw.header.Set(HeaderRequestID, reqID)
+	s.handleAPI(bw, r, rel, body, &rec)
 
+	rec.StatusCode = bw.status
+	s.mu.Lock()
+	s.requests = append(s.requests, rec)
+	s.mu.Unlock()
+	s.logf("%s %s -> %d%s (%s)", rec.Method, rec.Path, rec.StatusCode, faultNote(rec.Fault), time.Since(start).Round(time.Microsecond))
+
+	switch {
+	case rec.Fault == FaultDrop:
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				_ = conn.Close()
+				return
+			}
+		}
+		panic(http.ErrAbortHandler) // fallback: net/http drops the connection
+	case bw.status == 0:
+		return // delayed request whose client went away
+	}
+	bw.flushTo(w)
+}
+
+// handleAPI produces the answer of an API request into w. A dropped
+// connection or an abandoned delay leaves w without a status.
+func (s *Server) handleAPI(w *bufferedWriter, r *http.Request, rel string, body []byte, rec *RecordedRequest) {
 	if f := s.takeFault(r.Method, rel, r.URL.Path); f != nil {
 		rec.Fault = f.Kind
 		switch f.Kind {
 		case FaultDrop:
-			rec.StatusCode = 0
-			if hj, ok := w.(http.Hijacker); ok {
-				if conn, _, err := hj.Hijack(); err == nil {
-					_ = conn.Close()
-					return
-				}
-			}
-			panic(http.ErrAbortHandler) // fallback: net/http drops the connection
+			return
 		case Fault429:
 			if f.RetryAfter > 0 {
 				secs := int((f.RetryAfter + time.Second - 1) / time.Second)
 				w.Header().Set("Retry-After", strconv.Itoa(secs))
 			}
-			w.Header().Set(HeaderRequestID, reqID)
 			writeRaw(w, http.StatusTooManyRequests, map[string]string{
 				"error":   "Too Many Requests",
 				"message": "Rate limit exceeded. Please retry after a short delay.",
 			})
-			rec.StatusCode = http.StatusTooManyRequests
 			return
 		case Fault503:
-			w.Header().Set(HeaderRequestID, reqID)
 			writeRaw(w, http.StatusServiceUnavailable, errorBody(errf(503, CodeServiceUnavailable, "injected fault: service unavailable")))
-			rec.StatusCode = http.StatusServiceUnavailable
 			return
 		case FaultDelay:
 			if !s.sleepCtx(r.Context(), f.Delay) {
-				rec.StatusCode = 0
 				return
 			}
 		}
 	}
-
-	sw := &statusWriter{ResponseWriter: w}
-	sw.Header().Set(HeaderRequestID, reqID)
-	defer func() { rec.StatusCode = sw.status }()
-
 	if len(body) > maxBody {
-		writeError(sw, errf(http.StatusRequestEntityTooLarge, CodeInvalidRequest, "request body too large"))
+		writeError(w, errf(http.StatusRequestEntityTooLarge, CodeInvalidRequest, "request body too large"))
 		return
 	}
 	p, aerr := s.authenticate(r)
 	if aerr != nil {
-		writeError(sw, aerr)
+		writeError(w, aerr)
 		return
 	}
 	rec.PartnerID = p.id
-	s.route(sw, r.Method, rel, body, p)
+	s.route(w, r.Method, rel, body, p)
 }
 
 func faultNote(k FaultKind) string {
