@@ -337,10 +337,10 @@ func (s *Server) lookupWorkspace(id string, p *partnerState) (*workspace, *apiEr
 		return nil, errf(404, CodeWorkspaceNotFound, "workspace not found")
 	}
 	if ws.partnerID != p.id {
-		return nil, errf(403, CodeWorkspaceNotOwned, "workspace is not owned by this partner")
+		return nil, errf(403, CodeWorkspaceNotOwnedByPartner, "workspace is not owned by this partner")
 	}
 	if ws.billingManaged {
-		return nil, errf(403, CodeWorkspaceBillingMgd, "workspace billing is managed outside the partner")
+		return nil, errf(403, CodeWorkspaceBillingManaged, "workspace billing is managed outside the partner")
 	}
 	return ws, nil
 }
@@ -409,7 +409,7 @@ func (s *Server) createWorkspace(w http.ResponseWriter, body []byte, p *partnerS
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, taken := s.workspaces[id]; taken {
-		writeError(w, errf(409, CodeWorkspaceCreateFailed, "a workspace with this name already exists"))
+		writeError(w, errf(409, CodeWorkspaceCreationFailed, "a workspace with this name already exists"))
 		return
 	}
 	s.nextGroup++
@@ -660,7 +660,7 @@ func (s *Server) disconnectAccount(u *user, now time.Time, reason string) *accou
 	a.disconnectedAt = now
 	u.account = nil
 	s.emitWebhook(u.ws, webhookAccount{
-		webhookBase: s.base(u.ws, "whatsapp_account:disconnected", now),
+		webhookBase: s.base(u.ws, EventWhatsAppAccountDisconnected, now),
 		AccountID:   a.id, Phone: a.phone, UserID: u.id,
 		DisconnectedAt: stamp(now), Reason: reason,
 	})
@@ -731,7 +731,7 @@ func (s *Server) rotateToken(w http.ResponseWriter, wsID string, p *partnerState
 		return
 	}
 	ws.token = newPublicToken()
-	s.emitWebhook(ws, webhookRotated{webhookBase: s.base(ws, "api_token:rotated", now), RotatedAt: stamp(now)})
+	s.emitWebhook(ws, webhookRotated{webhookBase: s.base(ws, EventAPITokenRotated, now), RotatedAt: stamp(now)})
 	// Like the docs: 201 without X-TL-API-Version.
 	writeRaw(w, http.StatusCreated, wireToken{WorkspaceID: ws.id, Token: ws.token, RotatedAt: stamp(now)})
 }
@@ -750,7 +750,7 @@ func (s *Server) checkSeatsFull(ws *workspace, now time.Time) {
 	}
 	ws.seatsFullPeriod = start
 	s.emitWebhook(ws, webhookSeats{
-		webhookBase:    s.base(ws, "workspace:seats_full", now),
+		webhookBase:    s.base(ws, EventSeatsFull, now),
 		SeatsPurchased: ws.seatsPurchased, SeatsAvailable: ws.seatsAvailable(),
 	})
 }

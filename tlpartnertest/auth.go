@@ -20,25 +20,25 @@ const (
 // Error codes the fake puts in the "error" field of its error envelope
 // {"error": code, "status": N, "description": text}.
 const (
-	CodeMissingHeader         = "missing_header"                 // 401
-	CodeTokenDecodeError      = "token_decode_error"             // 401
-	CodeInvalidSignature      = "invalid_signature"              // 401
-	CodeTimestampOutOfRange   = "timestamp_out_of_range"         // 401
-	CodeMissingClaim          = "missing_claim"                  // 401
-	CodePartnerNotFound       = "partner_not_found"              // 401
-	CodePartnerNotActive      = "partner_not_active"             // 401
-	CodeWorkspaceNotFound     = "workspace_not_found"            // 404
-	CodeWorkspaceNotOwned     = "workspace_not_owned_by_partner" // 403
-	CodeWorkspaceBillingMgd   = "workspace_billing_managed"      // 403
-	CodeWorkspaceCreateFailed = "workspace_creation_failed"      // 409
-	CodeSeatsFull             = "seats_full"                     // 409
-	CodeUserNotFound          = "user_not_found"                 // 404
-	CodeUserNotInWorkspace    = "user_not_in_workspace"          // 404
-	CodeUserNotActive         = "user_not_active"                // 409
-	CodeInvalidRequest        = "invalid_request"                // 400 (malformed) or 422 (out of range)
-	CodeMethodNotAllowed      = "method_not_allowed"             // 405
-	CodeNotFound              = "not_found"                      // 404, unknown API path
-	CodeServiceUnavailable    = "service_unavailable"            // 503, injected fault
+	CodeMissingHeader              = "missing_header"                 // 401
+	CodeTokenDecodeError           = "token_decode_error"             // 401
+	CodeInvalidSignature           = "invalid_signature"              // 401
+	CodeTimestampOutOfRange        = "timestamp_out_of_range"         // 401
+	CodeMissingClaim               = "missing_claim"                  // 401
+	CodePartnerNotFound            = "partner_not_found"              // 401
+	CodePartnerNotActive           = "partner_not_active"             // 401
+	CodeWorkspaceNotFound          = "workspace_not_found"            // 404
+	CodeWorkspaceNotOwnedByPartner = "workspace_not_owned_by_partner" // 403
+	CodeWorkspaceBillingManaged    = "workspace_billing_managed"      // 403
+	CodeWorkspaceCreationFailed    = "workspace_creation_failed"      // 409
+	CodeSeatsFull                  = "seats_full"                     // 409
+	CodeUserNotFound               = "user_not_found"                 // 404
+	CodeUserNotInWorkspace         = "user_not_in_workspace"          // 404
+	CodeUserNotActive              = "user_not_active"                // 409
+	CodeInvalidRequest             = "invalid_request"                // 400 (malformed) or 422 (out of range)
+	CodeMethodNotAllowed           = "method_not_allowed"             // 405
+	CodeNotFound                   = "not_found"                      // 404, unknown API path
+	CodeServiceUnavailable         = "service_unavailable"            // 503, injected fault
 )
 
 // apiError is an error answer of the fake.

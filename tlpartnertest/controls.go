@@ -30,11 +30,16 @@ var (
 
 // Connection describes a WhatsApp account connected by [Server.SimulateScan].
 type Connection struct {
-	WorkspaceID       string
-	UserID            int64
+	// WorkspaceID is the workspace of the link's user.
+	WorkspaceID string
+	// UserID is the user the account connected to.
+	UserID int64
+	// WhatsAppAccountID is the new account's whatsapp_account_id.
 	WhatsAppAccountID int64
-	PhoneNumberE164   string
-	ConnectedAt       time.Time
+	// PhoneNumberE164 is the phone number passed to SimulateScan.
+	PhoneNumberE164 string
+	// ConnectedAt is the fake's clock at the connection.
+	ConnectedAt time.Time
 }
 
 // linkToken extracts the token from a QR link ("http://host/qr/TOKEN?..."),

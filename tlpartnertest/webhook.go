@@ -14,14 +14,14 @@ import (
 
 // Webhook event types the fake emits (the event_type field of the body).
 const (
-	EventSeatsFull                = "workspace:seats_full"
-	EventMessagingQuotaNearFull   = "workspace:quota_near_full:messaging"
-	EventMessagingQuotaFull       = "workspace:quota_full:messaging"
-	EventTransactionsQuotaFull    = "workspace:quota_full:transactions"
-	EventAPICallsQuotaFull        = "workspace:quota_full:api_calls"
-	EventWhatsAppAccountConnected = "whatsapp_account:connected"
-	EventWhatsAppDisconnected     = "whatsapp_account:disconnected"
-	EventAPITokenRotated          = "api_token:rotated"
+	EventSeatsFull                   = "workspace:seats_full"
+	EventMessagingQuotaNearFull      = "workspace:quota_near_full:messaging"
+	EventMessagingQuotaFull          = "workspace:quota_full:messaging"
+	EventTransactionsQuotaFull       = "workspace:quota_full:transactions"
+	EventAPICallsQuotaFull           = "workspace:quota_full:api_calls"
+	EventWhatsAppAccountConnected    = "whatsapp_account:connected"
+	EventWhatsAppAccountDisconnected = "whatsapp_account:disconnected"
+	EventAPITokenRotated             = "api_token:rotated"
 )
 
 // Delivery is the outcome of one Partner webhook, as returned by
