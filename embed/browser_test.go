@@ -625,7 +625,8 @@ func TestBrowserPhonePairing(t *testing.T) {
 }
 
 func TestBrowserError(t *testing.T) {
-	e := newEnv(t, tlpartnertest.Options{})
+	// No rotation during the test: a new QR would replace the error state.
+	e := newEnv(t, tlpartnertest.Options{QRRotateInterval: time.Hour})
 	qr := e.newLink()
 	page := e.serve("/connect", embed.Widget{QRLink: qr.Link, ExpectedOrigin: e.fake.Origin()})
 	tb := newTab(t)
