@@ -91,7 +91,8 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		}
 		panic(http.ErrAbortHandler) // fallback: net/http drops the connection
 	case bw.status == 0:
-		return // delayed request whose client went away
+		// A delay ended by the client or by Close: no answer at all.
+		panic(http.ErrAbortHandler)
 	}
 	bw.flushTo(w)
 }
