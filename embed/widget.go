@@ -240,8 +240,8 @@ type resolved struct {
 }
 
 // Validate reports whether w can be rendered. Errors wrap
-// [ErrInvalidWidget] (or are the [*tlpartner.ValidationError] of
-// [tlpartner.EmbedURL] for a bad QRLink).
+// [ErrInvalidWidget]; for a bad QRLink they also wrap the
+// [*tlpartner.ValidationError] of [tlpartner.EmbedURL].
 func (w Widget) Validate() error {
 	_, err := w.resolve(w.Nonce)
 	return err
@@ -254,7 +254,7 @@ func (w Widget) resolve(nonce string) (*resolved, error) {
 	}
 	src, err := tlpartner.EmbedURL(w.QRLink)
 	if err != nil {
-		return nil, fmt.Errorf("embed: QRLink: %w", err)
+		return nil, fmt.Errorf("%w: QRLink: %w", ErrInvalidWidget, err)
 	}
 	srcURL, err := url.Parse(src)
 	if err != nil {
