@@ -16,6 +16,9 @@
 //
 //	client, err := srv.Client() // a *tlpartner.Client with WithBaseURL(srv.URL())
 //
+// [Server.Client] also installs [FastRetryPolicy] (millisecond backoff) so
+// tests with injected faults stay fast; options passed to it win.
+//
 // Code that is not Go, or that builds its own client, needs only
 // [Server.URL] (for example http://127.0.0.1:41234/partner/api/v1),
 // [Server.PartnerID] and [Server.Secret]. The command
@@ -107,6 +110,11 @@
 //   - [Server.Requests] is the log of API requests (Authorization redacted).
 //   - [Server.Workspace], [Server.QRLinkStatus], [Server.PairingCode] and
 //     [Server.PublicAPITokenValid] read state for assertions.
+//
+// With [Options.ControlEndpoints] the same controls are plain JSON
+// endpoints under [ControlPrefix] (/_fake/scan, /_fake/faults, ...), and the
+// fake QR page gains a "Simulate scan" button; cmd/tlpartner-fake turns them
+// on so that test suites in other languages can drive the fake.
 //
 // # Partner webhooks
 //
