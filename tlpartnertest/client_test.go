@@ -414,3 +414,69 @@ func TestSDKWebhooksEndToEnd(t *testing.T) {
 		t.Fatalf("delivery to a wrong-secret receiver %+v", last)
 	}
 }
+
+// TestConcurrentScansAndRelinks races test controls against API calls on the
+// same users and checks the invariants afterwards.
+func TestConcurrentScansAndRelinks(t *testing.T) {
+	srv := newFake(t, tlpartnertest.Options{WebhookURL: "http://127.0.0.1:1/unreachable", WebhookAttempts: 1})
+	c := sdk(t, srv)
+	ctx := ctxT(t)
+	ws, err := c.CreateWorkspace(ctx, tlpartner.CreateWorkspaceParams{DisplayName: "race", SeatsPurchased: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, err := c.CreateUsers(ctx, ws.ID, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			u := users.Users[i%4].ID
+			qr, err := c.GenerateQR(ctx, ws.ID, u, nil)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			// Another goroutine may have replaced the link already: both outcomes are fine.
+			_, err = srv.SimulateScan(qr.Link, fmt.Sprintf("+3161234%04d", i))
+			if err != nil && !errors.Is(err, tlpartnertest.ErrLinkNotActive) {
+				t.Error(err)
+			}
+			if i%5 == 0 {
+				if _, err := c.DisconnectWhatsApp(ctx, ws.ID, u); err != nil {
+					t.Error(err)
+				}
+			}
+			_ = srv.SetUsage(ws.ID, tlpartnertest.QuotaMessaging, int64(i*300))
+			_, _ = c.GetWorkspace(ctx, ws.ID)
+		}()
+	}
+	wg.Wait()
+	det, err := c.GetWorkspace(ctx, ws.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	connected := map[int64]int{}
+	for _, a := range det.WhatsAppAccounts {
+		if a.Connected {
+			connected[a.UserID]++
+		}
+	}
+	for u, n := range connected {
+		if n > 1 {
+			t.Fatalf("user %d has %d connected accounts", u, n)
+		}
+	}
+	active := map[int64]int{}
+	for _, l := range det.QRLinks {
+		active[l.UserID]++
+	}
+	for u, n := range active {
+		if n > 1 {
+			t.Fatalf("user %d has %d active links", u, n)
+		}
+	}
+}

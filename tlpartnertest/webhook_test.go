@@ -323,3 +323,35 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+func TestSeatsFullOncePerPeriod(t *testing.T) {
+	srv := newFake(t, tlpartnertest.Options{Now: func() time.Time { return time.Date(2026, 6, 30, 12, 0, 0, 0, time.UTC) }})
+	rcv := newReceiver(t, srv.PartnerID(), srv.Secret())
+	srv.SetWebhookURL(rcv.URL)
+	c := rawFor(t, srv)
+	ws := c.mkWorkspace("seats", 3)
+	c.mkUsers(ws, 1)                                                                             // 2 of 3: nothing
+	expectStatus(t, c.do("PATCH", "/workspaces/"+ws, map[string]any{"seats_purchased": 2}), 200) // 2 of 2: fires
+	expectStatus(t, c.do("PATCH", "/workspaces/"+ws, map[string]any{"seats_purchased": 3}), 200)
+	c.mkUsers(ws, 1) // full again, same period: no second event
+	srv.Advance(24 * time.Hour)
+	expectStatus(t, c.do("PATCH", "/workspaces/"+ws, map[string]any{"display_name": "July"}), 200) // still full, new period: fires
+	c.do("POST", "/workspaces/"+ws+"/api-token", nil)                                              // marker event
+	ds := waitN(t, srv, 3)
+	var types []string
+	for _, d := range ds {
+		types = append(types, d.EventType)
+	}
+	want := []string{"workspace:seats_full", "workspace:seats_full", "api_token:rotated"}
+	if !reflect.DeepEqual(types, want) {
+		t.Fatalf("events %v, want %v", types, want)
+	}
+	var b struct {
+		Purchased int `json:"seats_purchased"`
+		Available int `json:"seats_available"`
+	}
+	must(t, json.Unmarshal(ds[0].Body, &b))
+	if b.Purchased != 2 || b.Available != 0 {
+		t.Fatalf("first seats_full %s", ds[0].Body)
+	}
+}
