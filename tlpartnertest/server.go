@@ -138,8 +138,9 @@ type Server struct {
 	faults     []*faultRule
 	requests   []RecordedRequest
 
-	handlers sync.WaitGroup // in-flight HTTP handlers
-	done     chan struct{}  // closed by Close
+	handlers  sync.WaitGroup // in-flight HTTP handlers
+	done      chan struct{}  // closed by Close
+	serveDone chan struct{}  // closed when the HTTP server's Serve returns
 
 	wh webhookState
 }
@@ -194,6 +195,7 @@ func StartServer(opts Options) (*Server, error) {
 		nextAcctID: 900000,
 		nextGroup:  500,
 		done:       make(chan struct{}),
+		serveDone:  make(chan struct{}),
 	}
 	s.partners[opts.PartnerID] = &partnerState{
 		id: opts.PartnerID, secret: opts.Secret, active: true,
@@ -236,7 +238,10 @@ func StartServer(opts Options) (*Server, error) {
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	s.startWebhooks()
-	go func() { _ = s.http.Serve(ln) }()
+	go func() {
+		defer close(s.serveDone)
+		_ = s.http.Serve(ln)
+	}()
 	return s, nil
 }
 
@@ -330,6 +335,7 @@ func (s *Server) Close() {
 	close(s.done)
 	s.mu.Unlock()
 	_ = s.http.Close()
+	<-s.serveDone
 	s.handlers.Wait()
 	s.stopWebhooks()
 }
