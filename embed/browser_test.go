@@ -256,11 +256,19 @@ func (tb *tab) attr(sel, name string) string {
 }
 
 // installSpy records every message event the widget window receives, with
-// whether it came from the widget's own iframe, and every ConnectedEvent.
+// whether it came from the widget's own iframe, every ConnectedEvent, and
+// the data-state history of every widget (window.__states).
 func (tb *tab) installSpy() {
 	tb.t.Helper()
 	evalIn[chromedp.Void](tb, `(function(){
-	  window.__spy = []; window.__connected = [];
+	  window.__spy = []; window.__connected = []; window.__states = [];
+	  document.querySelectorAll("[data-tl-embed]").forEach(function (r) {
+	    window.__states.push(r.id + ":" + r.dataset.state);
+	    new MutationObserver(function () {
+	      var s = r.id + ":" + r.dataset.state;
+	      if (window.__states[window.__states.length - 1] !== s) { window.__states.push(s); }
+	    }).observe(r, {attributes: true, attributeFilter: ["data-state"]});
+	  });
 	  window.addEventListener("message", function (e) {
 	    var f = document.querySelector("#tl-embed [data-tl-role=frame]");
 	    window.__spy.push({origin: e.origin, own: !!f && e.source === f.contentWindow,
@@ -532,10 +540,10 @@ func TestBrowserCustomQR(t *testing.T) {
 	tb.waitFor(`document.querySelector("`+root+`").dataset.notify === "ok"`, stateJS(root))
 	e.assertConnectedServerSide(qr, "+31612345678")
 	tb.screenshot("connected")
-
-	// After success the widget ignores everything, even from its iframe.
-	if got := tb.attr(root, "data-state"); got != "connected" {
-		t.Errorf("state after success = %s", got)
+	states := evalIn[[]string](tb, `window.__states`)
+	// The spy may start after the first QR arrived.
+	if h := strings.TrimPrefix(strings.Join(states, ","), "tl-embed:waiting,"); h != "tl-embed:qr,tl-embed:connected" {
+		t.Errorf("state history = %v, want [waiting] qr connected", states)
 	}
 	tb.noCSPViolations()
 }
@@ -672,10 +680,15 @@ func TestBrowserRestartsAfterSilentTimeout(t *testing.T) {
 	})
 	tb := newTab(t)
 	tb.navigate(page)
+	tb.installSpy()
 	tb.waitState(root, "qr")
 	tb.waitFor(`+document.querySelector("`+root+`").dataset.starts >= 3`, stateJS(root))
-	if got := tb.attr(root, "data-state"); got != "qr" {
-		t.Errorf("state = %s, want qr", got)
+	tb.waitState(root, "qr")
+	// Each restart first hid the stale QR (state waiting), then showed a
+	// fresh one.
+	states := evalIn[[]string](tb, `window.__states`)
+	if got := strings.Count(strings.Join(states, ","), "tl-embed:qr,tl-embed:waiting,"); got < 2 || states[len(states)-1] != "tl-embed:qr" {
+		t.Errorf("state history %v: want at least two qr → waiting → qr restarts", states)
 	}
 	tb.noCSPViolations()
 }

@@ -88,13 +88,25 @@
     }
 
     // QR timeouts are not reported by the iframe, so a QR that has not been
-    // replaced for restartMs is treated as expired and the flow restarted.
+    // replaced for restartMs is treated as expired: it is hidden (a stale
+    // QR cannot be scanned) and the flow is started again.
     function armWatchdog() {
       clearTimeout(watchdog);
       watchdog = null;
       if (restartMs > 0 && !done && mode === "qr") {
-        watchdog = setTimeout(startQR, restartMs);
+        watchdog = setTimeout(expired, restartMs);
       }
+    }
+    function expired() {
+      watchdog = null;
+      if (done) {
+        return;
+      }
+      if (root.getAttribute("data-state") === "qr") {
+        show(qrBox, false);
+        setState("waiting");
+      }
+      startQR();
     }
     function startQR() {
       if (post({ type: T.START_QR })) {
