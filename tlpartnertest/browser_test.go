@@ -244,4 +244,23 @@ func TestBrowserQRPageProtocol(t *testing.T) {
 			t.Fatalf("default UI posted %d QR images", n)
 		}
 	})
+
+	t.Run("simulate scan button with control endpoints", func(t *testing.T) {
+		ctl := newFake(t, tlpartnertest.Options{EmbedOrigins: []string{allowed.URL}, ControlEndpoints: true})
+		ws, uid, link3 := issueLink(t, ctl, "browser-ctl")
+		b := tab(t)
+		b.run(chromedp.Navigate(link3))
+		b.run(chromedp.SetValue(chromedp.CSS("#dev-phone"), "+447700900123"), chromedp.Click(chromedp.CSS("#dev-scan")))
+		b.wait(`document.body.getAttribute("data-state") === "connected"`)
+		snap, _ := ctl.Workspace(ws)
+		found := false
+		for _, u := range snap.Users {
+			if u.ID == uid {
+				found = u.PhoneNumberE164 == "+447700900123"
+			}
+		}
+		if !found {
+			t.Fatalf("no account connected by the simulated scan: %+v", snap.Users)
+		}
+	})
 }
