@@ -18,7 +18,7 @@
 //
 //	-addr host:port          listen address (default 127.0.0.1:8080; port 0 picks a free one)
 //	-partner-id id           partner ID (default test-partner)
-//	-secret s                partner secret (default: random; also read from TL_PARTNER_SECRET)
+//	-secret s                partner secret (default: random)
 //	-partner id=secret       an extra partner; repeatable
 //	-webhook-url url         where to POST signed Partner webhooks
 //	-embed-origin origin     allowed parent origin of the fake QR page; repeatable or comma-separated
@@ -59,7 +59,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv); err != nil {
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0)
 		}
@@ -84,12 +84,14 @@ func (l *listFlag) Set(v string) error {
 
 // run parses args, starts the fake, prints its credentials to stdout and
 // serves until ctx ends.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("tlpartner-fake", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address (host:port; port 0 picks a free port)")
 	partnerID := fs.String("partner-id", tlpartnertest.DefaultPartnerID, "partner ID")
-	secret := fs.String("secret", "", "partner secret (default: $TL_PARTNER_SECRET, else random)")
+	// The secret is never taken from TL_PARTNER_SECRET: that variable may
+	// hold a real secret, and the fake prints its secret.
+	secret := fs.String("secret", "", "partner secret (default: random)")
 	webhookURL := fs.String("webhook-url", "", "URL that receives signed Partner webhooks")
 	rotate := fs.Duration("qr-rotate", tlpartnertest.DefaultQRRotateInterval, "QR rotation interval of the fake QR page")
 	qrTimeout := fs.Duration("qr-timeout", 0, "stop the fake QR flow after this long (0: never)")
@@ -104,9 +106,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %v", fs.Args())
-	}
-	if *secret == "" {
-		*secret = getenv("TL_PARTNER_SECRET")
 	}
 	opts := tlpartnertest.Options{
 		PartnerID:        *partnerID,

@@ -41,13 +41,8 @@ func TestRunServesTheFake(t *testing.T) {
 	var stderr syncBuffer
 	errc := make(chan error, 1)
 	go func() {
-		errc <- run(ctx, []string{"-addr", "127.0.0.1:0", "-partner-id", "acme", "-embed-origin", "http://127.0.0.1:3000,http://localhost:3000", "-partner", "globex=gsecret", "-v"},
-			pw, &stderr, func(k string) string {
-				if k == "TL_PARTNER_SECRET" {
-					return "from-env"
-				}
-				return ""
-			})
+		errc <- run(ctx, []string{"-addr", "127.0.0.1:0", "-partner-id", "acme", "-embed-origin", "http://127.0.0.1:3000,http://localhost:3000", "-partner", "globex=gsecret", "-secret", "from-flag", "-v"},
+			pw, &stderr)
 		pw.Close()
 	}()
 	vals := map[string]string{}
@@ -57,7 +52,7 @@ func TestRunServesTheFake(t *testing.T) {
 		vals[k] = v
 	}
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	if vals["TL_PARTNER_ID"] != "acme" || vals["TL_PARTNER_SECRET"] != "from-env" || !strings.HasPrefix(vals["TL_PARTNER_BASE_URL"], "http://127.0.0.1:") {
+	if vals["TL_PARTNER_ID"] != "acme" || vals["TL_PARTNER_SECRET"] != "from-flag" || !strings.HasPrefix(vals["TL_PARTNER_BASE_URL"], "http://127.0.0.1:") {
 		t.Fatalf("printed %v", vals)
 	}
 
@@ -96,7 +91,7 @@ func TestRunServesTheFake(t *testing.T) {
 		t.Fatal("run did not stop")
 	}
 	logs := stderr.String()
-	if !strings.Contains(logs, "POST /partner/api/v1/workspaces -> 201") || strings.Contains(logs, "from-env") {
+	if !strings.Contains(logs, "POST /partner/api/v1/workspaces -> 201") || strings.Contains(logs, "from-flag") {
 		t.Fatalf("stderr:\n%s", logs)
 	}
 }
@@ -112,7 +107,7 @@ func TestRunRejectsBadFlags(t *testing.T) {
 	}
 	for _, args := range cases {
 		var out, errOut syncBuffer
-		if err := run(context.Background(), args, &out, &errOut, func(string) string { return "" }); err == nil {
+		if err := run(context.Background(), args, &out, &errOut); err == nil {
 			t.Errorf("%v accepted", args)
 		}
 		if out.String() != "" {
@@ -120,11 +115,24 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		}
 	}
 	var out, errOut syncBuffer
-	if err := run(context.Background(), []string{"-h"}, &out, &errOut, func(string) string { return "" }); !errors.Is(err, flag.ErrHelp) {
+	if err := run(context.Background(), []string{"-h"}, &out, &errOut); !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("-h: %v", err)
 	}
 	if !strings.Contains(errOut.String(), "-embed-origin") {
 		t.Fatal("usage does not list -embed-origin")
+	}
+}
+
+func TestRunIgnoresSecretEnv(t *testing.T) {
+	t.Setenv("TL_PARTNER_SECRET", "real-secret-must-not-leak")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errOut syncBuffer
+	if err := run(ctx, []string{"-addr", "127.0.0.1:0"}, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String()+errOut.String(), "real-secret-must-not-leak") {
+		t.Fatal("the fake adopted and printed TL_PARTNER_SECRET")
 	}
 }
 
@@ -134,7 +142,7 @@ func TestRunNonLoopbackNeedsFlag(t *testing.T) {
 	var out, errOut syncBuffer
 	// The flag path is exercised with a loopback address so the test never
 	// opens a public port.
-	if err := run(ctx, []string{"-addr", "127.0.0.1:0", "-allow-non-loopback"}, &out, &errOut, func(string) string { return "" }); err != nil {
+	if err := run(ctx, []string{"-addr", "127.0.0.1:0", "-allow-non-loopback"}, &out, &errOut); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "TL_PARTNER_SECRET=") {
