@@ -18,7 +18,10 @@ const (
 	Fault503
 	// FaultDelay waits Fault.Delay, then serves the request normally.
 	FaultDelay
-	// FaultDrop closes the TCP connection without any answer.
+	// FaultDrop closes the TCP connection without any answer. Note that
+	// Go's http.Transport may itself resend a GET (or another idempotent
+	// request) that was dropped on a reused keep-alive connection, so the
+	// caller may never see the failure; POSTs are not resent.
 	FaultDrop
 )
 
