@@ -1,7 +1,12 @@
 package tlpartner
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -16,31 +21,68 @@ const (
 	HeaderAPIVersion = "X-TL-API-Version"
 )
 
-// signingKey is the HMAC key (the Partner Secret).
-type signingKey struct{ secret []byte }
-
-// partnerClaims is the documented claim set of a Partner API JWT:
-// partner_id, nbf and exp (Unix seconds). Embedding RegisteredClaims makes
-// the type a jwt.Claims; its other fields are empty and therefore omitted.
-type partnerClaims struct {
-	PartnerID string `json:"partner_id"`
-	jwt.RegisteredClaims
+// signingKey is the HMAC key (the Partner Secret) plus the part of every
+// token's claims that never changes for a client, computed once in
+// [NewClient].
+type signingKey struct {
+	secret []byte
+	// claimsPrefix is `{"partner_id":<partner ID as JSON>,"nbf":`.
+	claimsPrefix []byte
 }
 
-// mintToken returns a fresh HS256 JWT for one HTTP attempt. The token is
-// valid from now-lifetime until now+lifetime and is never cached: the docs
-// ask for a new token on every request, and a retry that waited several
-// seconds must not reuse a token that might be about to expire.
+func newSigningKey(partnerID, secret string) (*signingKey, error) {
+	id, err := json.Marshal(partnerID)
+	if err != nil {
+		return nil, err
+	}
+	prefix := append([]byte(`{"partner_id":`), id...)
+	prefix = append(prefix, `,"nbf":`...)
+	return &signingKey{secret: []byte(secret), claimsPrefix: prefix}, nil
+}
+
+// jwtHeaderSegment is the encoded JOSE header golang-jwt writes for HS256
+// tokens ({"alg":"HS256","typ":"JWT"}); it is the same for every token.
+var jwtHeaderSegment = func() string {
+	s, err := jwt.New(jwt.SigningMethodHS256).SigningString()
+	if err != nil {
+		panic(err)
+	}
+	return s[:strings.IndexByte(s, '.')]
+}()
+
+// mintToken returns a fresh HS256 JWT for one HTTP attempt, with exactly
+// the documented claims partner_id, nbf = now-lifetime and exp =
+// now+lifetime (Unix seconds). The token is never cached: the docs ask for a
+// new token on every request, and a retry that waited several seconds must
+// not reuse a token that might be about to expire.
+//
+// This is the hot path of every call, so instead of marshalling the claims
+// through reflection for each request it appends the two numbers to a
+// prefix prepared once per client, then signs with golang-jwt's HS256
+// method. The result is a standard compact JWS; the tests verify it with
+// golang-jwt's parser.
 func (c *Client) mintToken() (string, error) {
 	now := c.now()
-	claims := partnerClaims{
-		PartnerID: c.partnerID,
-		RegisteredClaims: jwt.RegisteredClaims{
-			NotBefore: jwt.NewNumericDate(now.Add(-c.tokenLifetime)),
-			ExpiresAt: jwt.NewNumericDate(now.Add(c.tokenLifetime)),
-		},
+	k := c.key
+	var claimsBuf [160]byte
+	claims := append(claimsBuf[:0], k.claimsPrefix...)
+	claims = strconv.AppendInt(claims, now.Add(-c.tokenLifetime).Unix(), 10)
+	claims = append(claims, `,"exp":`...)
+	claims = strconv.AppendInt(claims, now.Add(c.tokenLifetime).Unix(), 10)
+	claims = append(claims, '}')
+
+	enc := base64.RawURLEncoding
+	tok := make([]byte, 0, len(jwtHeaderSegment)+1+enc.EncodedLen(len(claims))+1+enc.EncodedLen(sha256.Size))
+	tok = append(tok, jwtHeaderSegment...)
+	tok = append(tok, '.')
+	tok = enc.AppendEncode(tok, claims)
+	sig, err := jwt.SigningMethodHS256.Sign(string(tok), k.secret)
+	if err != nil {
+		return "", err
 	}
-	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(c.key.secret)
+	tok = append(tok, '.')
+	tok = enc.AppendEncode(tok, sig)
+	return string(tok), nil
 }
 
 // authorize sets the authentication and common headers on req for one

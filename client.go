@@ -99,6 +99,10 @@ func NewClient(partnerID, partnerSecret string, opts ...Option) (*Client, error)
 	if err != nil {
 		return nil, err
 	}
+	key, err := newSigningKey(partnerID, partnerSecret)
+	if err != nil {
+		return nil, &ValidationError{Field: "partner_id", Reason: "cannot be encoded as JSON"}
+	}
 	hc := cfg.httpClient
 	if hc == nil {
 		hc = &http.Client{Transport: defaultTransport()}
@@ -113,7 +117,7 @@ func NewClient(partnerID, partnerSecret string, opts ...Option) (*Client, error)
 	}
 	return &Client{
 		partnerID:     partnerID,
-		key:           &signingKey{secret: []byte(partnerSecret)},
+		key:           key,
 		baseURL:       base,
 		serverURL:     base + "/",
 		hc:            hc,
