@@ -876,3 +876,40 @@ func TestBrowserTwoWidgetsOnOnePage(t *testing.T) {
 	assertNonBlankPNG(t, "two-widgets", tb.screenshot("two-widgets"))
 	tb.noCSPViolations()
 }
+
+// TestBrowserPhoneRuleMatchesGo submits numbers through the widget's form
+// and checks that the JavaScript accepts exactly what embed.NormalizePhone
+// accepts.
+func TestBrowserPhoneRuleMatchesGo(t *testing.T) {
+	e := newEnv(t, tlpartnertest.Options{})
+	qr := e.newLink()
+	page := e.serve("/phone", embed.Widget{QRLink: qr.Link, Mode: embed.ModePhonePairing, ExpectedOrigin: e.fake.Origin()})
+	tb := newTab(t)
+	tb.navigate(page)
+	tb.waitFor(`document.querySelector("`+root+`").dataset.loaded === "true"`, stateJS(root))
+
+	inputs := []string{
+		"+31612345678", "+31 6 1234 5678", "+1 (415) 555-0100", "+44.20.7946.0958", " +31612345678 ",
+		"+31\u00a0612\u00a0345678", "+12345678", "+123456789012345",
+		"0612345678", "0031612345678", "+0612345678", "+1234567", "+1234567890123456", "+31abc45678",
+		"++31612345678", "+\uff13\uff11612345678", "+31_612345678", "31612345678", "", "+",
+	}
+	sent := 0
+	for _, in := range inputs {
+		_, goErr := embed.NormalizePhone(in)
+		evalIn[chromedp.Void](tb, `(function(){var r=document.querySelector("`+root+`"); r.removeAttribute("data-phone-valid");
+		  var i=r.querySelector("[data-tl-role=phone]"); i.value=`+jsString(in)+`;
+		  r.querySelector("[data-tl-role=phone-form]").requestSubmit();})()`)
+		tb.waitFor(`document.querySelector("`+root+`").hasAttribute("data-phone-valid")`, stateJS(root))
+		jsOK := tb.attr(root, "data-phone-valid") == "true"
+		if jsOK != (goErr == nil) {
+			t.Errorf("%q: widget accepts=%v, NormalizePhone error=%v", in, jsOK, goErr)
+		}
+		if jsOK {
+			sent++
+		}
+		if got := tb.attr(root, "data-sent"); got != fmt.Sprint(sent) {
+			t.Errorf("%q: data-sent = %s, want %d", in, got, sent)
+		}
+	}
+}

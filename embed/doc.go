@@ -41,8 +41,8 @@
 //
 //   - A QR timeout is not reported. The iframe shows "QR Code timed out" and
 //     sends nothing, so a page that hides the iframe never learns about it.
-//     The widget therefore re-sends TIMELINES_START_QR when no new QR has
-//     arrived for [Widget.RestartInterval].
+//     The widget therefore hides a QR that has not been replaced for
+//     [Widget.RestartInterval] and sends TIMELINES_START_QR again.
 //   - TIMELINES_QR_CONNECTED carries no account id and no phone number. Fetch
 //     them with GET /workspaces/{id} ([tlpartner.Client.GetWorkspace]) or wait
 //     for the whatsapp_account:connected webhook.

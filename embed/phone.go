@@ -51,16 +51,17 @@ func ValidatePhone(phone string) error {
 }
 
 // NormalizePhone turns a number as a user might type it ("+31 6 1234-5678",
-// "+1 (415) 555.0100") into E.164 by removing spaces, hyphens, dots and
-// parentheses, then validates the result with [ValidatePhone]. It does not
-// guess a missing country code: "0612345678" and "0031612345678" are
-// rejected. The widget's phone form normalizes the same way.
+// "+1 (415) 555.0100") into E.164 by removing spaces, tabs, line breaks,
+// no-break spaces, hyphens, dots and parentheses anywhere, then validates
+// the result with [ValidatePhone]. It does not guess a missing country code:
+// "0612345678" and "0031612345678" are rejected. The widget's phone form
+// normalizes with exactly the same rule.
 func NormalizePhone(s string) (string, error) {
 	var b strings.Builder
 	b.Grow(len(s))
-	for _, r := range strings.TrimSpace(s) {
+	for _, r := range s {
 		switch r {
-		case ' ', '\t', '\u00a0', '-', '.', '(', ')':
+		case ' ', '\t', '\n', '\r', '\u00a0', '-', '.', '(', ')':
 			continue
 		}
 		b.WriteRune(r)

@@ -26,8 +26,9 @@ const (
 	// ModeCustomQR hides the iframe and renders the QR code in the
 	// widget: it sends TIMELINES_START_QR after the iframe's load event,
 	// shows the newest TIMELINES_QR_CODE_DATA image and restarts the flow
-	// when no new QR arrives for [Widget.RestartInterval]. It is the
-	// default.
+	// when no new QR arrives for [Widget.RestartInterval]. After a
+	// TIMELINES_ERROR it stops restarting and offers a button that starts
+	// a new QR. It is the default.
 	ModeCustomQR Mode = "qr"
 	// ModePhonePairing hides the iframe and shows a phone-number form. A
 	// valid number is sent with TIMELINES_START_PHONE_LINKING and the
@@ -102,8 +103,10 @@ type Widget struct {
 	// generates a fresh nonce per request and ignores this field.
 	Nonce string
 	// RestartInterval is how long the custom-QR widget waits for a new QR
-	// code before it sends TIMELINES_START_QR again. The iframe does not
-	// report QR timeouts, so silence is the only signal. Zero means
+	// code before it treats the shown one as expired, hides it and sends
+	// TIMELINES_START_QR again. The iframe does not report QR timeouts, so
+	// silence is the only signal; the same rule covers a first
+	// TIMELINES_START_QR that got no answer. Zero means
 	// [DefaultRestartInterval]; a negative value disables restarts. It is
 	// rounded down to milliseconds (minimum 1 ms).
 	RestartInterval time.Duration

@@ -151,6 +151,9 @@ func TestScriptMatchesGoContract(t *testing.T) {
 	if !strings.Contains(widgetJS, phone) {
 		t.Errorf("widget.js phone rule is not %s", phone)
 	}
+	if !strings.Contains(widgetJS, `PHONE_SEPARATORS = /[ \t\n\r\u00a0().-]/g;`) {
+		t.Error("widget.js strips other phone separators than NormalizePhone")
+	}
 	if !strings.Contains(widgetJS, fmt.Sprintf("MAX_QR_LEN = %d", maxQRDataLen)) {
 		t.Error("widget.js QR size limit differs from maxQRDataLen")
 	}

@@ -19,7 +19,7 @@
   var BASE64 = /^[A-Za-z0-9+\/]+={0,2}$/;
   // Same rule as embed.ValidatePhone / embed.NormalizePhone in Go.
   var PHONE = /^\+[1-9][0-9]{7,14}$/;
-  var PHONE_SEPARATORS = /[ \t\u00a0().-]/g;
+  var PHONE_SEPARATORS = /[ \t\n\r\u00a0().-]/g;
   // The contract promises 8 digits; WhatsApp's own codes are alphanumeric,
   // so 8 ASCII letters or digits are accepted and shown as XXXX-XXXX.
   var PAIRING_CODE = /^[0-9A-Za-z]{8}$/;
