@@ -176,7 +176,8 @@ func (w *workspace) seatsAvailable() int {
 	return 0
 }
 
-// liveState reports the state of a link at now, turning expiry into a state.
+// status reports the state of a link at now ("active", "expired", "revoked"
+// or "used"), turning expiry into a state.
 func (l *qrLink) status(now time.Time) string {
 	switch {
 	case l.state == linkUsed:
