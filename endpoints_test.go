@@ -421,6 +421,10 @@ func TestGetWorkspaceTolerantDecoding(t *testing.T) {
 		Users: []tlpartner.User{
 			{ID: 44, DisplayName: "Owner", Email: "44-acme-co@partners.timelines.ai", Status: "activated", CreatedAt: ts("2024-01-01T10:00:00.5Z")},
 		},
+		WhatsAppAccounts: []tlpartner.WhatsAppAccount{
+			{ID: 9001, UserID: 44, Connected: true, PhoneNumberE164: "+31612345678", ConnectionStatus: "connected"},
+			{ID: 9002, PhoneNumberE164: "+31612345679", ConnectionStatus: "banned"},
+		},
 	}
 	assert.Equal(t, want, got)
 	assert.True(t, got.APICallsQuota.PeriodEnd.Equal(time.Date(2024, 1, 31, 21, 59, 59, 0, time.UTC)))
