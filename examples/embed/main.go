@@ -28,6 +28,7 @@ import (
 	"flag"
 	"fmt"
 	"html/template"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -47,12 +48,23 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address of the partner app (loopback)")
 	rotate := flag.Duration("rotate", 15*time.Second, "how often the fake QR page rotates the QR code (the real page: about 45s)")
 	flag.Parse()
-	if err := run(*addr, *rotate); err != nil {
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	// The partner app listens first: its origin must be on the fake's
+	// embedding allowlist, exactly as a partner registers its origins with
+	// TimelinesAI support.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := run(ctx, ln, *rotate, os.Stdout); err != nil {
 		log.Fatal(err)
 	}
 }
 
 type app struct {
+	log    *log.Logger
 	client *tlpartner.Client
 	fake   *tlpartnertest.Server
 	wsID   string
@@ -63,17 +75,9 @@ type app struct {
 	events []string
 }
 
-func run(addr string, rotate time.Duration) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-
-	// The partner app listens first: its origin must be on the fake's
-	// embedding allowlist, exactly as a partner registers its origins with
-	// TimelinesAI support.
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
+// run serves the demo on ln until ctx ends, logging to out.
+func run(ctx context.Context, ln net.Listener, rotate time.Duration, out io.Writer) error {
+	defer ln.Close()
 	origin := "http://" + ln.Addr().String()
 
 	fake, err := tlpartnertest.StartServer(tlpartnertest.Options{
@@ -90,7 +94,7 @@ func run(addr string, rotate time.Duration) error {
 	if err != nil {
 		return err
 	}
-	a := &app{client: client, fake: fake}
+	a := &app{log: log.New(out, "", log.LstdFlags), client: client, fake: fake}
 	if err := a.setup(ctx); err != nil {
 		return err
 	}
@@ -120,7 +124,7 @@ func run(addr string, rotate time.Duration) error {
 		defer cancel()
 		_ = srv.Shutdown(shutdown)
 	}()
-	fmt.Printf("partner app: %s/  (widget: %s/connect)\nfake TimelinesAI: %s\nCtrl-C to stop.\n", origin, origin, fake.Origin())
+	fmt.Fprintf(out, "partner app: %s/  (widget: %s/connect)\nfake TimelinesAI: %s\nCtrl-C to stop.\n", origin, origin, fake.Origin())
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
@@ -166,7 +170,7 @@ func (a *app) currentLink() string {
 
 func (a *app) logf(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	log.Print(msg)
+	a.log.Print(msg)
 	line := time.Now().Format("15:04:05 ") + msg
 	a.mu.Lock()
 	a.events = append(a.events, line)
@@ -286,6 +290,6 @@ func (a *app) panel(w http.ResponseWriter, r *http.Request) {
 		"Events": events,
 	})
 	if err != nil && !strings.Contains(err.Error(), "broken pipe") {
-		log.Printf("panel: %v", err)
+		a.log.Printf("panel: %v", err)
 	}
 }
