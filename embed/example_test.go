@@ -161,3 +161,13 @@ func ExampleNewHandler() {
 		rw.WriteHeader(http.StatusNoContent)
 	})
 }
+
+func ExampleQRCodeData_Validate() {
+	good := embed.QRCodeData{Data: "data:image/svg+xml;base64,PHN2Zy8+"}
+	bad := embed.QRCodeData{Data: "javascript:alert(1)"}
+	fmt.Println(good.Validate())
+	fmt.Println(errors.Is(bad.Validate(), embed.ErrInvalidQRData))
+	// Output:
+	// <nil>
+	// true
+}

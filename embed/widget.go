@@ -79,6 +79,11 @@ const ConnectedEvent = "timelines:connected"
 //   - data-phone-valid: "true"/"false" after the phone form was submitted;
 //   - data-notify: "pending", "ok" or "failed" for the NotifyURL request;
 //   - the [ConnectedEvent] DOM event.
+//
+// To restyle it, override the tl-embed-* classes (tl-embed, tl-embed-title,
+// tl-embed-frame, tl-embed-qr, tl-embed-status, tl-embed-error,
+// tl-embed-success, tl-embed-code, tl-embed-code-text, tl-embed-form,
+// tl-embed-field-error) in the host page's own stylesheet.
 type Widget struct {
 	// QRLink is the qr_link from [tlpartner.Client.GenerateQR], as
 	// returned. The widget adds display_mode=embedding with
@@ -135,7 +140,8 @@ type Texts struct {
 	// Lang is the page's lang attribute (Page and Handler only); default "en".
 	Lang string
 	// Title heads the widget and names the standalone page; default
-	// "Connect WhatsApp".
+	// "Connect WhatsApp". Hide the heading with CSS (.tl-embed-title) when
+	// the host page has its own.
 	Title string
 	// FrameTitle is the iframe's accessible name; default "TimelinesAI
 	// WhatsApp connection".
@@ -501,7 +507,9 @@ func (w Widget) Handler() http.Handler {
 //
 // Other methods get 405. If widget returns an error or the widget is
 // invalid the handler answers 500 with a generic text; the error is not
-// shown to the client. Authenticate the user before this handler.
+// shown to the client. Authenticate the user before this handler. The
+// policy has no frame-ancestors directive, so the page may be framed by
+// other sites; add one (or X-Frame-Options) in middleware if it must not.
 func NewHandler(widget func(r *http.Request) (Widget, error)) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, req *http.Request) {
 		if req.Method != http.MethodGet && req.Method != http.MethodHead {
