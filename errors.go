@@ -345,6 +345,21 @@ func parseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
 	return 0, false
 }
 
+// abortedError is returned when the context ends between attempts. It
+// matches both the context error and the last attempt's error, so
+// errors.Is(err, context.Canceled) and errors.As(err, &apiErr) both work.
+type abortedError struct {
+	op     string
+	ctxErr error
+	last   error
+}
+
+func (e *abortedError) Error() string {
+	return "tlpartner: " + e.op + ": " + e.ctxErr.Error() + " (last attempt: " + strings.TrimPrefix(e.last.Error(), "tlpartner: ") + ")"
+}
+
+func (e *abortedError) Unwrap() []error { return []error{e.ctxErr, e.last} }
+
 // requestError wraps a transport failure with the operation that failed.
 type requestError struct {
 	op  string

@@ -37,14 +37,14 @@ func (c *Client) send(ctx context.Context, op operation, req *http.Request) (*ht
 			}
 			if !c.waitBeforeRetry(ctx, op.name, attempt, retryAfter, lastErr) {
 				if ctxErr := ctx.Err(); ctxErr != nil {
-					return nil, nil, fmt.Errorf("tlpartner: %s: %w (last attempt: %w)", op.name, ctxErr, lastErr)
+					return nil, nil, &abortedError{op: op.name, ctxErr: ctxErr, last: lastErr}
 				}
 				return nil, nil, lastErr
 			}
 		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			if lastErr != nil {
-				return nil, nil, fmt.Errorf("tlpartner: %s: %w (last attempt: %w)", op.name, ctxErr, lastErr)
+				return nil, nil, &abortedError{op: op.name, ctxErr: ctxErr, last: lastErr}
 			}
 			return nil, nil, &requestError{op: op.name, err: ctxErr}
 		}

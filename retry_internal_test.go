@@ -238,3 +238,15 @@ func TestDefaultHTTPClient(t *testing.T) {
 		t.Errorf("defaults: %+v %v %q", c.retry, c.tokenLifetime, c.userAgent)
 	}
 }
+
+func TestAbortedErrorMessage(t *testing.T) {
+	t.Parallel()
+	e := &abortedError{op: "GetWorkspace", ctxErr: context.Canceled, last: &APIError{StatusCode: 429, Code: "Too Many Requests", Description: "slow down"}}
+	want := "tlpartner: GetWorkspace: context canceled (last attempt: 429 Too Many Requests: slow down)"
+	if e.Error() != want {
+		t.Fatalf("got %q, want %q", e.Error(), want)
+	}
+	if !errors.Is(e, context.Canceled) || !errors.Is(e, ErrRateLimited) {
+		t.Fatal("abortedError must match both causes")
+	}
+}
