@@ -615,6 +615,24 @@ func TestBrowserPhonePairing(t *testing.T) {
 	}
 	assertNonBlankPNG(t, "code", tb.screenshot("code"))
 
+	// A pairing-code timeout arrives as TIMELINES_ERROR: the dead code is
+	// hidden, the message shown, and the form can request a new code.
+	if err := e.fake.EmitQRError(qr.Link, "Pairing code expired. Request a new one."); err != nil {
+		t.Fatal(err)
+	}
+	tb.waitState(root, "error")
+	tb.do(chromedp.WaitVisible(chromedp.CSS(errorSel)), chromedp.WaitNotVisible(chromedp.CSS(codeSel)))
+	if got := evalIn[string](tb, `document.querySelector("`+errorSel+`").textContent`); got != "Pairing code expired. Request a new one." {
+		t.Errorf("error text = %q", got)
+	}
+	tb.screenshot("phone-error")
+	tb.do(chromedp.Click(chromedp.CSS(submit)))
+	tb.waitState(root, "code")
+	tb.do(chromedp.WaitNotVisible(chromedp.CSS(errorSel)), chromedp.WaitVisible(chromedp.CSS(codeSel)))
+	if got := tb.attr(root, "data-sent"); got != "2" {
+		t.Errorf("data-sent = %s, want 2", got)
+	}
+
 	if _, err := e.fake.SimulateScan(qr.Link, "+31612345678"); err != nil {
 		t.Fatal(err)
 	}
