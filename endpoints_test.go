@@ -10,6 +10,9 @@ import (
 	"github.com/jarcoal/httpmock"
 
 	"github.com/tlpartner/tlpartner-go"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // endpoint describes one SDK method for the table-driven tests.

@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/tlpartner/tlpartner-go"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestAPIErrorShapes decodes every error-body shape the SDK may meet.

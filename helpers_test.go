@@ -16,6 +16,9 @@ import (
 	"github.com/jarcoal/httpmock"
 
 	"github.com/tlpartner/tlpartner-go"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 const (

@@ -13,6 +13,9 @@ import (
 	"github.com/jarcoal/httpmock"
 
 	"github.com/tlpartner/tlpartner-go"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // safeToRepeat lists the operations retried after ambiguous failures.

@@ -11,6 +11,9 @@ import (
 	"testing"
 
 	"github.com/tlpartner/tlpartner-go"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // syncBuffer is a goroutine-safe bytes.Buffer for slog handlers.

@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/tlpartner/tlpartner-go"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestValidationSendsNothing checks every input rule: the call fails with a

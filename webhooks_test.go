@@ -10,6 +10,9 @@ import (
 	"github.com/tlpartner/tlpartner-go"
 	"github.com/tlpartner/tlpartner-go/webhooks"
 	"github.com/tlpartner/tlpartner-go/webhooks/webhookstest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestClientNewWebhookHandlerUsesClientCredentials(t *testing.T) {
