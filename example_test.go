@@ -6,19 +6,56 @@ import (
 	"fmt"
 	"log"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/tlpartner/tlpartner-go"
+	"github.com/tlpartner/tlpartner-go/tlpartnertest"
 )
 
-func ExampleNewClient() {
-	baseURL, partnerID, partnerSecret, stop := exampleServer()
-	defer stop()
+// The examples run against tlpartnertest, the in-process fake of the Partner
+// API, with a fixed clock so that their output is stable. In production only
+// the partner ID and secret are needed.
 
-	// In production only the credentials are needed; WithBaseURL points the
-	// client at a test server here.
-	c, err := tlpartner.NewClient(partnerID, partnerSecret,
-		tlpartner.WithBaseURL(baseURL),
+// exampleNow is the fake's clock in the examples.
+func exampleNow() time.Time { return time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC) }
+
+// exampleFake starts a fake with a workspace "acme-co" (5 seats) holding an
+// owner and one agent whose WhatsApp account is connected, and returns a
+// client for it.
+func exampleFake() (*tlpartnertest.Server, *tlpartner.Client) {
+	srv := tlpartnertest.NewServer(tlpartnertest.Options{PartnerID: "example-partner", Now: exampleNow})
+	c, err := srv.Client()
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	ws, err := c.CreateWorkspace(ctx, tlpartner.CreateWorkspaceParams{DisplayName: "acme-co", SeatsPurchased: 5})
+	if err != nil {
+		log.Fatal(err)
+	}
+	users, err := c.CreateUsers(ctx, ws.ID, 1)
+	if err != nil {
+		log.Fatal(err)
+	}
+	qr, err := c.GenerateQR(ctx, ws.ID, users.Users[0].ID, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := srv.SimulateScan(qr.Link, "+31612345678"); err != nil {
+		log.Fatal(err)
+	}
+	return srv, c
+}
+
+func ExampleNewClient() {
+	srv := tlpartnertest.NewServer(tlpartnertest.Options{PartnerID: "example-partner"})
+	defer srv.Close()
+
+	// In production: tlpartner.NewClient(partnerID, partnerSecret).
+	// WithBaseURL points the client at the fake here.
+	c, err := tlpartner.NewClient(srv.PartnerID(), srv.Secret(),
+		tlpartner.WithBaseURL(srv.URL()),
 		tlpartner.WithUserAgent("acme-billing/1.0"),
 	)
 	if err != nil {
@@ -27,70 +64,79 @@ func ExampleNewClient() {
 	fmt.Println(c.PartnerID())
 
 	ws, err := c.CreateWorkspace(context.Background(), tlpartner.CreateWorkspaceParams{
-		DisplayName:    "acme-co",
+		DisplayName:    "Acme Co",
 		SeatsPurchased: 5,
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("created %s with %d/%d seats free, owner user %d\n", ws.ID, ws.SeatsAvailable, ws.SeatsTotal, ws.OwnerUserID)
+	// Keep ws.ID: there is no endpoint to list workspaces.
+	fmt.Printf("created %s with %d/%d seats free\n", ws.ID, ws.SeatsAvailable, ws.SeatsTotal)
 	// Output:
 	// example-partner
-	// created acme-co with 4/5 seats free, owner user 42
+	// created acme-co with 4/5 seats free
 }
 
 func ExampleClient_GenerateQR() {
-	c, stop := exampleClient()
-	defer stop()
+	srv, c := exampleFake()
+	defer srv.Close()
+	ctx := context.Background()
 
-	qr, err := c.GenerateQR(context.Background(), "acme-co", 42, &tlpartner.GenerateQRParams{ExpiresInHours: 48})
+	ws, err := c.GetWorkspace(ctx, "acme-co")
+	if err != nil {
+		log.Fatal(err)
+	}
+	agent := ws.Users[1].ID
+
+	// GenerateQR is destructive: it revokes the user's previous link and
+	// disconnects the WhatsApp account connected for that user.
+	qr, err := c.GenerateQR(ctx, "acme-co", agent, &tlpartner.GenerateQRParams{ExpiresInHours: 48})
 	if err != nil {
 		log.Fatal(err)
 	}
 	// Show the link in an iframe on your page with display_mode=embedding.
-	embed, err := qr.EmbedURL()
+	embedURL, err := qr.EmbedURL()
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(qr.Link)
-	fmt.Println(embed)
+	fmt.Println("embed:", strings.HasPrefix(embedURL, qr.Link), strings.HasSuffix(embedURL, "?display_mode=embedding"))
 	fmt.Println("expires:", qr.ExpiresAt.Format(time.RFC3339))
-	fmt.Println("previous link revoked:", qr.PreviousQRRevoked, "- account disconnected:", qr.WhatsAppDisconnected)
+	fmt.Println("account disconnected:", qr.WhatsAppDisconnected)
 	// Output:
-	// https://app.timelines.ai/qr/3f9c2a71d0
-	// https://app.timelines.ai/qr/3f9c2a71d0?display_mode=embedding
+	// embed: true true
 	// expires: 2026-03-16T12:00:00Z
-	// previous link revoked: false - account disconnected: false
+	// account disconnected: true
 }
 
 func ExampleClient_GetWorkspace() {
-	c, stop := exampleClient()
-	defer stop()
+	srv, c := exampleFake()
+	defer srv.Close()
 
 	ws, err := c.GetWorkspace(context.Background(), "acme-co")
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("%s: %d of %d seats used, %d messages left\n", ws.DisplayName, ws.Seats.Used, ws.Seats.Total, ws.MessagesQuota.Remaining())
+	fmt.Printf("%s: %d of %d seats used, %d messages left\n",
+		ws.DisplayName, ws.Seats.Used, ws.Seats.Total, ws.MessagesQuota.Remaining())
 	for _, u := range ws.Users {
-		fmt.Printf("user %d (%s)\n", u.ID, u.Role)
+		fmt.Printf("user (%s, %s)\n", u.Role, u.Status)
 	}
 	for _, a := range ws.WhatsAppAccounts {
-		fmt.Printf("whatsapp %s connected=%t for user %d\n", a.PhoneNumberE164, a.Connected, a.UserID)
+		fmt.Printf("whatsapp %s connected=%t since %s\n", a.PhoneNumberE164, a.Connected, a.ConnectedAt.Format(time.RFC3339))
 	}
 	// Output:
-	// acme-co: 2 of 5 seats used, 9500 messages left
-	// user 42 (owner)
-	// user 43 (agent)
-	// whatsapp +31612345678 connected=true for user 43
+	// acme-co: 2 of 5 seats used, 10000 messages left
+	// user (owner, activated)
+	// user (agent, activated)
+	// whatsapp +31612345678 connected=true since 2026-03-14T12:00:00Z
 }
 
 // Errors from the server are *APIError values; match their class with
 // errors.Is and read the details with errors.As. Bad input is caught before
 // any request with a *ValidationError.
 func Example_errorHandling() {
-	c, stop := exampleClient()
-	defer stop()
+	srv, c := exampleFake()
+	defer srv.Close()
 	ctx := context.Background()
 
 	_, err := c.GetWorkspace(ctx, "no-such-workspace")
@@ -102,27 +148,30 @@ func Example_errorHandling() {
 	}
 	var apiErr *tlpartner.APIError
 	if errors.As(err, &apiErr) {
-		fmt.Println(apiErr.StatusCode, apiErr.Code, apiErr.Description)
+		fmt.Println(apiErr.StatusCode, apiErr.Code)
 	}
+
+	// All or nothing: 3 seats are free, so asking for 4 users creates none.
+	_, err = c.CreateUsers(ctx, "acme-co", 4)
+	fmt.Println("seats full:", errors.Is(err, tlpartner.ErrSeatsFull))
 
 	_, err = c.CreateUsers(ctx, "acme-co", 500)
 	var vErr *tlpartner.ValidationError
 	if errors.As(err, &vErr) {
 		fmt.Println("invalid", vErr.Field+":", vErr.Reason)
 	}
-	fmt.Println(err)
 	// Output:
 	// not found
-	// 404 workspace_not_found Workspace not found
+	// 404 workspace_not_found
+	// seats full: true
 	// invalid count: must be between 1 and 99, got 500
-	// tlpartner: invalid count: must be between 1 and 99, got 500
 }
 
 // Do reaches routes and fields the SDK does not model yet, with the same
 // authentication, retries and error handling as the typed methods.
 func ExampleClient_Do() {
-	c, stop := exampleClient()
-	defer stop()
+	srv, c := exampleFake()
+	defer srv.Close()
 
 	var raw map[string]any
 	resp, err := c.Do(context.Background(), "GET", "/workspaces/"+url.PathEscape("acme-co"), nil, &raw)
@@ -132,15 +181,4 @@ func ExampleClient_Do() {
 	fmt.Println(resp.StatusCode, resp.Header.Get("X-TL-API-Version"), raw["display_name"])
 	// Output:
 	// 200 v1 acme-co
-}
-
-// exampleClient returns a client for the example server.
-func exampleClient() (*tlpartner.Client, func()) {
-	baseURL, partnerID, partnerSecret, stop := exampleServer()
-	c, err := tlpartner.NewClient(partnerID, partnerSecret, tlpartner.WithBaseURL(baseURL))
-	if err != nil {
-		stop()
-		log.Fatal(err)
-	}
-	return c, stop
 }
