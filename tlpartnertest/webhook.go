@@ -1,15 +1,15 @@
 package tlpartnertest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"sync"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
+	"github.com/tlpartner/tlpartner-go/webhooks/webhookstest"
 )
 
 // Webhook event types the fake emits (the event_type field of the body).
@@ -295,47 +295,24 @@ func errString(err error) string {
 	return err.Error()
 }
 
+// postWebhook makes one delivery attempt, signed like TimelinesAI with the
+// partner's secret and the real clock (the receiver checks nbf and exp
+// against its own real clock, not the fake's domain clock).
 func (s *Server) postWebhook(p *pendingWebhook) (int, error) {
-	sig, err := signWebhook(p.partnerID, p.secret, time.Now())
-	if err != nil {
-		return 0, err
-	}
-	req, err := http.NewRequestWithContext(s.wh.ctx, http.MethodPost, p.url, bytes.NewReader(p.body))
+	signer := webhookstest.Signer{PartnerID: p.partnerID, Secret: p.secret}
+	req, err := signer.NewRequest(s.wh.ctx, p.url, p.body)
 	if err != nil {
 		return 0, fmt.Errorf("tlpartnertest: webhook request: %w", err)
 	}
-	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "tlpartnertest-webhooks")
-	req.Header.Set(HeaderPartnerID, p.partnerID)
-	req.Header.Set(HeaderSignature, sig)
 	resp, err := s.wh.client.Do(req)
 	if err != nil {
 		return 0, fmt.Errorf("tlpartnertest: webhook post: %w", err)
 	}
-	var buf [512]byte
-	for {
-		if _, rerr := resp.Body.Read(buf[:]); rerr != nil {
-			break
-		}
-	}
+	_, _ = io.Copy(io.Discard, resp.Body)
 	_ = resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return resp.StatusCode, fmt.Errorf("tlpartnertest: webhook receiver answered %d", resp.StatusCode)
 	}
 	return resp.StatusCode, nil
-}
-
-// signWebhook mints the X-TL-Signature value: an HS256 JWT with claims
-// partner_id, nbf (now-3m) and exp (now+3m), like TimelinesAI.
-func signWebhook(partnerID, secret string, now time.Time) (string, error) {
-	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
-		"partner_id": partnerID,
-		"nbf":        now.Add(-3 * time.Minute).Unix(),
-		"exp":        now.Add(3 * time.Minute).Unix(),
-	})
-	sig, err := tok.SignedString([]byte(secret))
-	if err != nil {
-		return "", fmt.Errorf("tlpartnertest: sign webhook: %w", err)
-	}
-	return sig, nil
 }

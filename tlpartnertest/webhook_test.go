@@ -4,14 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/tlpartner/tlpartner-go/tlpartnertest"
 	"github.com/tlpartner/tlpartner-go/webhooks"
@@ -353,5 +357,56 @@ func TestSeatsFullOncePerPeriod(t *testing.T) {
 	must(t, json.Unmarshal(ds[0].Body, &b))
 	if b.Purchased != 2 || b.Available != 0 {
 		t.Fatalf("first seats_full %s", ds[0].Body)
+	}
+}
+
+// TestWebhookSignatureHeaders checks a delivery's raw headers and token:
+// HS256 with exactly partner_id, nbf and exp, 3 minutes either side of the
+// real clock, even when the fake's domain clock is years away.
+func TestWebhookSignatureHeaders(t *testing.T) {
+	type seen struct {
+		header http.Header
+		body   []byte
+	}
+	got := make(chan seen, 1)
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		select {
+		case got <- seen{r.Header.Clone(), b}:
+		default:
+		}
+	}))
+	defer rcv.Close()
+	srv := newFake(t, tlpartnertest.Options{PartnerID: "sig", Secret: "sig-secret", WebhookURL: rcv.URL,
+		Now: func() time.Time { return time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC) }})
+	before := time.Now()
+	rawFor(t, srv).mkWorkspace("sig", 1) // seats_full
+	waitN(t, srv, 1)
+	after := time.Now()
+	d := <-got
+	if d.header.Get("X-TL-Partner-Id") != "sig" || d.header.Get("Content-Type") != "application/json" {
+		t.Fatalf("headers %v", d.header)
+	}
+	claims := jwt.MapClaims{}
+	_, err := jwt.ParseWithClaims(d.header.Get("X-TL-Signature"), claims, func(*jwt.Token) (any, error) {
+		return []byte("sig-secret"), nil
+	}, jwt.WithValidMethods([]string{"HS256"}))
+	if err != nil {
+		t.Fatalf("signature: %v", err)
+	}
+	if len(claims) != 3 || claims["partner_id"] != "sig" {
+		t.Fatalf("claims %v", claims)
+	}
+	nbf, _ := claims.GetNotBefore()
+	exp, _ := claims.GetExpirationTime()
+	lo, hi := before.Add(-3*time.Minute).Unix()-1, after.Add(-3*time.Minute).Unix()
+	if n := nbf.Unix(); n < lo || n > hi {
+		t.Fatalf("nbf %v not 3 minutes before the real clock", nbf)
+	}
+	if e := exp.Sub(nbf.Time); e != 6*time.Minute {
+		t.Fatalf("exp - nbf = %v", e)
+	}
+	if !strings.Contains(string(d.body), `"event_type":"workspace:seats_full"`) {
+		t.Fatalf("body %s", d.body)
 	}
 }
