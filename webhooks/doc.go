@@ -107,8 +107,30 @@
 // event_type workspace:quota_full:messaging is decoded as the event type it
 // names).
 //
+// Events that share a wire schema stay distinct types, each with its own
+// On… callback, but embed the same struct next to [CommonFields]:
+// [MessagingQuotaUsage] in [MessagingQuotaNearFull] and [MessagingQuotaFull],
+// [WhatsAppAccountChange] in [WhatsAppAccountConnected] and
+// [WhatsAppAccountDisconnected]. Its fields are promoted (e.UserID), and code
+// that handles both events of a pair can take the shared struct:
+//
+//	case *webhooks.WhatsAppAccountConnected:
+//		syncAccount(ctx, e.WorkspaceID, &e.WhatsAppAccountChange)
+//	case *webhooks.WhatsAppAccountDisconnected:
+//		syncAccount(ctx, e.WorkspaceID, &e.WhatsAppAccountChange)
+//
+// A composite literal names the embedded structs:
+//
+//	e := &webhooks.WhatsAppAccountConnected{
+//		CommonFields:          webhooks.CommonFields{WorkspaceID: "my-workspace"},
+//		WhatsAppAccountChange: webhooks.WhatsAppAccountChange{UserID: 98765},
+//	}
+//
 // # Testing receivers
 //
 // Package [github.com/tlpartner/tlpartner-go/webhooks/webhookstest] signs
-// bodies exactly like TimelinesAI and builds ready requests.
+// bodies exactly like TimelinesAI and builds ready requests. A body can be
+// written by hand or produced with [encoding/json.Marshal] from an event
+// struct: the events' MarshalJSON methods write the documented wire form,
+// which [Parse] reads back.
 package webhooks

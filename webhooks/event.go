@@ -55,14 +55,8 @@ var eventTypeAliases = map[EventType]EventType{
 // Known reports whether t is one of the eight documented event types
 // (after mapping documented aliases such as "api-token:rotated").
 func (t EventType) Known() bool {
-	switch t.canonical() {
-	case EventSeatsFull, EventMessagingQuotaNearFull, EventMessagingQuotaFull,
-		EventTransactionsQuotaFull, EventAPICallsQuotaFull,
-		EventWhatsAppAccountConnected, EventWhatsAppAccountDisconnected,
-		EventAPITokenRotated:
-		return true
-	}
-	return false
+	_, ok := knownEvents[t.canonical()]
+	return ok
 }
 
 // String returns the event type as sent on the wire.
@@ -123,18 +117,19 @@ type SeatsFull struct {
 	SeatsAvailable int64
 }
 
-// MessagingQuotaNearFull is the payload of [EventMessagingQuotaNearFull]
-// (messaging use at 90 % or more). Its fields are those of
-// [MessagingQuotaFull].
-type MessagingQuotaNearFull struct {
-	CommonFields
+// MessagingQuotaUsage holds the payload fields that the two messaging quota
+// events share (one wire schema). It is embedded in [MessagingQuotaNearFull]
+// and [MessagingQuotaFull], so its fields and its Utilization method are
+// reached directly on either event (e.MessagingQuotaUsed), and code that
+// treats both events alike can take a *MessagingQuotaUsage.
+type MessagingQuotaUsage struct {
 	// MessagingQuotaTotal is the messaging allowance of the period.
 	MessagingQuotaTotal int64
 	// MessagingQuotaUsed is the usage when the threshold was crossed.
 	MessagingQuotaUsed int64
 	// UtilizationPct is the whole-number usage percentage at trigger time.
 	// The field is optional: nil when the delivery did not carry it. See
-	// [MessagingQuotaNearFull.Utilization].
+	// [MessagingQuotaUsage.Utilization].
 	UtilizationPct *int64
 	// CurrentPeriodStart is the start of the billing period.
 	CurrentPeriodStart time.Time
@@ -142,23 +137,22 @@ type MessagingQuotaNearFull struct {
 	CurrentPeriodEnd time.Time
 }
 
+// MessagingQuotaNearFull is the payload of [EventMessagingQuotaNearFull]
+// (messaging use at 90 % or more). Its payload fields and Utilization come
+// from the embedded [MessagingQuotaUsage], shared with [MessagingQuotaFull].
+type MessagingQuotaNearFull struct {
+	CommonFields
+	MessagingQuotaUsage
+}
+
 // MessagingQuotaFull is the payload of [EventMessagingQuotaFull] (messaging
-// use at 100 % or more; sending is blocked). Note that the docs' example for
-// this event shows 90000 of 100000 used and a utilization of 90.
+// use at 100 % or more; sending is blocked). Its payload fields and
+// Utilization come from the embedded [MessagingQuotaUsage], shared with
+// [MessagingQuotaNearFull]. Note that the docs' example for this event shows
+// 90000 of 100000 used and a utilization of 90.
 type MessagingQuotaFull struct {
 	CommonFields
-	// MessagingQuotaTotal is the messaging allowance of the period.
-	MessagingQuotaTotal int64
-	// MessagingQuotaUsed is the usage when the threshold was crossed.
-	MessagingQuotaUsed int64
-	// UtilizationPct is the whole-number usage percentage at trigger time.
-	// The field is optional: nil when the delivery did not carry it. See
-	// [MessagingQuotaFull.Utilization].
-	UtilizationPct *int64
-	// CurrentPeriodStart is the start of the billing period.
-	CurrentPeriodStart time.Time
-	// CurrentPeriodEnd is the end of the billing period.
-	CurrentPeriodEnd time.Time
+	MessagingQuotaUsage
 }
 
 // TransactionsQuotaFull is the payload of [EventTransactionsQuotaFull]. It
@@ -184,37 +178,41 @@ type APICallsQuotaFull struct {
 	CurrentPeriodEnd time.Time
 }
 
-// WhatsAppAccountConnected is the payload of [EventWhatsAppAccountConnected].
-type WhatsAppAccountConnected struct {
-	CommonFields
+// WhatsAppAccountChange holds the payload fields that the two WhatsApp
+// account events share (one wire schema). It is embedded in
+// [WhatsAppAccountConnected] and [WhatsAppAccountDisconnected], so its fields
+// are reached directly on either event (e.UserID), and code that treats both
+// events alike can take a *WhatsAppAccountChange.
+type WhatsAppAccountChange struct {
 	// WhatsAppAccountID is the internal WhatsApp account id.
 	WhatsAppAccountID int64
 	// PhoneNumberE164 is the account's phone number in E.164 form.
 	PhoneNumberE164 string
 	// UserID is the workspace user that owns the account.
 	UserID int64
-	// DisconnectedAt is optional and zero when absent (the schema shared with
-	// the disconnect event declares it; it is not expected on connects).
+	// DisconnectedAt is when the disconnect happened. It is optional and
+	// zero when absent; it is not expected on connects.
 	DisconnectedAt time.Time
-	// Reason is optional free text and empty when absent.
+	// Reason is why the account was disconnected, as free text (the docs'
+	// example is "(logged out)"). It is optional and empty when absent; it
+	// is not expected on connects.
 	Reason string
 }
 
+// WhatsAppAccountConnected is the payload of [EventWhatsAppAccountConnected].
+// Its payload fields come from the embedded [WhatsAppAccountChange], shared
+// with [WhatsAppAccountDisconnected].
+type WhatsAppAccountConnected struct {
+	CommonFields
+	WhatsAppAccountChange
+}
+
 // WhatsAppAccountDisconnected is the payload of
-// [EventWhatsAppAccountDisconnected].
+// [EventWhatsAppAccountDisconnected]. Its payload fields come from the
+// embedded [WhatsAppAccountChange], shared with [WhatsAppAccountConnected].
 type WhatsAppAccountDisconnected struct {
 	CommonFields
-	// WhatsAppAccountID is the internal WhatsApp account id.
-	WhatsAppAccountID int64
-	// PhoneNumberE164 is the account's phone number in E.164 form.
-	PhoneNumberE164 string
-	// UserID is the workspace user that owned the account.
-	UserID int64
-	// DisconnectedAt is when the disconnect happened; zero when absent.
-	DisconnectedAt time.Time
-	// Reason is why the account was disconnected, as free text (the docs'
-	// example is "(logged out)"); empty when absent.
-	Reason string
+	WhatsAppAccountChange
 }
 
 // APITokenRotated is the payload of [EventAPITokenRotated]. The event does
@@ -234,6 +232,34 @@ type UnknownEvent struct {
 	EventType EventType
 	// Raw is the complete JSON body of the delivery.
 	Raw json.RawMessage
+}
+
+// knownEvent is implemented by the event structs of the documented event
+// types. decodeFields, encodeFields and keyField handle the fields beyond
+// [CommonFields]; for events that share a wire schema they are promoted from
+// the shared struct ([MessagingQuotaUsage], [WhatsAppAccountChange]), so each
+// schema is decoded, encoded and keyed in one place.
+type knownEvent interface {
+	Event
+	// decodeFields reads the event-specific fields from d.
+	decodeFields(d *decoder)
+	// encodeFields sets the event-specific fields of w.
+	encodeFields(w *wireEvent)
+	// keyField returns the identifying field used in the DedupKey.
+	keyField() string
+}
+
+// knownEvents maps each documented event type to a constructor of its
+// struct; [Parse] decodes every other type into an [UnknownEvent].
+var knownEvents = map[EventType]func() knownEvent{
+	EventSeatsFull:                   func() knownEvent { return new(SeatsFull) },
+	EventMessagingQuotaNearFull:      func() knownEvent { return new(MessagingQuotaNearFull) },
+	EventMessagingQuotaFull:          func() knownEvent { return new(MessagingQuotaFull) },
+	EventTransactionsQuotaFull:       func() knownEvent { return new(TransactionsQuotaFull) },
+	EventAPICallsQuotaFull:           func() knownEvent { return new(APICallsQuotaFull) },
+	EventWhatsAppAccountConnected:    func() knownEvent { return new(WhatsAppAccountConnected) },
+	EventWhatsAppAccountDisconnected: func() knownEvent { return new(WhatsAppAccountDisconnected) },
+	EventAPITokenRotated:             func() knownEvent { return new(APITokenRotated) },
 }
 
 // Type returns [EventSeatsFull].
@@ -265,22 +291,12 @@ func (e *UnknownEvent) Type() EventType { return e.EventType }
 
 // Utilization returns the usage percentage: UtilizationPct when the delivery
 // carried it, otherwise MessagingQuotaUsed*100/MessagingQuotaTotal rounded
-// down (0 when the total is not positive).
-func (e *MessagingQuotaNearFull) Utilization() int64 {
-	return utilization(e.UtilizationPct, e.MessagingQuotaUsed, e.MessagingQuotaTotal)
-}
-
-// Utilization returns the usage percentage: UtilizationPct when the delivery
-// carried it, otherwise MessagingQuotaUsed*100/MessagingQuotaTotal rounded
-// down (0 when the total is not positive).
-func (e *MessagingQuotaFull) Utilization() int64 {
-	return utilization(e.UtilizationPct, e.MessagingQuotaUsed, e.MessagingQuotaTotal)
-}
-
-func utilization(pct *int64, used, total int64) int64 {
-	if pct != nil {
-		return *pct
+// down (0 when either number is not positive).
+func (u *MessagingQuotaUsage) Utilization() int64 {
+	if u.UtilizationPct != nil {
+		return *u.UtilizationPct
 	}
+	used, total := u.MessagingQuotaUsed, u.MessagingQuotaTotal
 	if total <= 0 || used <= 0 {
 		return 0
 	}
@@ -291,56 +307,40 @@ func utilization(pct *int64, used, total int64) int64 {
 }
 
 // DedupKey returns "workspace:seats_full|<workspace>|<triggered_at>|<seats_purchased>".
-func (e *SeatsFull) DedupKey() string {
-	return dedupKey(e.Type(), &e.CommonFields, strconv.FormatInt(e.SeatsPurchased, 10))
-}
+func (e *SeatsFull) DedupKey() string { return dedupKey(e) }
 
 // DedupKey returns the event type, workspace, triggered_at and billing period
 // start joined by "|".
-func (e *MessagingQuotaNearFull) DedupKey() string {
-	return dedupKey(e.Type(), &e.CommonFields, formatKeyTime(e.CurrentPeriodStart))
-}
+func (e *MessagingQuotaNearFull) DedupKey() string { return dedupKey(e) }
 
 // DedupKey returns the event type, workspace, triggered_at and billing period
 // start joined by "|".
-func (e *MessagingQuotaFull) DedupKey() string {
-	return dedupKey(e.Type(), &e.CommonFields, formatKeyTime(e.CurrentPeriodStart))
-}
+func (e *MessagingQuotaFull) DedupKey() string { return dedupKey(e) }
 
 // DedupKey returns the event type, workspace, triggered_at and billing period
 // start joined by "|".
-func (e *TransactionsQuotaFull) DedupKey() string {
-	return dedupKey(e.Type(), &e.CommonFields, formatKeyTime(e.CurrentPeriodStart))
-}
+func (e *TransactionsQuotaFull) DedupKey() string { return dedupKey(e) }
 
 // DedupKey returns the event type, workspace, triggered_at and billing period
 // start joined by "|".
-func (e *APICallsQuotaFull) DedupKey() string {
-	return dedupKey(e.Type(), &e.CommonFields, formatKeyTime(e.CurrentPeriodStart))
-}
+func (e *APICallsQuotaFull) DedupKey() string { return dedupKey(e) }
 
 // DedupKey returns the event type, workspace, triggered_at and WhatsApp
 // account id joined by "|".
-func (e *WhatsAppAccountConnected) DedupKey() string {
-	return dedupKey(e.Type(), &e.CommonFields, strconv.FormatInt(e.WhatsAppAccountID, 10))
-}
+func (e *WhatsAppAccountConnected) DedupKey() string { return dedupKey(e) }
 
 // DedupKey returns the event type, workspace, triggered_at and WhatsApp
 // account id joined by "|".
-func (e *WhatsAppAccountDisconnected) DedupKey() string {
-	return dedupKey(e.Type(), &e.CommonFields, strconv.FormatInt(e.WhatsAppAccountID, 10))
-}
+func (e *WhatsAppAccountDisconnected) DedupKey() string { return dedupKey(e) }
 
 // DedupKey returns the event type, workspace, triggered_at and rotated_at
 // joined by "|".
-func (e *APITokenRotated) DedupKey() string {
-	return dedupKey(e.Type(), &e.CommonFields, formatKeyTime(e.RotatedAt))
-}
+func (e *APITokenRotated) DedupKey() string { return dedupKey(e) }
 
-// DedupKey returns the event type, workspace, triggered_at and a hex SHA-256
-// of the canonicalized raw body (keys sorted, whitespace and escapes
-// normalized) joined by "|". The body hash stands in for the identifying
-// field, which is unknown for an unknown event.
+// DedupKey returns the event type, workspace, triggered_at and a body hash
+// joined by "|". The hash, which stands in for the identifying field of an
+// unknown event, is the first 128 bits of the SHA-256 of the canonicalized
+// raw body (keys sorted, whitespace and escapes normalized), in hex.
 func (e *UnknownEvent) DedupKey() string {
 	raw := []byte(e.Raw)
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -352,13 +352,28 @@ func (e *UnknownEvent) DedupKey() string {
 		}
 	}
 	sum := sha256.Sum256(raw)
-	return dedupKey(e.Type(), &e.CommonFields, hex.EncodeToString(sum[:16]))
+	return joinKey(e.Type(), &e.CommonFields, hex.EncodeToString(sum[:16]))
 }
+
+func (e *SeatsFull) keyField() string { return strconv.FormatInt(e.SeatsPurchased, 10) }
+
+func (u *MessagingQuotaUsage) keyField() string { return formatKeyTime(u.CurrentPeriodStart) }
+
+func (e *TransactionsQuotaFull) keyField() string { return formatKeyTime(e.CurrentPeriodStart) }
+
+func (e *APICallsQuotaFull) keyField() string { return formatKeyTime(e.CurrentPeriodStart) }
+
+func (a *WhatsAppAccountChange) keyField() string { return strconv.FormatInt(a.WhatsAppAccountID, 10) }
+
+func (e *APITokenRotated) keyField() string { return formatKeyTime(e.RotatedAt) }
+
+// dedupKey builds the DedupKey of a documented event.
+func dedupKey(e knownEvent) string { return joinKey(e.Type(), e.Common(), e.keyField()) }
 
 // keyEscaper keeps the "|" separator unambiguous inside key components.
 var keyEscaper = strings.NewReplacer("%", "%25", "|", "%7C")
 
-func dedupKey(t EventType, c *CommonFields, id string) string {
+func joinKey(t EventType, c *CommonFields, id string) string {
 	var b strings.Builder
 	b.Grow(len(t) + len(c.WorkspaceID) + len(id) + 40)
 	b.WriteString(keyEscaper.Replace(string(t)))

@@ -230,3 +230,37 @@ func ExampleVerifier_Verify() {
 	// partner_12345 6m0s
 	// true
 }
+
+// The two WhatsApp account events share their payload: handle both through
+// the embedded WhatsAppAccountChange. Event structs marshal to the wire form,
+// which makes test deliveries easy to build.
+func ExampleWhatsAppAccountChange() {
+	describe := func(what string, a *webhooks.WhatsAppAccountChange) {
+		fmt.Printf("%s: account %d of user %d (%s) %s\n", what, a.WhatsAppAccountID, a.UserID, a.PhoneNumberE164, a.Reason)
+	}
+	sent := &webhooks.WhatsAppAccountDisconnected{
+		CommonFields: webhooks.CommonFields{WorkspaceID: "my-workspace", PartnerID: partnerID, TriggeredAt: time.Date(2024, 1, 1, 12, 0, 0, 0, time.UTC)},
+		WhatsAppAccountChange: webhooks.WhatsAppAccountChange{
+			WhatsAppAccountID: 67890, PhoneNumberE164: "+123456789", UserID: 98765, Reason: "(logged out)",
+		},
+	}
+	body, err := json.Marshal(sent)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(string(body))
+
+	event, err := webhooks.Parse(body)
+	if err != nil {
+		log.Fatal(err)
+	}
+	switch e := event.(type) {
+	case *webhooks.WhatsAppAccountConnected:
+		describe("connected", &e.WhatsAppAccountChange)
+	case *webhooks.WhatsAppAccountDisconnected:
+		describe("disconnected", &e.WhatsAppAccountChange)
+	}
+	// Output:
+	// {"workspace_id":"my-workspace","event_type":"whatsapp_account:disconnected","partner_id":"partner_12345","triggered_at":"2024-01-01T12:00:00Z","whatsapp_account_id":67890,"phone_number_e164":"+123456789","user_id":98765,"reason":"(logged out)"}
+	// disconnected: account 67890 of user 98765 (+123456789) (logged out)
+}

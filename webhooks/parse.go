@@ -48,35 +48,15 @@ func Parse(body []byte) (Event, error) {
 	if typ == "" {
 		return nil, malformed("empty event_type")
 	}
-	var e interface {
-		Event
-		decode(*decoder)
-	}
-	switch EventType(typ).canonical() {
-	case EventSeatsFull:
-		e = new(SeatsFull)
-	case EventMessagingQuotaNearFull:
-		e = new(MessagingQuotaNearFull)
-	case EventMessagingQuotaFull:
-		e = new(MessagingQuotaFull)
-	case EventTransactionsQuotaFull:
-		e = new(TransactionsQuotaFull)
-	case EventAPICallsQuotaFull:
-		e = new(APICallsQuotaFull)
-	case EventWhatsAppAccountConnected:
-		e = new(WhatsAppAccountConnected)
-	case EventWhatsAppAccountDisconnected:
-		e = new(WhatsAppAccountDisconnected)
-	case EventAPITokenRotated:
-		e = new(APITokenRotated)
-	default:
+	newEvent, ok := knownEvents[EventType(typ).canonical()]
+	if !ok {
 		u := &UnknownEvent{EventType: EventType(typ), Raw: bytes.Clone(body)}
 		u.decode(d)
 		return u, nil
 	}
-	e.decode(d)
-	if d.err != nil {
-		return nil, d.err
+	e := newEvent()
+	if err := decodeEvent(d, e); err != nil {
+		return nil, err
 	}
 	return e, nil
 }
@@ -280,127 +260,19 @@ func parseTime(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-func (e *SeatsFull) decode(d *decoder) {
-	d.common(&e.CommonFields)
-	e.SeatsPurchased = d.int("seats_purchased")
-	e.SeatsAvailable = d.int("seats_available")
-}
-
-func (e *MessagingQuotaNearFull) decode(d *decoder) {
-	d.common(&e.CommonFields)
-	e.MessagingQuotaTotal = d.int("messaging_quota_total")
-	e.MessagingQuotaUsed = d.int("messaging_quota_used")
-	e.UtilizationPct = d.optInt("utilization_pct")
-	e.CurrentPeriodStart = d.time("current_period_start")
-	e.CurrentPeriodEnd = d.time("current_period_end")
-}
-
-func (e *MessagingQuotaFull) decode(d *decoder) {
-	d.common(&e.CommonFields)
-	e.MessagingQuotaTotal = d.int("messaging_quota_total")
-	e.MessagingQuotaUsed = d.int("messaging_quota_used")
-	e.UtilizationPct = d.optInt("utilization_pct")
-	e.CurrentPeriodStart = d.time("current_period_start")
-	e.CurrentPeriodEnd = d.time("current_period_end")
-}
-
-func (e *TransactionsQuotaFull) decode(d *decoder) {
-	d.common(&e.CommonFields)
-	e.CurrentPeriodStart = d.time("current_period_start")
-	e.CurrentPeriodEnd = d.time("current_period_end")
-}
-
-func (e *APICallsQuotaFull) decode(d *decoder) {
-	d.common(&e.CommonFields)
-	e.APICallsLimit = d.int("api_calls_limit")
-	e.APICallsUsed = d.int("api_calls_used")
-	e.CurrentPeriodStart = d.time("current_period_start")
-	e.CurrentPeriodEnd = d.time("current_period_end")
-}
-
-func (e *WhatsAppAccountConnected) decode(d *decoder) {
-	d.common(&e.CommonFields)
-	e.WhatsAppAccountID = d.int("whatsapp_account_id")
-	e.PhoneNumberE164 = d.str("phone_number_e164")
-	e.UserID = d.int("user_id")
-	e.DisconnectedAt = d.time("disconnected_at")
-	e.Reason = d.str("reason")
-}
-
-func (e *WhatsAppAccountDisconnected) decode(d *decoder) {
-	d.common(&e.CommonFields)
-	e.WhatsAppAccountID = d.int("whatsapp_account_id")
-	e.PhoneNumberE164 = d.str("phone_number_e164")
-	e.UserID = d.int("user_id")
-	e.DisconnectedAt = d.time("disconnected_at")
-	e.Reason = d.str("reason")
-}
-
-func (e *APITokenRotated) decode(d *decoder) {
-	d.common(&e.CommonFields)
-	e.RotatedAt = d.time("rotated_at")
-}
-
-// decode fills the common fields on a best-effort basis: a field that cannot
-// be converted is left zero instead of failing the unknown event.
-func (e *UnknownEvent) decode(d *decoder) {
-	d.common(&e.CommonFields)
-	d.err = nil
-}
-
-func unmarshalInto(b []byte, e interface{ decode(*decoder) }) error {
-	d, err := newDecoder(b)
-	if err != nil {
-		return err
-	}
-	e.decode(d)
+// decodeEvent fills e from d and returns the first conversion error.
+func decodeEvent(d *decoder, e knownEvent) error {
+	d.common(e.Common())
+	e.decodeFields(d)
 	return d.err
 }
 
-// UnmarshalJSON decodes a workspace:seats_full body as [Parse] does; the
-// event_type field is ignored.
-func (e *SeatsFull) UnmarshalJSON(b []byte) error { return unmarshalInto(b, e) }
-
-// UnmarshalJSON decodes a messaging quota body as [Parse] does; the
-// event_type field is ignored.
-func (e *MessagingQuotaNearFull) UnmarshalJSON(b []byte) error { return unmarshalInto(b, e) }
-
-// UnmarshalJSON decodes a messaging quota body as [Parse] does; the
-// event_type field is ignored.
-func (e *MessagingQuotaFull) UnmarshalJSON(b []byte) error { return unmarshalInto(b, e) }
-
-// UnmarshalJSON decodes a workspace:quota_full:transactions body as [Parse]
-// does; the event_type field is ignored.
-func (e *TransactionsQuotaFull) UnmarshalJSON(b []byte) error { return unmarshalInto(b, e) }
-
-// UnmarshalJSON decodes a workspace:quota_full:api_calls body as [Parse]
-// does; the event_type field is ignored.
-func (e *APICallsQuotaFull) UnmarshalJSON(b []byte) error { return unmarshalInto(b, e) }
-
-// UnmarshalJSON decodes a WhatsApp account body as [Parse] does; the
-// event_type field is ignored.
-func (e *WhatsAppAccountConnected) UnmarshalJSON(b []byte) error { return unmarshalInto(b, e) }
-
-// UnmarshalJSON decodes a WhatsApp account body as [Parse] does; the
-// event_type field is ignored.
-func (e *WhatsAppAccountDisconnected) UnmarshalJSON(b []byte) error {
-	return unmarshalInto(b, e)
-}
-
-// UnmarshalJSON decodes an api_token:rotated body as [Parse] does; the
-// event_type field is ignored.
-func (e *APITokenRotated) UnmarshalJSON(b []byte) error { return unmarshalInto(b, e) }
-
-// UnmarshalJSON keeps b as Raw, takes EventType from its event_type field and
-// fills the common fields on a best-effort basis.
-func (e *UnknownEvent) UnmarshalJSON(b []byte) error {
+func unmarshalInto(b []byte, e knownEvent) error {
 	d, err := newDecoder(b)
 	if err != nil {
 		return err
 	}
-	*e = UnknownEvent{EventType: EventType(d.str("event_type")), Raw: bytes.Clone(b)}
-	e.decode(d)
-	return nil
+	return decodeEvent(d, e)
 }
 
 // wireEvent is the flat JSON form of every event, in the field order of the
@@ -436,6 +308,14 @@ func newWire(t EventType, c *CommonFields) *wireEvent {
 	}
 }
 
+// marshalEvent encodes e in the documented wire form, with event_type set
+// from its Type.
+func marshalEvent(e knownEvent) ([]byte, error) {
+	w := newWire(e.Type(), e.Common())
+	e.encodeFields(w)
+	return json.Marshal(w)
+}
+
 func formatTime(t time.Time) string { return t.Format(time.RFC3339Nano) }
 
 func timePtr(t time.Time) *string {
@@ -457,75 +337,170 @@ func optString(s string) *string {
 	return &s
 }
 
-// MarshalJSON encodes the event in the documented wire form, with
-// event_type set from Type. It is what [Parse] reads back.
-func (e SeatsFull) MarshalJSON() ([]byte, error) {
-	w := newWire(e.Type(), &e.CommonFields)
+// The wire schemas. Each schema's fields beyond the common ones are decoded
+// and encoded once; the paired events get these methods from the struct they
+// share.
+
+// workspace:seats_full (PartnerAPIWhSeatsFull).
+
+func (e *SeatsFull) decodeFields(d *decoder) {
+	e.SeatsPurchased = d.int("seats_purchased")
+	e.SeatsAvailable = d.int("seats_available")
+}
+
+func (e *SeatsFull) encodeFields(w *wireEvent) {
 	w.SeatsPurchased, w.SeatsAvailable = &e.SeatsPurchased, &e.SeatsAvailable
-	return json.Marshal(w)
 }
 
-// MarshalJSON encodes the event in the documented wire form, with
-// event_type set from Type. It is what [Parse] reads back.
-func (e MessagingQuotaNearFull) MarshalJSON() ([]byte, error) {
-	w := newWire(e.Type(), &e.CommonFields)
-	w.MessagingQuotaTotal, w.MessagingQuotaUsed = &e.MessagingQuotaTotal, &e.MessagingQuotaUsed
-	w.UtilizationPct = e.UtilizationPct
+// workspace:quota_near_full:messaging and workspace:quota_full:messaging
+// (PartnerAPIWhMessaging).
+
+func (u *MessagingQuotaUsage) decodeFields(d *decoder) {
+	u.MessagingQuotaTotal = d.int("messaging_quota_total")
+	u.MessagingQuotaUsed = d.int("messaging_quota_used")
+	u.UtilizationPct = d.optInt("utilization_pct")
+	u.CurrentPeriodStart = d.time("current_period_start")
+	u.CurrentPeriodEnd = d.time("current_period_end")
+}
+
+func (u *MessagingQuotaUsage) encodeFields(w *wireEvent) {
+	w.MessagingQuotaTotal, w.MessagingQuotaUsed = &u.MessagingQuotaTotal, &u.MessagingQuotaUsed
+	w.UtilizationPct = u.UtilizationPct
+	w.CurrentPeriodStart, w.CurrentPeriodEnd = timePtr(u.CurrentPeriodStart), timePtr(u.CurrentPeriodEnd)
+}
+
+// workspace:quota_full:transactions (PartnerAPIWhTransactions).
+
+func (e *TransactionsQuotaFull) decodeFields(d *decoder) {
+	e.CurrentPeriodStart = d.time("current_period_start")
+	e.CurrentPeriodEnd = d.time("current_period_end")
+}
+
+func (e *TransactionsQuotaFull) encodeFields(w *wireEvent) {
 	w.CurrentPeriodStart, w.CurrentPeriodEnd = timePtr(e.CurrentPeriodStart), timePtr(e.CurrentPeriodEnd)
-	return json.Marshal(w)
 }
 
-// MarshalJSON encodes the event in the documented wire form, with
-// event_type set from Type. It is what [Parse] reads back.
-func (e MessagingQuotaFull) MarshalJSON() ([]byte, error) {
-	w := newWire(e.Type(), &e.CommonFields)
-	w.MessagingQuotaTotal, w.MessagingQuotaUsed = &e.MessagingQuotaTotal, &e.MessagingQuotaUsed
-	w.UtilizationPct = e.UtilizationPct
-	w.CurrentPeriodStart, w.CurrentPeriodEnd = timePtr(e.CurrentPeriodStart), timePtr(e.CurrentPeriodEnd)
-	return json.Marshal(w)
+// workspace:quota_full:api_calls (PartnerAPIWhPublicApi).
+
+func (e *APICallsQuotaFull) decodeFields(d *decoder) {
+	e.APICallsLimit = d.int("api_calls_limit")
+	e.APICallsUsed = d.int("api_calls_used")
+	e.CurrentPeriodStart = d.time("current_period_start")
+	e.CurrentPeriodEnd = d.time("current_period_end")
 }
 
-// MarshalJSON encodes the event in the documented wire form, with
-// event_type set from Type. It is what [Parse] reads back.
-func (e TransactionsQuotaFull) MarshalJSON() ([]byte, error) {
-	w := newWire(e.Type(), &e.CommonFields)
-	w.CurrentPeriodStart, w.CurrentPeriodEnd = timePtr(e.CurrentPeriodStart), timePtr(e.CurrentPeriodEnd)
-	return json.Marshal(w)
-}
-
-// MarshalJSON encodes the event in the documented wire form, with
-// event_type set from Type. It is what [Parse] reads back.
-func (e APICallsQuotaFull) MarshalJSON() ([]byte, error) {
-	w := newWire(e.Type(), &e.CommonFields)
+func (e *APICallsQuotaFull) encodeFields(w *wireEvent) {
 	w.APICallsLimit, w.APICallsUsed = &e.APICallsLimit, &e.APICallsUsed
 	w.CurrentPeriodStart, w.CurrentPeriodEnd = timePtr(e.CurrentPeriodStart), timePtr(e.CurrentPeriodEnd)
-	return json.Marshal(w)
 }
 
-// MarshalJSON encodes the event in the documented wire form, with
-// event_type set from Type. It is what [Parse] reads back.
-func (e WhatsAppAccountConnected) MarshalJSON() ([]byte, error) {
-	w := newWire(e.Type(), &e.CommonFields)
-	w.WhatsAppAccountID, w.PhoneNumberE164, w.UserID = &e.WhatsAppAccountID, &e.PhoneNumberE164, &e.UserID
-	w.DisconnectedAt, w.Reason = optTime(e.DisconnectedAt), optString(e.Reason)
-	return json.Marshal(w)
+// whatsapp_account:connected and whatsapp_account:disconnected
+// (PartnerAPIWhWhatsappAccount).
+
+func (a *WhatsAppAccountChange) decodeFields(d *decoder) {
+	a.WhatsAppAccountID = d.int("whatsapp_account_id")
+	a.PhoneNumberE164 = d.str("phone_number_e164")
+	a.UserID = d.int("user_id")
+	a.DisconnectedAt = d.time("disconnected_at")
+	a.Reason = d.str("reason")
 }
 
-// MarshalJSON encodes the event in the documented wire form, with
-// event_type set from Type. It is what [Parse] reads back.
-func (e WhatsAppAccountDisconnected) MarshalJSON() ([]byte, error) {
-	w := newWire(e.Type(), &e.CommonFields)
-	w.WhatsAppAccountID, w.PhoneNumberE164, w.UserID = &e.WhatsAppAccountID, &e.PhoneNumberE164, &e.UserID
-	w.DisconnectedAt, w.Reason = optTime(e.DisconnectedAt), optString(e.Reason)
-	return json.Marshal(w)
+func (a *WhatsAppAccountChange) encodeFields(w *wireEvent) {
+	w.WhatsAppAccountID, w.PhoneNumberE164, w.UserID = &a.WhatsAppAccountID, &a.PhoneNumberE164, &a.UserID
+	w.DisconnectedAt, w.Reason = optTime(a.DisconnectedAt), optString(a.Reason)
 }
 
-// MarshalJSON encodes the event in the documented wire form, with
-// event_type set from Type. It is what [Parse] reads back.
-func (e APITokenRotated) MarshalJSON() ([]byte, error) {
-	w := newWire(e.Type(), &e.CommonFields)
+// api_token:rotated (PartnerAPIWhPublicApiTokenRotated).
+
+func (e *APITokenRotated) decodeFields(d *decoder) {
+	e.RotatedAt = d.time("rotated_at")
+}
+
+func (e *APITokenRotated) encodeFields(w *wireEvent) {
 	w.RotatedAt = timePtr(e.RotatedAt)
-	return json.Marshal(w)
+}
+
+// UnmarshalJSON decodes a workspace:seats_full body as [Parse] does; the
+// event_type field is ignored.
+func (e *SeatsFull) UnmarshalJSON(b []byte) error { return unmarshalInto(b, e) }
+
+// UnmarshalJSON decodes a messaging quota body as [Parse] does; the
+// event_type field is ignored.
+func (e *MessagingQuotaNearFull) UnmarshalJSON(b []byte) error { return unmarshalInto(b, e) }
+
+// UnmarshalJSON decodes a messaging quota body as [Parse] does; the
+// event_type field is ignored.
+func (e *MessagingQuotaFull) UnmarshalJSON(b []byte) error { return unmarshalInto(b, e) }
+
+// UnmarshalJSON decodes a workspace:quota_full:transactions body as [Parse]
+// does; the event_type field is ignored.
+func (e *TransactionsQuotaFull) UnmarshalJSON(b []byte) error { return unmarshalInto(b, e) }
+
+// UnmarshalJSON decodes a workspace:quota_full:api_calls body as [Parse]
+// does; the event_type field is ignored.
+func (e *APICallsQuotaFull) UnmarshalJSON(b []byte) error { return unmarshalInto(b, e) }
+
+// UnmarshalJSON decodes a WhatsApp account body as [Parse] does; the
+// event_type field is ignored.
+func (e *WhatsAppAccountConnected) UnmarshalJSON(b []byte) error { return unmarshalInto(b, e) }
+
+// UnmarshalJSON decodes a WhatsApp account body as [Parse] does; the
+// event_type field is ignored.
+func (e *WhatsAppAccountDisconnected) UnmarshalJSON(b []byte) error { return unmarshalInto(b, e) }
+
+// UnmarshalJSON decodes an api_token:rotated body as [Parse] does; the
+// event_type field is ignored.
+func (e *APITokenRotated) UnmarshalJSON(b []byte) error { return unmarshalInto(b, e) }
+
+// MarshalJSON encodes the event in the documented wire form, with
+// event_type set from Type. It is what [Parse] reads back.
+func (e SeatsFull) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
+
+// MarshalJSON encodes the event in the documented wire form, with
+// event_type set from Type. It is what [Parse] reads back.
+func (e MessagingQuotaNearFull) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
+
+// MarshalJSON encodes the event in the documented wire form, with
+// event_type set from Type. It is what [Parse] reads back.
+func (e MessagingQuotaFull) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
+
+// MarshalJSON encodes the event in the documented wire form, with
+// event_type set from Type. It is what [Parse] reads back.
+func (e TransactionsQuotaFull) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
+
+// MarshalJSON encodes the event in the documented wire form, with
+// event_type set from Type. It is what [Parse] reads back.
+func (e APICallsQuotaFull) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
+
+// MarshalJSON encodes the event in the documented wire form, with
+// event_type set from Type. It is what [Parse] reads back.
+func (e WhatsAppAccountConnected) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
+
+// MarshalJSON encodes the event in the documented wire form, with
+// event_type set from Type. It is what [Parse] reads back.
+func (e WhatsAppAccountDisconnected) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
+
+// MarshalJSON encodes the event in the documented wire form, with
+// event_type set from Type. It is what [Parse] reads back.
+func (e APITokenRotated) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
+
+// decode fills the common fields on a best-effort basis: a field that cannot
+// be converted is left zero instead of failing the unknown event.
+func (e *UnknownEvent) decode(d *decoder) {
+	d.common(&e.CommonFields)
+	d.err = nil
+}
+
+// UnmarshalJSON keeps b as Raw, takes EventType from its event_type field and
+// fills the common fields on a best-effort basis.
+func (e *UnknownEvent) UnmarshalJSON(b []byte) error {
+	d, err := newDecoder(b)
+	if err != nil {
+		return err
+	}
+	*e = UnknownEvent{EventType: EventType(d.str("event_type")), Raw: bytes.Clone(b)}
+	e.decode(d)
+	return nil
 }
 
 // MarshalJSON returns Raw when it is set, and otherwise the common fields

@@ -45,10 +45,19 @@ func commonAt(triggered string) webhooks.CommonFields {
 	return c
 }
 
+// docsAccount is the account of the docs' WhatsApp account examples.
+var docsAccount = webhooks.WhatsAppAccountChange{WhatsAppAccountID: 67890, PhoneNumberE164: "+123456789", UserID: 98765}
+
 var (
 	periodStart = ts("2024-01-01T00:00:00Z")
 	periodEnd   = ts("2024-01-31T23:59:59Z")
 )
+
+// docsUsage is the usage of the docs' messaging quota examples.
+var docsUsage = webhooks.MessagingQuotaUsage{
+	MessagingQuotaTotal: 100000, MessagingQuotaUsed: 90000, UtilizationPct: i64(90),
+	CurrentPeriodStart: periodStart, CurrentPeriodEnd: periodEnd,
+}
 
 // fixtureCases lists every fixture in testdata/ with the event it must decode to.
 var fixtureCases = []struct {
@@ -77,9 +86,11 @@ var fixtureCases = []struct {
 	{
 		file: "quota_near_full_messaging.json",
 		want: &webhooks.MessagingQuotaNearFull{
-			CommonFields:        commonAt("2024-01-20T08:30:15.123Z"),
-			MessagingQuotaTotal: 100000, MessagingQuotaUsed: 92000, UtilizationPct: i64(92),
-			CurrentPeriodStart: periodStart, CurrentPeriodEnd: periodEnd,
+			CommonFields: commonAt("2024-01-20T08:30:15.123Z"),
+			MessagingQuotaUsage: webhooks.MessagingQuotaUsage{
+				MessagingQuotaTotal: 100000, MessagingQuotaUsed: 92000, UtilizationPct: i64(92),
+				CurrentPeriodStart: periodStart, CurrentPeriodEnd: periodEnd,
+			},
 		},
 		key: "workspace:quota_near_full:messaging|my-workspace|2024-01-20T08:30:15.123Z|2024-01-01T00:00:00Z",
 	},
@@ -89,8 +100,7 @@ var fixtureCases = []struct {
 		file: "quota_near_full_messaging_page_example.json",
 		want: &webhooks.MessagingQuotaFull{
 			CommonFields:        docsCommon,
-			MessagingQuotaTotal: 100000, MessagingQuotaUsed: 90000, UtilizationPct: i64(90),
-			CurrentPeriodStart: periodStart, CurrentPeriodEnd: periodEnd,
+			MessagingQuotaUsage: docsUsage,
 		},
 		key: "workspace:quota_full:messaging|my-workspace|2024-01-01T12:00:00Z|2024-01-01T00:00:00Z",
 	},
@@ -98,17 +108,18 @@ var fixtureCases = []struct {
 		file: "quota_full_messaging.json", // docs example: 90000 of 100000 and 90 % on the 100 % event
 		want: &webhooks.MessagingQuotaFull{
 			CommonFields:        docsCommon,
-			MessagingQuotaTotal: 100000, MessagingQuotaUsed: 90000, UtilizationPct: i64(90),
-			CurrentPeriodStart: periodStart, CurrentPeriodEnd: periodEnd,
+			MessagingQuotaUsage: docsUsage,
 		},
 		key: "workspace:quota_full:messaging|my-workspace|2024-01-01T12:00:00Z|2024-01-01T00:00:00Z",
 	},
 	{
 		file: "quota_full_messaging_no_utilization.json",
 		want: &webhooks.MessagingQuotaFull{
-			CommonFields:        commonAt("2024-01-25T10:00:00Z"),
-			MessagingQuotaTotal: 100000, MessagingQuotaUsed: 100000,
-			CurrentPeriodStart: periodStart, CurrentPeriodEnd: periodEnd,
+			CommonFields: commonAt("2024-01-25T10:00:00Z"),
+			MessagingQuotaUsage: webhooks.MessagingQuotaUsage{
+				MessagingQuotaTotal: 100000, MessagingQuotaUsed: 100000,
+				CurrentPeriodStart: periodStart, CurrentPeriodEnd: periodEnd,
+			},
 		},
 	},
 	{
@@ -127,20 +138,23 @@ var fixtureCases = []struct {
 	},
 	{
 		file: "whatsapp_account_connected.json",
-		want: &webhooks.WhatsAppAccountConnected{CommonFields: docsCommon, WhatsAppAccountID: 67890, PhoneNumberE164: "+123456789", UserID: 98765},
+		want: &webhooks.WhatsAppAccountConnected{CommonFields: docsCommon, WhatsAppAccountChange: docsAccount},
 		key:  "whatsapp_account:connected|my-workspace|2024-01-01T12:00:00Z|67890",
 	},
 	{
 		file: "whatsapp_account_disconnected.json",
 		want: &webhooks.WhatsAppAccountDisconnected{
-			CommonFields: docsCommon, WhatsAppAccountID: 67890, PhoneNumberE164: "+123456789", UserID: 98765,
-			DisconnectedAt: ts("2024-01-01T12:00:00Z"), Reason: "(logged out)",
+			CommonFields: docsCommon,
+			WhatsAppAccountChange: webhooks.WhatsAppAccountChange{
+				WhatsAppAccountID: 67890, PhoneNumberE164: "+123456789", UserID: 98765,
+				DisconnectedAt: ts("2024-01-01T12:00:00Z"), Reason: "(logged out)",
+			},
 		},
 		key: "whatsapp_account:disconnected|my-workspace|2024-01-01T12:00:00Z|67890",
 	},
 	{
 		file: "whatsapp_account_disconnected_string_ids.json",
-		want: &webhooks.WhatsAppAccountDisconnected{CommonFields: docsCommon, WhatsAppAccountID: 67890, PhoneNumberE164: "+123456789", UserID: 98765},
+		want: &webhooks.WhatsAppAccountDisconnected{CommonFields: docsCommon, WhatsAppAccountChange: docsAccount},
 		key:  "whatsapp_account:disconnected|my-workspace|2024-01-01T12:00:00Z|67890",
 	},
 	{
@@ -312,17 +326,17 @@ func TestParseTolerance(t *testing.T) {
 		{
 			name: "fractional utilization truncated",
 			body: `{"event_type":"workspace:quota_near_full:messaging","utilization_pct":90.7}`,
-			want: &webhooks.MessagingQuotaNearFull{UtilizationPct: i64(90)},
+			want: &webhooks.MessagingQuotaNearFull{MessagingQuotaUsage: webhooks.MessagingQuotaUsage{UtilizationPct: i64(90)}},
 		},
 		{
 			name: "utilization zero is present",
 			body: `{"event_type":"workspace:quota_near_full:messaging","utilization_pct":0}`,
-			want: &webhooks.MessagingQuotaNearFull{UtilizationPct: i64(0)},
+			want: &webhooks.MessagingQuotaNearFull{MessagingQuotaUsage: webhooks.MessagingQuotaUsage{UtilizationPct: i64(0)}},
 		},
 		{
 			name: "utilization as string, empty strings as absent",
 			body: `{"event_type":"workspace:quota_near_full:messaging","utilization_pct":"95","messaging_quota_total":"","current_period_start":""}`,
-			want: &webhooks.MessagingQuotaNearFull{UtilizationPct: i64(95)},
+			want: &webhooks.MessagingQuotaNearFull{MessagingQuotaUsage: webhooks.MessagingQuotaUsage{UtilizationPct: i64(95)}},
 		},
 		{
 			name: "duplicate keys: last wins",
@@ -408,7 +422,10 @@ func TestMarshalRoundTrip(t *testing.T) {
 }
 
 func TestMarshalValueAndOptionalFields(t *testing.T) {
-	e := webhooks.WhatsAppAccountConnected{CommonFields: docsCommon, WhatsAppAccountID: 1, PhoneNumberE164: "+1", UserID: 2}
+	e := webhooks.WhatsAppAccountConnected{
+		CommonFields:          docsCommon,
+		WhatsAppAccountChange: webhooks.WhatsAppAccountChange{WhatsAppAccountID: 1, PhoneNumberE164: "+1", UserID: 2},
+	}
 	b, err := json.Marshal(e) // value, not pointer
 	if err != nil {
 		t.Fatal(err)
@@ -461,25 +478,26 @@ func TestUtilization(t *testing.T) {
 		e    *webhooks.MessagingQuotaFull
 		want int64
 	}{
-		{&webhooks.MessagingQuotaFull{MessagingQuotaTotal: 100000, MessagingQuotaUsed: 90000, UtilizationPct: i64(90)}, 90},
-		{&webhooks.MessagingQuotaFull{MessagingQuotaTotal: 1000, MessagingQuotaUsed: 999}, 99},
-		{&webhooks.MessagingQuotaFull{MessagingQuotaTotal: 0, MessagingQuotaUsed: 5}, 0},
-		{&webhooks.MessagingQuotaFull{MessagingQuotaTotal: 1 << 62, MessagingQuotaUsed: 1 << 62}, 100},
+		{&webhooks.MessagingQuotaFull{MessagingQuotaUsage: webhooks.MessagingQuotaUsage{MessagingQuotaTotal: 100000, MessagingQuotaUsed: 90000, UtilizationPct: i64(90)}}, 90},
+		{&webhooks.MessagingQuotaFull{MessagingQuotaUsage: webhooks.MessagingQuotaUsage{MessagingQuotaTotal: 1000, MessagingQuotaUsed: 999}}, 99},
+		{&webhooks.MessagingQuotaFull{MessagingQuotaUsage: webhooks.MessagingQuotaUsage{MessagingQuotaTotal: 0, MessagingQuotaUsed: 5}}, 0},
+		{&webhooks.MessagingQuotaFull{MessagingQuotaUsage: webhooks.MessagingQuotaUsage{MessagingQuotaTotal: 1 << 62, MessagingQuotaUsed: 1 << 62}}, 100},
 	}
 	for _, tc := range tests {
 		if got := tc.e.Utilization(); got != tc.want {
 			t.Errorf("Utilization(%+v) = %d, want %d", tc.e, got, tc.want)
 		}
 	}
-	near := &webhooks.MessagingQuotaNearFull{MessagingQuotaTotal: 200, MessagingQuotaUsed: 181}
+	near := &webhooks.MessagingQuotaNearFull{MessagingQuotaUsage: webhooks.MessagingQuotaUsage{MessagingQuotaTotal: 200, MessagingQuotaUsed: 181}}
 	if near.Utilization() != 90 {
 		t.Errorf("near Utilization = %d", near.Utilization())
 	}
 }
 
 func TestDedupKeyEscapesSeparator(t *testing.T) {
-	a := &webhooks.WhatsAppAccountConnected{CommonFields: webhooks.CommonFields{WorkspaceID: "a|b"}, WhatsAppAccountID: 1}
-	b := &webhooks.WhatsAppAccountConnected{CommonFields: webhooks.CommonFields{WorkspaceID: "a%7Cb"}, WhatsAppAccountID: 1}
+	account := webhooks.WhatsAppAccountChange{WhatsAppAccountID: 1}
+	a := &webhooks.WhatsAppAccountConnected{CommonFields: webhooks.CommonFields{WorkspaceID: "a|b"}, WhatsAppAccountChange: account}
+	b := &webhooks.WhatsAppAccountConnected{CommonFields: webhooks.CommonFields{WorkspaceID: "a%7Cb"}, WhatsAppAccountChange: account}
 	if a.DedupKey() == b.DedupKey() {
 		t.Errorf("keys collide: %q", a.DedupKey())
 	}
