@@ -2,9 +2,10 @@ package webhooks
 
 import "errors"
 
-// Errors returned by [Verifier.Verify], [ConstructEvent], [Parse] and the
-// error values seen by a [Handler]'s logger. Returned errors wrap exactly one
-// of them with details, so match with [errors.Is]:
+// Errors returned by [Verifier.Verify], [ConstructEvent] and [Parse], and
+// the rejection reasons a [Handler] logs. Apart from configuration errors (an
+// empty partner ID or secret, an invalid option), these errors wrap exactly
+// one of them with details, so match with [errors.Is]:
 //
 //	if errors.Is(err, webhooks.ErrExpired) { ... }
 //

@@ -22,15 +22,16 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/tlpartner/tlpartner-go/webhooks"
 )
 
-// Header names set on signed requests; they equal the constants of package
-// webhooks.
+// Header names set on signed requests, the same as in package webhooks.
 const (
-	// HeaderPartnerID carries the partner ID.
-	HeaderPartnerID = "X-TL-Partner-Id"
-	// HeaderSignature carries the signed token.
-	HeaderSignature = "X-TL-Signature"
+	// HeaderPartnerID carries the partner ID ("X-TL-Partner-Id").
+	HeaderPartnerID = webhooks.HeaderPartnerID
+	// HeaderSignature carries the signed token ("X-TL-Signature").
+	HeaderSignature = webhooks.HeaderSignature
 )
 
 // DefaultLifetime is the distance of nbf and exp from the signing time when
