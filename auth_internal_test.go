@@ -15,7 +15,7 @@ import (
 func TestMintTokenMatchesGolangJWT(t *testing.T) {
 	t.Parallel()
 	now := time.Unix(1_800_000_000, 0)
-	for _, id := range []string{"acme", `quote"back\\slash`, "</script>&", "ünïcødé-☃", "tab\tnew\nline", strings.Repeat("x", 300)} {
+	for _, id := range []string{"acme", `quote"back\\slash`, "</script>&", "ünïcødé-☃", "line\u2028separator", strings.Repeat("x", 300)} {
 		c, err := NewClient(id, "the-secret", WithClock(func() time.Time { return now }), WithTokenLifetime(90*time.Second))
 		if err != nil {
 			t.Fatal(err)

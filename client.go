@@ -67,16 +67,26 @@ type Option func(*clientConfig) error
 // NewClient returns a [Client] that authenticates as partnerID, signing every
 // request with partnerSecret.
 //
-// Both credentials are required; an empty value gives a [*ValidationError].
+// Both credentials are required; an empty value, or a partner ID holding
+// control characters (it is sent in a header), gives a [*ValidationError].
 // Without options the client talks to [DefaultBaseURL] through an
 // *http.Client whose transport is a clone of http.DefaultTransport (so proxy
 // settings from the environment apply) and which has no Client.Timeout: bound
-// each call with its context instead. Retries default to [DefaultRetryPolicy].
+// each call with its context instead. That client follows redirects only
+// within the scheme and host of the request, so a redirect can never carry
+// the request's token elsewhere or downgrade it to plain http; any other
+// redirect is returned as an [*APIError] with the 3xx status. Retries
+// default to [DefaultRetryPolicy].
 // Options are applied in order (nil options are ignored); the first invalid
 // one is returned as a [*ValidationError].
 func NewClient(partnerID, partnerSecret string, opts ...Option) (*Client, error) {
 	if partnerID == "" {
 		return nil, &ValidationError{Field: "partner_id", Reason: "must not be empty"}
+	}
+	if hasControl(partnerID) {
+		// It is sent in the X-TL-Partner-Id header, where net/http would
+		// refuse it on every attempt.
+		return nil, &ValidationError{Field: "partner_id", Reason: "must not contain control characters"}
 	}
 	if partnerSecret == "" {
 		return nil, &ValidationError{Field: "partner_secret", Reason: "must not be empty"}
@@ -103,9 +113,12 @@ func NewClient(partnerID, partnerSecret string, opts ...Option) (*Client, error)
 	if err != nil {
 		return nil, &ValidationError{Field: "partner_id", Reason: "cannot be encoded as JSON"}
 	}
-	hc := cfg.httpClient
+	hc := cfg.httpClient // a private copy when set
 	if hc == nil {
 		hc = &http.Client{Transport: defaultTransport()}
+	}
+	if hc.CheckRedirect == nil {
+		hc.CheckRedirect = sameOriginRedirects
 	}
 	ua := userAgentPrefix
 	if cfg.userAgent != "" {
@@ -135,6 +148,26 @@ func defaultTransport() http.RoundTripper {
 		return t.Clone()
 	}
 	return http.DefaultTransport
+}
+
+// maxRedirects is the number of redirects followed per attempt, as in
+// net/http's default policy.
+const maxRedirects = 10
+
+// sameOriginRedirects is the redirect policy of the client's *http.Client
+// unless the caller supplied one. net/http forwards the Authorization header
+// on a redirect to the same host even from https to http, and to
+// subdomains; this policy follows a redirect only when scheme and host stay
+// the same and otherwise hands the 3xx response back unfollowed.
+func sameOriginRedirects(req *http.Request, via []*http.Request) error {
+	if len(via) == 0 {
+		return nil
+	}
+	first := via[0].URL
+	if len(via) >= maxRedirects || req.URL.Scheme != first.Scheme || req.URL.Host != first.Host {
+		return http.ErrUseLastResponse
+	}
+	return nil
 }
 
 // normalizeBaseURL checks that raw is an absolute http(s) URL without query
@@ -178,6 +211,9 @@ func WithBaseURL(u string) Option {
 // Transport, Jar and CheckRedirect are shared, not copied). A nil hc is a
 // [*ValidationError]. hc.Timeout, if set, bounds each attempt separately;
 // to bound a whole call including its retry waits, use a context deadline.
+// When hc.CheckRedirect is nil the copy gets the default client's redirect
+// policy (see [NewClient]): redirects are followed only within the same
+// scheme and host.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *clientConfig) error {
 		if hc == nil {
@@ -194,12 +230,18 @@ func WithHTTPClient(hc *http.Client) Option {
 // not contain control characters.
 func WithUserAgent(ua string) Option {
 	return func(c *clientConfig) error {
-		if strings.ContainsFunc(ua, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		if hasControl(ua) {
 			return &ValidationError{Field: "user_agent", Reason: "must not contain control characters"}
 		}
 		c.userAgent = strings.TrimSpace(ua)
 		return nil
 	}
+}
+
+// hasControl reports whether s holds an ASCII control character, which
+// cannot be sent in an HTTP header value.
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
 }
 
 // WithLogger makes the client log one Debug record per HTTP attempt with the
@@ -240,16 +282,39 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
-// PartnerID returns the partner identifier the client authenticates as.
-func (c *Client) PartnerID() string { return c.partnerID }
+// ready returns a [*ValidationError] for a nil Client or one that was not
+// made by [NewClient], so that misuse gives an error instead of a panic.
+func (c *Client) ready() error {
+	if c == nil || c.key == nil {
+		return &ValidationError{Field: "client", Reason: "must be created with NewClient"}
+	}
+	return nil
+}
+
+// PartnerID returns the partner identifier the client authenticates as
+// ("" for a nil Client).
+func (c *Client) PartnerID() string {
+	if c == nil {
+		return ""
+	}
+	return c.partnerID
+}
 
 // BaseURL returns the API root the client sends requests to, without a
-// trailing slash.
-func (c *Client) BaseURL() string { return c.baseURL }
+// trailing slash ("" for a nil Client).
+func (c *Client) BaseURL() string {
+	if c == nil {
+		return ""
+	}
+	return c.baseURL
+}
 
 // String describes the client without revealing the Partner Secret.
 func (c *Client) String() string {
-	return fmt.Sprintf("tlpartner.Client{PartnerID: %q, BaseURL: %q, Secret: [REDACTED]}", c.partnerID, c.baseURL)
+	if c == nil {
+		return "tlpartner.Client(nil)"
+	}
+	return fmt.Sprintf("tlpartner.Client{PartnerID: %q, BaseURL: %q, Secret: %s}", c.partnerID, c.baseURL, redacted)
 }
 
 // GoString is like [Client.String]; it keeps %#v from printing the secret.
@@ -262,6 +327,9 @@ func (c *Client) Format(f fmt.State, verb rune) { _, _ = fmt.Fprint(f, c.String(
 // LogValue implements slog.LogValuer so that logging a Client records only
 // its partner ID and base URL.
 func (c *Client) LogValue() slog.Value {
+	if c == nil {
+		return slog.StringValue(c.String())
+	}
 	return slog.GroupValue(
 		slog.String("partner_id", c.partnerID),
 		slog.String("base_url", c.baseURL),

@@ -59,6 +59,9 @@ func (t PublicAPIToken) LogValue() slog.Value {
 // API: GET /workspaces/{workspace_id}/api-token.
 func (c *Client) GetPublicAPIToken(ctx context.Context, workspaceID string) (*PublicAPIToken, error) {
 	const op = "GetPublicAPIToken"
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
 	if err := validateWorkspaceID(workspaceID); err != nil {
 		return nil, err
 	}
@@ -78,6 +81,9 @@ func (c *Client) GetPublicAPIToken(ctx context.Context, workspaceID string) (*Pu
 // API: POST /workspaces/{workspace_id}/api-token (no body).
 func (c *Client) RotatePublicAPIToken(ctx context.Context, workspaceID string) (*PublicAPIToken, error) {
 	const op = "RotatePublicAPIToken"
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
 	if err := validateWorkspaceID(workspaceID); err != nil {
 		return nil, err
 	}

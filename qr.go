@@ -53,8 +53,14 @@ type QRCode struct {
 	PreviousQRRevoked bool `json:"previous_qr_revoked"`
 }
 
-// EmbedURL returns q.Link prepared for an iframe; see [EmbedURL].
-func (q *QRCode) EmbedURL() (string, error) { return EmbedURL(q.Link) }
+// EmbedURL returns q.Link prepared for an iframe; see [EmbedURL]. A nil q
+// gives a [*ValidationError].
+func (q *QRCode) EmbedURL() (string, error) {
+	if q == nil {
+		return "", &ValidationError{Field: "qr_link", Reason: "must not be empty"}
+	}
+	return EmbedURL(q.Link)
+}
 
 // GenerateQR issues a new QR-connection link for one user of a workspace.
 // Pass nil params for the server's default lifetime (24 hours).
@@ -72,6 +78,9 @@ func (q *QRCode) EmbedURL() (string, error) { return EmbedURL(q.Link) }
 // the body is {}.
 func (c *Client) GenerateQR(ctx context.Context, workspaceID string, userID int64, params *GenerateQRParams) (*QRCode, error) {
 	const op = "GenerateQR"
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
 	if err := validateWorkspaceID(workspaceID); err != nil {
 		return nil, err
 	}

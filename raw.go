@@ -18,6 +18,8 @@ import (
 // yourself with url.PathEscape. Absolute URLs are rejected with a
 // [*ValidationError] so the partner token is never sent to another host.
 //
+// method is any HTTP method name; it is upper-cased ("get" sends GET).
+//
 // When body is non-nil it is sent as JSON (a []byte or json.RawMessage is
 // sent as is). When out is non-nil and the response is 2xx with a body, the
 // body is decoded into out with encoding/json.
@@ -31,7 +33,10 @@ import (
 // retried like the read operations; POST and any other method only after a
 // 429 or a connection that could not be established (see [RetryPolicy]).
 func (c *Client) Do(ctx context.Context, method, path string, body, out any) (*http.Response, error) {
-	if method == "" || strings.ContainsAny(method, " \t\r\n") {
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
+	if !isToken(method) {
 		return nil, &ValidationError{Field: "method", Reason: "must be an HTTP method"}
 	}
 	method = strings.ToUpper(method)
@@ -80,6 +85,21 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) (*h
 		}
 	}
 	return resp, nil
+}
+
+// isToken reports whether s is a non-empty HTTP token (RFC 9110), the
+// syntax of a method name.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if !('a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", b) >= 0) {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *Client) hostOfBase() string {

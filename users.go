@@ -55,6 +55,9 @@ type CreateUsersResult struct {
 // API: POST /workspaces/{workspace_id}/users.
 func (c *Client) CreateUsers(ctx context.Context, workspaceID string, count int) (*CreateUsersResult, error) {
 	const op = "CreateUsers"
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
 	if err := validateWorkspaceID(workspaceID); err != nil {
 		return nil, err
 	}

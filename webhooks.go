@@ -15,5 +15,8 @@ import "github.com/tlpartner/tlpartner-go/webhooks"
 // opts are passed on to [webhooks.NewHandler]; use [webhooks.WithSecrets] while
 // rotating the Partner Secret.
 func (c *Client) NewWebhookHandler(opts ...webhooks.HandlerOption) (*webhooks.Handler, error) {
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
 	return webhooks.NewHandler(c.partnerID, string(c.key.secret), opts...)
 }

@@ -66,6 +66,9 @@ type DisconnectResult struct {
 // (no body).
 func (c *Client) DisconnectWhatsApp(ctx context.Context, workspaceID string, userID int64) (*DisconnectResult, error) {
 	const op = "DisconnectWhatsApp"
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
 	if err := validateWorkspaceID(workspaceID); err != nil {
 		return nil, err
 	}

@@ -153,6 +153,9 @@ type NonRecurringQuota struct {
 // API: POST /workspaces.
 func (c *Client) CreateWorkspace(ctx context.Context, params CreateWorkspaceParams) (*Workspace, error) {
 	const op = "CreateWorkspace"
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
 	if err := validateDisplayName(params.DisplayName); err != nil {
 		return nil, err
 	}
@@ -181,6 +184,9 @@ func (c *Client) CreateWorkspace(ctx context.Context, params CreateWorkspacePara
 // API: GET /workspaces/{workspace_id}.
 func (c *Client) GetWorkspace(ctx context.Context, workspaceID string) (*WorkspaceDetails, error) {
 	const op = "GetWorkspace"
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
 	if err := validateWorkspaceID(workspaceID); err != nil {
 		return nil, err
 	}
@@ -204,6 +210,9 @@ func (c *Client) GetWorkspace(ctx context.Context, workspaceID string) (*Workspa
 // API: PATCH /workspaces/{workspace_id}.
 func (c *Client) UpdateWorkspace(ctx context.Context, workspaceID string, params UpdateWorkspaceParams) (*Workspace, error) {
 	const op = "UpdateWorkspace"
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
 	if err := validateWorkspaceID(workspaceID); err != nil {
 		return nil, err
 	}
