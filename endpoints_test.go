@@ -61,6 +61,7 @@ var commonErrors = []errorCase{
 	{401, "error_invalid_signature_401.json", tlpartner.ErrUnauthorized, "invalid_signature", "Invalid signature"},
 	{401, "error_token_decode_error_401.json", tlpartner.ErrUnauthorized, "token_decode_error", "Invalid signature"},
 	{401, "error_timestamp_out_of_range_401.json", tlpartner.ErrUnauthorized, "timestamp_out_of_range", "Token timestamp out of range"},
+	{401, "error_token_not_active_401.json", tlpartner.ErrUnauthorized, "token_not_active", "Token is not active yet"},
 	{401, "error_missing_header_401.json", tlpartner.ErrUnauthorized, "missing_header", "Missing X-TL-Partner-Id header"},
 	{401, "error_missing_claim_401.json", tlpartner.ErrUnauthorized, "missing_claim", "Missing partner_id claim"},
 	{400, "error_invalid_request_400.json", tlpartner.ErrInvalidRequest, "invalid_request", "seats_purchased must be between 1 and 999"},
@@ -165,6 +166,7 @@ func endpoints() []endpoint {
 			errors: []errorCase{
 				errUserMissing,
 				{404, "error_user_not_in_workspace_404.json", tlpartner.ErrNotFound, "user_not_in_workspace", "User does not belong to this workspace"},
+				{409, "error_user_not_active_409.json", tlpartner.ErrConflict, "user_not_active", "User is not active"},
 				errRateLimited,
 			},
 			workspaceScoped: true,

@@ -25,8 +25,11 @@ var (
 	// request (code seats_full). Raise SeatsPurchased with
 	// [Client.UpdateWorkspace] first.
 	ErrSeatsFull = errors.New("tlpartner: seats full")
-	// ErrConflict means the workspace could not be created because its name
-	// or generated ID is taken (code workspace_creation_failed; HTTP 409).
+	// ErrConflict means the request conflicts with the current state: the
+	// workspace could not be created because its name or generated ID is
+	// taken (code workspace_creation_failed), or the user is not active,
+	// for example suspended by a seat reduction (code user_not_active);
+	// otherwise HTTP 409.
 	ErrConflict = errors.New("tlpartner: conflict")
 	// ErrUnauthorized means the server did not accept the request for this
 	// partner: bad signature, clock skew, missing header or claim, unknown
@@ -78,7 +81,9 @@ type APIError struct {
 	// "error" text ("Too Many Requests"). Empty when the body had none.
 	Code string
 	// Description is the human-readable detail: "description" or
-	// "message", or for non-JSON bodies the page title or first line.
+	// "message", or for non-JSON bodies the page title or first line. For
+	// a redirect the client did not follow (see [NewClient]) without such
+	// text it names the Location.
 	Description string
 	// Body is the raw response body, truncated to 4 KiB.
 	Body []byte
@@ -149,6 +154,7 @@ var codeClasses = map[string]error{
 	"not_found":                      ErrNotFound,
 	"seats_full":                     ErrSeatsFull,
 	"workspace_creation_failed":      ErrConflict,
+	"user_not_active":                ErrConflict,
 	"partner_not_found":              ErrUnauthorized,
 	"partner_not_active":             ErrUnauthorized,
 	"invalid_signature":              ErrUnauthorized,
@@ -227,6 +233,11 @@ func newAPIError(resp *http.Response, body []byte) *APIError {
 	}
 	e.RetryAfter, _ = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	e.Code, e.Description = decodeErrorBody(body)
+	if e.Description == "" && resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		if loc := resp.Header.Get("Location"); loc != "" {
+			e.Description = shorten("redirect to " + loc + " not followed")
+		}
+	}
 	return e
 }
 

@@ -34,6 +34,8 @@ func TestAPIErrorShapes(t *testing.T) {
 			code: "seats_full", sentinel: tlpartner.ErrSeatsFull, msg: "tlpartner: 409 seats_full"},
 		{name: "code beats status", status: 400, body: `{"error":"seats_full","status":400}`,
 			code: "seats_full", sentinel: tlpartner.ErrSeatsFull},
+		{name: "user_not_active is a conflict whatever the status", status: 400, body: `{"error":"user_not_active","status":400}`,
+			code: "user_not_active", sentinel: tlpartner.ErrConflict},
 		{name: "unknown code falls back to status", status: 403, body: `{"error":"brand_new_code","status":403}`,
 			code: "brand_new_code", sentinel: tlpartner.ErrUnauthorized},
 		{name: "rate limit shape", status: 429, body: `{"error":"Too Many Requests","message":"Rate limit exceeded. Please retry after a short delay."}`,

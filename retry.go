@@ -171,6 +171,10 @@ const (
 func (p RetryPolicy) backoff(n int) time.Duration {
 	ceil := p.BaseDelay
 	for i := 1; i < n && ceil < p.MaxDelay; i++ {
+		if ceil > p.MaxDelay/2 {
+			ceil = p.MaxDelay // doubling would pass the cap (or overflow)
+			break
+		}
 		ceil *= 2
 	}
 	if ceil > p.MaxDelay {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"strings"
 	"sync"
@@ -147,6 +148,27 @@ func TestBackoffDistribution(t *testing.T) {
 		// Full jitter spreads over the whole range.
 		if maxSeen < ceil/2 {
 			t.Errorf("backoff(%d) never exceeded %v in 2000 draws (max %v)", n, ceil/2, maxSeen)
+		}
+	}
+}
+
+// TestBackoffHugeCap: with a cap near the largest Duration, doubling the
+// ceiling must saturate at the cap instead of overflowing into a zero or
+// negative wait (which would turn retries into a hot loop).
+func TestBackoffHugeCap(t *testing.T) {
+	t.Parallel()
+	p := RetryPolicy{MaxRetries: 100, BaseDelay: time.Second, MaxDelay: math.MaxInt64}.withDefaults()
+	for _, n := range []int{30, 34, 35, 40, 64, 65, 100} {
+		var maxSeen time.Duration
+		for range 64 {
+			d := p.backoff(n)
+			if d < 0 {
+				t.Fatalf("backoff(%d) = %v", n, d)
+			}
+			maxSeen = max(maxSeen, d)
+		}
+		if maxSeen < time.Second<<27 { // a quarter of the smallest ceiling tested (n=30)
+			t.Errorf("backoff(%d): largest of 64 draws is %v; the ceiling collapsed", n, maxSeen)
 		}
 	}
 }
