@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -144,57 +146,53 @@ func faultNote(k FaultKind) string {
 	return " [fault " + k.String() + "]"
 }
 
-// route dispatches an authenticated API request.
+// route dispatches an authenticated API request. Handlers write their
+// success answer themselves and return their failure, which route writes.
 func (s *Server) route(w http.ResponseWriter, method, rel string, body []byte, p *partnerState) {
 	rel = strings.TrimSuffix(rel, "/")
 	seg := strings.Split(strings.TrimPrefix(rel, "/"), "/")
-	if len(seg) == 0 || seg[0] != "workspaces" {
-		writeError(w, errf(404, CodeNotFound, "no such API path"))
-		return
-	}
-	type route struct {
-		methods []string
-		fn      func()
-	}
-	var rt *route
+	var byMethod map[string]func() *apiError
 	switch {
+	case seg[0] != "workspaces" || seg[len(seg)-1] == "" && len(seg) > 1:
 	case len(seg) == 1:
-		rt = &route{[]string{"POST"}, func() { s.createWorkspace(w, body, p) }}
+		byMethod = map[string]func() *apiError{
+			"POST": func() *apiError { return s.createWorkspace(w, body, p) },
+		}
 	case len(seg) == 2:
-		rt = &route{[]string{"GET", "PATCH"}, func() {
-			if method == "GET" {
-				s.getWorkspace(w, seg[1], p)
-			} else {
-				s.updateWorkspace(w, seg[1], body, p)
-			}
-		}}
+		byMethod = map[string]func() *apiError{
+			"GET":   func() *apiError { return s.getWorkspace(w, seg[1], p) },
+			"PATCH": func() *apiError { return s.updateWorkspace(w, seg[1], body, p) },
+		}
 	case len(seg) == 3 && seg[2] == "users":
-		rt = &route{[]string{"POST"}, func() { s.createUsers(w, seg[1], body, p) }}
+		byMethod = map[string]func() *apiError{
+			"POST": func() *apiError { return s.createUsers(w, seg[1], body, p) },
+		}
 	case len(seg) == 3 && seg[2] == "api-token":
-		rt = &route{[]string{"GET", "POST"}, func() {
-			if method == "GET" {
-				s.getToken(w, seg[1], p)
-			} else {
-				s.rotateToken(w, seg[1], p)
-			}
-		}}
+		byMethod = map[string]func() *apiError{
+			"GET":  func() *apiError { return s.getToken(w, seg[1], p) },
+			"POST": func() *apiError { return s.rotateToken(w, seg[1], p) },
+		}
 	case len(seg) == 5 && seg[2] == "users" && seg[4] == "qr":
-		rt = &route{[]string{"POST"}, func() { s.generateQR(w, seg[1], seg[3], body, p) }}
+		byMethod = map[string]func() *apiError{
+			"POST": func() *apiError { return s.generateQR(w, seg[1], seg[3], body, p) },
+		}
 	case len(seg) == 6 && seg[2] == "users" && seg[4] == "whatsapp" && seg[5] == "disconnect":
-		rt = &route{[]string{"POST"}, func() { s.disconnect(w, seg[1], seg[3], p) }}
-	}
-	if rt == nil || seg[len(seg)-1] == "" && len(seg) > 1 {
-		writeError(w, errf(404, CodeNotFound, "no such API path"))
-		return
-	}
-	for _, m := range rt.methods {
-		if m == method {
-			rt.fn()
-			return
+		byMethod = map[string]func() *apiError{
+			"POST": func() *apiError { return s.disconnect(w, seg[1], seg[3], p) },
 		}
 	}
-	w.Header().Set("Allow", strings.Join(rt.methods, ", "))
-	writeError(w, errf(405, CodeMethodNotAllowed, "method "+method+" not allowed"))
+	var e *apiError
+	if fn, ok := byMethod[method]; ok {
+		e = fn()
+	} else if byMethod == nil {
+		e = errf(404, CodeNotFound, "no such API path")
+	} else {
+		w.Header().Set("Allow", strings.Join(slices.Sorted(maps.Keys(byMethod)), ", "))
+		e = errf(405, CodeMethodNotAllowed, "method "+method+" not allowed")
+	}
+	if e != nil {
+		writeError(w, e)
+	}
 }
 
 // ---- JSON helpers ----
@@ -362,61 +360,82 @@ func (s *Server) lookupUser(ws *workspace, raw string) (*user, *apiError) {
 	return u, nil
 }
 
-func checkDisplayName(name string) *apiError {
-	if n := utf8.RuneCountInString(name); n < 1 || n > 100 {
-		return errf(422, CodeInvalidRequest, "display_name must be 1 to 100 characters")
+// inWorkspace runs fn with s.mu held, the partner's workspace wsID, the
+// user userID of it (nil when userID is "") and the domain time, or returns
+// the lookup failure without calling fn.
+func (s *Server) inWorkspace(p *partnerState, wsID, userID string, fn func(ws *workspace, u *user, now time.Time) *apiError) *apiError {
+	now := s.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ws, e := s.lookupWorkspace(wsID, p)
+	if e != nil {
+		return e
+	}
+	var u *user
+	if userID != "" {
+		if u, e = s.lookupUser(ws, userID); e != nil {
+			return e
+		}
+	}
+	return fn(ws, u, now)
+}
+
+// inRange checks a number field against its documented range.
+func inRange(field string, v, lo, hi int) *apiError {
+	if v < lo || v > hi {
+		return errf(422, CodeInvalidRequest, fmt.Sprintf("%s must be between %d and %d", field, lo, hi))
 	}
 	return nil
 }
 
-func checkSeats(n int) *apiError {
-	if n < 1 || n > 999 {
-		return errf(422, CodeInvalidRequest, "seats_purchased must be between 1 and 999")
+// workspaceRequest is the body of POST /workspaces and PATCH /workspaces/{id}.
+type workspaceRequest struct {
+	DisplayName    *string `json:"display_name"`
+	SeatsPurchased *int    `json:"seats_purchased"`
+}
+
+// check validates the fields that are present.
+func (req *workspaceRequest) check() *apiError {
+	if req.DisplayName != nil {
+		if n := utf8.RuneCountInString(*req.DisplayName); n < 1 || n > 100 {
+			return errf(422, CodeInvalidRequest, "display_name must be 1 to 100 characters")
+		}
+	}
+	if req.SeatsPurchased != nil {
+		return inRange("seats_purchased", *req.SeatsPurchased, 1, 999)
 	}
 	return nil
 }
 
-func (s *Server) createWorkspace(w http.ResponseWriter, body []byte, p *partnerState) {
-	var req struct {
-		DisplayName    *string `json:"display_name"`
-		SeatsPurchased *int    `json:"seats_purchased"`
-	}
+func (s *Server) createWorkspace(w http.ResponseWriter, body []byte, p *partnerState) *apiError {
+	var req workspaceRequest
 	if e := decodeBody(body, &req, false); e != nil {
-		writeError(w, e)
-		return
+		return e
 	}
 	if req.DisplayName == nil {
-		writeError(w, errf(400, CodeInvalidRequest, "display_name is required"))
-		return
+		return errf(400, CodeInvalidRequest, "display_name is required")
 	}
-	if e := checkDisplayName(*req.DisplayName); e != nil {
-		writeError(w, e)
-		return
+	if req.SeatsPurchased == nil {
+		defaultSeats := 1
+		req.SeatsPurchased = &defaultSeats
 	}
-	seats := 1
-	if req.SeatsPurchased != nil {
-		seats = *req.SeatsPurchased
-	}
-	if e := checkSeats(seats); e != nil {
-		writeError(w, e)
-		return
+	if e := req.check(); e != nil {
+		return e
 	}
 	id := DeriveWorkspaceID(*req.DisplayName)
 	if id == "" {
-		writeError(w, errf(422, CodeInvalidRequest, "display_name must contain letters or digits"))
-		return
+		return errf(422, CodeInvalidRequest, "display_name must contain letters or digits")
 	}
 	now := s.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, taken := s.workspaces[id]; taken {
-		writeError(w, errf(409, CodeWorkspaceCreationFailed, "a workspace with this name already exists"))
-		return
+		return errf(409, CodeWorkspaceCreationFailed, "a workspace with this name already exists")
 	}
 	s.nextGroup++
 	ws := &workspace{
 		id: id, displayName: *req.DisplayName, partnerID: p.id, groupID: s.nextGroup,
-		seatsPurchased: seats, createdAt: now, updatedAt: now,
+		seatsPurchased: *req.SeatsPurchased, createdAt: now, updatedAt: now,
 		quotas: map[QuotaKind]*quota{
 			QuotaMessaging:    {total: DefaultMessagingQuota},
 			QuotaAPICalls:     {total: DefaultAPICallsQuota},
@@ -429,6 +448,7 @@ func (s *Server) createWorkspace(w http.ResponseWriter, body []byte, p *partnerS
 	s.workspaces[id] = ws
 	s.checkSeatsFull(ws, now)
 	writeOK(w, http.StatusCreated, s.workspaceWire(ws))
+	return nil
 }
 
 // newUser adds a user to ws. Call with s.mu held.
@@ -444,212 +464,175 @@ func (s *Server) newUser(ws *workspace, role string, now time.Time) *user {
 	return u
 }
 
-func (s *Server) getWorkspace(w http.ResponseWriter, id string, p *partnerState) {
-	now := s.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ws, e := s.lookupWorkspace(id, p)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	ps, pe := periodBounds(now)
-	q := func(k QuotaKind) wireQuota {
-		qq := ws.quotaFor(k, now)
-		return wireQuota{Total: qq.total, Used: qq.used, PeriodStart: stamp(ps), PeriodEnd: stamp(pe)}
-	}
-	d := wireDetails{
-		WorkspaceID: ws.id, DisplayName: ws.displayName,
-		Seats:             wireQuota{Total: int64(ws.seatsPurchased), Used: int64(ws.seatsUsed()), PeriodStart: stamp(ps), PeriodEnd: stamp(pe)},
-		MessagesQuota:     q(QuotaMessaging),
-		APICallsQuota:     q(QuotaAPICalls),
-		NonRecurringQuota: wireNonRecurring{RemainingBalance: ws.nonRecurring, LastUpdatedAt: stamp(ws.createdAt)},
-		Users:             []wireUser{},
-		WhatsAppAccounts:  []wireAccount{},
-		QRLinks:           []wireQRLink{},
-	}
-	for _, u := range ws.users {
-		d.Users = append(d.Users, userWire(u))
-		if l := u.link; l != nil && l.status(now) == "active" {
-			d.QRLinks = append(d.QRLinks, wireQRLink{QRLink: l.url, UserID: u.id, ExpiresAt: stamp(l.expiresAt)})
+func (s *Server) getWorkspace(w http.ResponseWriter, id string, p *partnerState) *apiError {
+	return s.inWorkspace(p, id, "", func(ws *workspace, _ *user, now time.Time) *apiError {
+		ps, pe := periodBounds(now)
+		q := func(total, used int64) wireQuota {
+			return wireQuota{Total: total, Used: used, PeriodStart: stamp(ps), PeriodEnd: stamp(pe)}
 		}
-	}
-	for _, a := range ws.accounts {
-		d.WhatsAppAccounts = append(d.WhatsAppAccounts, wireAccount{
-			UserID: a.userID, Connected: a.connected, WhatsAppAccountID: a.id,
-			PhoneNumberE164: a.phone, ConnectionStatus: a.status, ConnectedAt: stamp(a.connectedAt),
-		})
-	}
-	writeOK(w, http.StatusOK, d)
+		msg, api := ws.quotaFor(QuotaMessaging, now), ws.quotaFor(QuotaAPICalls, now)
+		d := wireDetails{
+			WorkspaceID: ws.id, DisplayName: ws.displayName,
+			Seats:             q(int64(ws.seatsPurchased), int64(ws.seatsUsed())),
+			MessagesQuota:     q(msg.total, msg.used),
+			APICallsQuota:     q(api.total, api.used),
+			NonRecurringQuota: wireNonRecurring{RemainingBalance: ws.nonRecurring, LastUpdatedAt: stamp(ws.createdAt)},
+			Users:             []wireUser{},
+			WhatsAppAccounts:  []wireAccount{},
+			QRLinks:           []wireQRLink{},
+		}
+		for _, u := range ws.users {
+			d.Users = append(d.Users, userWire(u))
+			if l := u.link; l != nil && l.status(now) == "active" {
+				d.QRLinks = append(d.QRLinks, wireQRLink{QRLink: l.url, UserID: u.id, ExpiresAt: stamp(l.expiresAt)})
+			}
+		}
+		for _, a := range ws.accounts {
+			d.WhatsAppAccounts = append(d.WhatsAppAccounts, wireAccount{
+				UserID: a.userID, Connected: a.connected, WhatsAppAccountID: a.id,
+				PhoneNumberE164: a.phone, ConnectionStatus: a.status, ConnectedAt: stamp(a.connectedAt),
+			})
+		}
+		writeOK(w, http.StatusOK, d)
+		return nil
+	})
 }
 
-func (s *Server) updateWorkspace(w http.ResponseWriter, id string, body []byte, p *partnerState) {
-	var req struct {
-		DisplayName    *string `json:"display_name"`
-		SeatsPurchased *int    `json:"seats_purchased"`
-	}
+func (s *Server) updateWorkspace(w http.ResponseWriter, id string, body []byte, p *partnerState) *apiError {
+	var req workspaceRequest
 	if e := decodeBody(body, &req, true); e != nil {
-		writeError(w, e)
-		return
+		return e
 	}
-	if req.DisplayName != nil {
-		if e := checkDisplayName(*req.DisplayName); e != nil {
-			writeError(w, e)
-			return
+	if e := req.check(); e != nil {
+		return e
+	}
+	return s.inWorkspace(p, id, "", func(ws *workspace, _ *user, now time.Time) *apiError {
+		if req.DisplayName == nil && req.SeatsPurchased == nil {
+			writeOK(w, http.StatusOK, s.workspaceWire(ws)) // nothing to change
+			return nil
 		}
-	}
-	if req.SeatsPurchased != nil {
-		if e := checkSeats(*req.SeatsPurchased); e != nil {
-			writeError(w, e)
-			return
+		if req.DisplayName != nil {
+			ws.displayName = *req.DisplayName
 		}
-	}
-	now := s.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ws, e := s.lookupWorkspace(id, p)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	if req.DisplayName == nil && req.SeatsPurchased == nil {
-		writeOK(w, http.StatusOK, s.workspaceWire(ws)) // nothing to change
-		return
-	}
-	if req.DisplayName != nil {
-		ws.displayName = *req.DisplayName
-	}
-	var suspended []wireSuspension
-	if req.SeatsPurchased != nil {
-		ws.seatsPurchased = *req.SeatsPurchased
-		// Suspend the most recently created members until usage fits.
-		for i := len(ws.users) - 1; i >= 0 && ws.seatsUsed() > ws.seatsPurchased; i-- {
-			u := ws.users[i]
-			if u.role == RoleOwner || u.status == UserStatusSuspended {
-				continue
-			}
-			u.status = UserStatusSuspended
-			m := wireSuspension{UserID: u.id}
-			if a := u.account; a != nil {
-				m.WhatsAppAccountID = a.id
-				m.PhoneNumbers = []string{a.phone}
-				s.disconnectAccount(u, now, "(suspended: seats reduced)")
-			}
-			if u.link != nil && u.link.state == linkActive {
-				u.link.state = linkRevoked
-			}
-			suspended = append(suspended, m)
+		var suspended []wireSuspension
+		if req.SeatsPurchased != nil {
+			ws.seatsPurchased = *req.SeatsPurchased
+			suspended = s.suspendOverflow(ws, now)
 		}
-	}
-	ws.updatedAt = now
-	s.checkSeatsFull(ws, now)
-	out := s.workspaceWire(ws)
-	out.SuspendedMembers = suspended
-	writeOK(w, http.StatusOK, out)
+		ws.updatedAt = now
+		s.checkSeatsFull(ws, now)
+		out := s.workspaceWire(ws)
+		out.SuspendedMembers = suspended
+		writeOK(w, http.StatusOK, out)
+		return nil
+	})
 }
 
-func (s *Server) createUsers(w http.ResponseWriter, id string, body []byte, p *partnerState) {
+// suspendOverflow suspends the most recently created members until the
+// seats in use fit seats_purchased, disconnecting their accounts and
+// revoking their links. Call with s.mu held.
+func (s *Server) suspendOverflow(ws *workspace, now time.Time) []wireSuspension {
+	var suspended []wireSuspension
+	for i := len(ws.users) - 1; i >= 0 && ws.seatsUsed() > ws.seatsPurchased; i-- {
+		u := ws.users[i]
+		if u.role == RoleOwner || u.status == UserStatusSuspended {
+			continue
+		}
+		u.status = UserStatusSuspended
+		m := wireSuspension{UserID: u.id}
+		if a := u.account; a != nil {
+			m.WhatsAppAccountID = a.id
+			m.PhoneNumbers = []string{a.phone}
+			s.disconnectAccount(u, now, "(suspended: seats reduced)")
+		}
+		if u.link != nil && u.link.state == linkActive {
+			u.link.state = linkRevoked
+		}
+		suspended = append(suspended, m)
+	}
+	return suspended
+}
+
+func (s *Server) createUsers(w http.ResponseWriter, id string, body []byte, p *partnerState) *apiError {
 	var req struct {
 		Count *int `json:"count"`
 	}
 	if e := decodeBody(body, &req, false); e != nil {
-		writeError(w, e)
-		return
+		return e
 	}
 	if req.Count == nil {
-		writeError(w, errf(400, CodeInvalidRequest, "count is required"))
-		return
+		return errf(400, CodeInvalidRequest, "count is required")
 	}
-	if *req.Count < 1 || *req.Count > 99 {
-		writeError(w, errf(422, CodeInvalidRequest, "count must be between 1 and 99"))
-		return
+	if e := inRange("count", *req.Count, 1, 99); e != nil {
+		return e
 	}
-	now := s.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ws, e := s.lookupWorkspace(id, p)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	if free := ws.seatsAvailable(); *req.Count > free {
-		writeError(w, errf(409, CodeSeatsFull, fmt.Sprintf("not enough free seats: %d requested, %d available", *req.Count, free)))
-		return
-	}
-	out := struct {
-		WorkspaceID    string     `json:"workspace_id"`
-		SeatsTotal     int        `json:"seats_total"`
-		SeatsAvailable int        `json:"seats_available"`
-		Users          []wireUser `json:"users"`
-	}{WorkspaceID: ws.id, Users: []wireUser{}}
-	for range *req.Count {
-		out.Users = append(out.Users, userWire(s.newUser(ws, RoleAgent, now)))
-	}
-	ws.updatedAt = now
-	out.SeatsTotal = ws.seatsPurchased
-	out.SeatsAvailable = ws.seatsAvailable()
-	s.checkSeatsFull(ws, now)
-	writeOK(w, http.StatusCreated, out)
+	return s.inWorkspace(p, id, "", func(ws *workspace, _ *user, now time.Time) *apiError {
+		if free := ws.seatsAvailable(); *req.Count > free {
+			return errf(409, CodeSeatsFull, fmt.Sprintf("not enough free seats: %d requested, %d available", *req.Count, free))
+		}
+		out := struct {
+			WorkspaceID    string     `json:"workspace_id"`
+			SeatsTotal     int        `json:"seats_total"`
+			SeatsAvailable int        `json:"seats_available"`
+			Users          []wireUser `json:"users"`
+		}{WorkspaceID: ws.id, Users: []wireUser{}}
+		for range *req.Count {
+			out.Users = append(out.Users, userWire(s.newUser(ws, RoleAgent, now)))
+		}
+		ws.updatedAt = now
+		out.SeatsTotal = ws.seatsPurchased
+		out.SeatsAvailable = ws.seatsAvailable()
+		s.checkSeatsFull(ws, now)
+		writeOK(w, http.StatusCreated, out)
+		return nil
+	})
 }
 
-func (s *Server) generateQR(w http.ResponseWriter, wsID, userID string, body []byte, p *partnerState) {
+func (s *Server) generateQR(w http.ResponseWriter, wsID, userID string, body []byte, p *partnerState) *apiError {
 	var req struct {
 		ExpiresInHours *int `json:"expires_in_hours"`
 	}
 	if e := decodeBody(body, &req, true); e != nil {
-		writeError(w, e)
-		return
+		return e
 	}
 	hours := 24
 	if req.ExpiresInHours != nil {
 		hours = *req.ExpiresInHours
 	}
-	if hours < 1 || hours > 168 {
-		writeError(w, errf(422, CodeInvalidRequest, "expires_in_hours must be between 1 and 168"))
-		return
+	if e := inRange("expires_in_hours", hours, 1, 168); e != nil {
+		return e
 	}
-	now := s.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ws, e := s.lookupWorkspace(wsID, p)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	u, e := s.lookupUser(ws, userID)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	if u.status == UserStatusSuspended {
-		writeError(w, errf(409, CodeUserNotActive, "user is suspended"))
-		return
-	}
-	revoked, disconnected := false, false
-	if l := u.link; l != nil && l.status(now) == "active" {
-		l.state = linkRevoked
-		revoked = true
-	}
-	if u.account != nil {
-		s.disconnectAccount(u, now, "(new QR link requested)")
-		disconnected = true
-	}
-	token := randomHex(16)
-	l := &qrLink{
-		token: token, url: s.origin + "/qr/" + token, ws: ws, user: u,
-		createdAt: now, expiresAt: now.Add(time.Duration(hours) * time.Hour),
-		notify: make(chan struct{}),
-	}
-	s.links[token] = l
-	u.link = l
-	writeOK(w, http.StatusOK, struct {
-		WorkspaceID          string `json:"workspace_id"`
-		UserID               int64  `json:"user_id"`
-		QRLink               string `json:"qr_link"`
-		ExpiresAt            string `json:"expires_at"`
-		WhatsAppDisconnected bool   `json:"whatsapp_disconnected"`
-		PreviousQRRevoked    bool   `json:"previous_qr_revoked"`
-	}{ws.id, u.id, l.url, stamp(l.expiresAt), disconnected, revoked})
+	return s.inWorkspace(p, wsID, userID, func(ws *workspace, u *user, now time.Time) *apiError {
+		if u.status == UserStatusSuspended {
+			return errf(409, CodeUserNotActive, "user is suspended")
+		}
+		revoked, disconnected := false, false
+		if l := u.link; l != nil && l.status(now) == "active" {
+			l.state = linkRevoked
+			revoked = true
+		}
+		if u.account != nil {
+			s.disconnectAccount(u, now, "(new QR link requested)")
+			disconnected = true
+		}
+		token := randomHex(16)
+		l := &qrLink{
+			token: token, url: s.origin + "/qr/" + token, ws: ws, user: u,
+			createdAt: now, expiresAt: now.Add(time.Duration(hours) * time.Hour),
+			notify: make(chan struct{}),
+		}
+		s.links[token] = l
+		u.link = l
+		writeOK(w, http.StatusOK, struct {
+			WorkspaceID          string `json:"workspace_id"`
+			UserID               int64  `json:"user_id"`
+			QRLink               string `json:"qr_link"`
+			ExpiresAt            string `json:"expires_at"`
+			WhatsAppDisconnected bool   `json:"whatsapp_disconnected"`
+			PreviousQRRevoked    bool   `json:"previous_qr_revoked"`
+		}{ws.id, u.id, l.url, stamp(l.expiresAt), disconnected, revoked})
+		return nil
+	})
 }
 
 // disconnectAccount ends u's current connection and queues the webhook.
@@ -668,38 +651,26 @@ func (s *Server) disconnectAccount(u *user, now time.Time, reason string) *accou
 	return a
 }
 
-func (s *Server) disconnect(w http.ResponseWriter, wsID, userID string, p *partnerState) {
-	now := s.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ws, e := s.lookupWorkspace(wsID, p)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	u, e := s.lookupUser(ws, userID)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	type resp struct {
-		WorkspaceID       string `json:"workspace_id"`
-		UserID            int64  `json:"user_id"`
-		Disconnected      bool   `json:"disconnected"`
-		DisconnectedAt    string `json:"disconnected_at,omitempty"`
-		WhatsAppAccountID int64  `json:"whatsapp_account_id,omitempty"`
-		PhoneNumber       string `json:"phone_number,omitempty"`
-		Description       string `json:"description,omitempty"`
-	}
-	if u.account == nil {
-		writeOK(w, http.StatusOK, resp{WorkspaceID: ws.id, UserID: u.id, Disconnected: false,
-			Description: "no connected WhatsApp account; nothing to do"})
-		return
-	}
-	a := s.disconnectAccount(u, now, "(disconnected via Partner API)")
-	writeOK(w, http.StatusOK, resp{WorkspaceID: ws.id, UserID: u.id, Disconnected: true,
-		DisconnectedAt: stamp(now), WhatsAppAccountID: a.id, PhoneNumber: a.phone,
-		Description: "WhatsApp account disconnected"})
+func (s *Server) disconnect(w http.ResponseWriter, wsID, userID string, p *partnerState) *apiError {
+	return s.inWorkspace(p, wsID, userID, func(ws *workspace, u *user, now time.Time) *apiError {
+		out := struct {
+			WorkspaceID       string `json:"workspace_id"`
+			UserID            int64  `json:"user_id"`
+			Disconnected      bool   `json:"disconnected"`
+			DisconnectedAt    string `json:"disconnected_at,omitempty"`
+			WhatsAppAccountID int64  `json:"whatsapp_account_id,omitempty"`
+			PhoneNumber       string `json:"phone_number,omitempty"`
+			Description       string `json:"description,omitempty"`
+		}{WorkspaceID: ws.id, UserID: u.id, Description: "no connected WhatsApp account; nothing to do"}
+		if u.account != nil {
+			a := s.disconnectAccount(u, now, "(disconnected via Partner API)")
+			out.Disconnected, out.DisconnectedAt = true, stamp(now)
+			out.WhatsAppAccountID, out.PhoneNumber = a.id, a.phone
+			out.Description = "WhatsApp account disconnected"
+		}
+		writeOK(w, http.StatusOK, out)
+		return nil
+	})
 }
 
 type wireToken struct {
@@ -708,33 +679,24 @@ type wireToken struct {
 	RotatedAt   string `json:"rotated_at,omitempty"`
 }
 
-func (s *Server) getToken(w http.ResponseWriter, wsID string, p *partnerState) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ws, e := s.lookupWorkspace(wsID, p)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	if ws.token == "" {
-		ws.token = newPublicToken()
-	}
-	writeOK(w, http.StatusOK, wireToken{WorkspaceID: ws.id, Token: ws.token})
+func (s *Server) getToken(w http.ResponseWriter, wsID string, p *partnerState) *apiError {
+	return s.inWorkspace(p, wsID, "", func(ws *workspace, _ *user, _ time.Time) *apiError {
+		if ws.token == "" {
+			ws.token = newPublicToken()
+		}
+		writeOK(w, http.StatusOK, wireToken{WorkspaceID: ws.id, Token: ws.token})
+		return nil
+	})
 }
 
-func (s *Server) rotateToken(w http.ResponseWriter, wsID string, p *partnerState) {
-	now := s.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ws, e := s.lookupWorkspace(wsID, p)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	ws.token = newPublicToken()
-	s.emitWebhook(ws, webhookRotated{webhookBase: s.base(ws, EventAPITokenRotated, now), RotatedAt: stamp(now)})
-	// Like the docs: 201 without X-TL-API-Version.
-	writeRaw(w, http.StatusCreated, wireToken{WorkspaceID: ws.id, Token: ws.token, RotatedAt: stamp(now)})
+func (s *Server) rotateToken(w http.ResponseWriter, wsID string, p *partnerState) *apiError {
+	return s.inWorkspace(p, wsID, "", func(ws *workspace, _ *user, now time.Time) *apiError {
+		ws.token = newPublicToken()
+		s.emitWebhook(ws, webhookRotated{webhookBase: s.base(ws, EventAPITokenRotated, now), RotatedAt: stamp(now)})
+		// Like the docs: 201 without X-TL-API-Version.
+		writeRaw(w, http.StatusCreated, wireToken{WorkspaceID: ws.id, Token: ws.token, RotatedAt: stamp(now)})
+		return nil
+	})
 }
 
 func newPublicToken() string { return "tlpub_" + randomHex(20) }
