@@ -8,6 +8,9 @@ import (
 	"time"
 )
 
+// Errors of these decoders are always wrapped by the caller ("tlpartner:
+// <op>: decode response: ..."), so they carry no package prefix.
+//
 // This file holds the leaf types used to decode responses tolerantly. The
 // response mirrors (the unexported *JSON structs next to each public type)
 // use them so that one json.Unmarshal pass decodes a whole response; only
@@ -17,7 +20,9 @@ import (
 //     without a zone is taken as UTC; null, "" and absent give the zero
 //     time.Time;
 //   - integers: JSON numbers (an integral float such as 42.0 is accepted)
-//     or strings holding an integer; null and absent give 0;
+//     or strings holding an integer; null, "" and absent give 0; any other
+//     string is an error (only whatsapp_accounts[].user_id keeps it, see
+//     jsonUserID);
 //   - identifier strings: JSON strings or numbers (kept as their decimal
 //     text); null and absent give "";
 //   - unknown fields are ignored everywhere.
@@ -40,7 +45,7 @@ func (t *jsonTime) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
-		return errors.New("tlpartner: date-time is not a JSON string")
+		return errors.New("date-time is not a JSON string")
 	}
 	s := string(b[1 : len(b)-1])
 	if s == "" {
@@ -52,7 +57,7 @@ func (t *jsonTime) UnmarshalJSON(b []byte) error {
 			return nil
 		}
 	}
-	return errors.New("tlpartner: cannot parse date-time " + strconv.Quote(s))
+	return errors.New("cannot parse date-time " + strconv.Quote(s))
 }
 
 func (t jsonTime) time() time.Time { return time.Time(t) }
@@ -61,9 +66,12 @@ func (t jsonTime) time() time.Time { return time.Time(t) }
 type jsonInt int64
 
 func (n *jsonInt) UnmarshalJSON(b []byte) error {
-	v, _, err := parseFlexInt(b)
+	v, ok, err := parseFlexInt(b)
 	if err != nil {
 		return err
+	}
+	if !ok {
+		return errors.New("cannot decode " + strconv.Quote(string(b)) + " as an integer")
 	}
 	*n = jsonInt(v)
 	return nil
@@ -95,7 +103,7 @@ func parseFlexInt(b []byte) (v int64, ok bool, err error) {
 	}
 	f, err := strconv.ParseFloat(string(b), 64)
 	if err != nil || f != float64(int64(f)) {
-		return 0, false, errors.New("tlpartner: cannot decode " + strconv.Quote(string(b)) + " as an integer")
+		return 0, false, errors.New("cannot decode " + strconv.Quote(string(b)) + " as an integer")
 	}
 	return int64(f), true, nil
 }
@@ -117,7 +125,7 @@ func (s *jsonString) UnmarshalJSON(b []byte) error {
 	}
 	var n json.Number
 	if err := json.Unmarshal(b, &n); err != nil {
-		return errors.New("tlpartner: cannot decode " + strconv.Quote(string(b)) + " as a string")
+		return errors.New("cannot decode " + strconv.Quote(string(b)) + " as a string")
 	}
 	*s = jsonString(n.String())
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -443,6 +444,8 @@ func TestDecodeFailures(t *testing.T) {
 	for name, body := range map[string]string{
 		"bad time":     `{"workspace_id":"x","seats":{"period_start":"yesterday"}}`,
 		"bad int":      `{"workspace_id":"x","seats":{"total":1.5}}`,
+		"word as int":  `{"workspace_id":"x","seats":{"total":"abc"}}`,
+		"word as id":   `{"workspace_id":"x","users":[{"user_id":"abc"}]}`,
 		"not json":     `<html>oops</html>`,
 		"empty body":   ``,
 		"wrong object": `[1,2,3]`,
@@ -454,7 +457,8 @@ func TestDecodeFailures(t *testing.T) {
 			got, err := c.GetWorkspace(bg, "x")
 			require.Error(t, err)
 			assert.Nil(t, got)
-			assert.Contains(t, err.Error(), "tlpartner: GetWorkspace: decode response")
+			assert.True(t, strings.HasPrefix(err.Error(), "tlpartner: GetWorkspace: decode response: "), err.Error())
+			assert.Equal(t, 1, strings.Count(err.Error(), "tlpartner:"), "one package prefix: %s", err)
 			var apiErr *tlpartner.APIError
 			assert.False(t, errors.As(err, &apiErr))
 			m.only()
