@@ -42,6 +42,16 @@ type Connection struct {
 	ConnectedAt time.Time
 }
 
+// controlLink finds the link a test control names (see [linkToken]). Call
+// with s.mu held.
+func (s *Server) controlLink(link string) (*qrLink, error) {
+	l := s.links[linkToken(link)]
+	if l == nil {
+		return nil, ErrUnknownLink
+	}
+	return l, nil
+}
+
 // linkToken extracts the token from a QR link ("http://host/qr/TOKEN?..."),
 // or accepts a bare token.
 func linkToken(qrLink string) string {
@@ -77,9 +87,9 @@ func (s *Server) SimulateScan(qrLink, phoneE164 string) (*Connection, error) {
 	now := s.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	l := s.links[linkToken(qrLink)]
-	if l == nil {
-		return nil, ErrUnknownLink
+	l, err := s.controlLink(qrLink)
+	if err != nil {
+		return nil, err
 	}
 	if st := l.status(now); st != "active" {
 		return nil, fmt.Errorf("%w (%s)", ErrLinkNotActive, st)
@@ -135,11 +145,20 @@ func (s *Server) SimulatePhoneDisconnect(workspaceID string, userID int64, reaso
 	return nil
 }
 
-// controlUser finds a user for a test control. Call with s.mu held.
-func (s *Server) controlUser(workspaceID string, userID int64) (*user, error) {
+// controlWorkspace finds a workspace for a test control. Call with s.mu held.
+func (s *Server) controlWorkspace(workspaceID string) (*workspace, error) {
 	ws := s.workspaces[workspaceID]
 	if ws == nil {
 		return nil, fmt.Errorf("%w %q", ErrUnknownWorkspace, workspaceID)
+	}
+	return ws, nil
+}
+
+// controlUser finds a user for a test control. Call with s.mu held.
+func (s *Server) controlUser(workspaceID string, userID int64) (*user, error) {
+	ws, err := s.controlWorkspace(workspaceID)
+	if err != nil {
+		return nil, err
 	}
 	u := s.users[userID]
 	if u == nil || u.ws != ws {
@@ -157,45 +176,36 @@ func (s *Server) controlUser(workspaceID string, userID int64) (*user, error) {
 // workspace:quota_full:transactions at 100 %. Each event fires at most once
 // per period; lowering usage does not re-arm it.
 func (s *Server) SetUsage(workspaceID string, q QuotaKind, used int64) error {
-	if !q.valid() {
-		return fmt.Errorf("tlpartnertest: unknown quota kind %q", q)
-	}
-	if used < 0 {
-		return errors.New("tlpartnertest: usage must not be negative")
-	}
-	now := s.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ws := s.workspaces[workspaceID]
-	if ws == nil {
-		return fmt.Errorf("%w %q", ErrUnknownWorkspace, workspaceID)
-	}
-	qq := ws.quotaFor(q, now)
-	qq.used = used
-	s.checkQuota(ws, q, qq, now)
-	return nil
+	return s.setQuotaField(workspaceID, q, "usage", used, func(qq *quota) *int64 { return &qq.used })
 }
 
 // SetQuota sets a workspace's allowance (total) for a quota in the current
 // period. Usage is kept; thresholds crossed by the change fire webhooks like
 // [Server.SetUsage].
 func (s *Server) SetQuota(workspaceID string, q QuotaKind, total int64) error {
-	if !q.valid() {
-		return fmt.Errorf("tlpartnertest: unknown quota kind %q", q)
+	return s.setQuotaField(workspaceID, q, "quota total", total, func(qq *quota) *int64 { return &qq.total })
+}
+
+// setQuotaField sets the number field picks (named name in errors) of a
+// workspace quota in the current period to v and fires the webhooks of the
+// thresholds this crosses.
+func (s *Server) setQuotaField(workspaceID string, k QuotaKind, name string, v int64, field func(*quota) *int64) error {
+	if !k.valid() {
+		return fmt.Errorf("tlpartnertest: unknown quota kind %q", k)
 	}
-	if total < 0 {
-		return errors.New("tlpartnertest: quota total must not be negative")
+	if v < 0 {
+		return fmt.Errorf("tlpartnertest: %s must not be negative", name)
 	}
 	now := s.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ws := s.workspaces[workspaceID]
-	if ws == nil {
-		return fmt.Errorf("%w %q", ErrUnknownWorkspace, workspaceID)
+	ws, err := s.controlWorkspace(workspaceID)
+	if err != nil {
+		return err
 	}
-	qq := ws.quotaFor(q, now)
-	qq.total = total
-	s.checkQuota(ws, q, qq, now)
+	q := ws.quotaFor(k, now)
+	*field(q) = v
+	s.checkQuota(ws, k, q, now)
 	return nil
 }
 
@@ -246,9 +256,9 @@ func (s *Server) checkQuota(ws *workspace, k QuotaKind, q *quota, now time.Time)
 func (s *Server) EmitQRError(qrLink, message string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	l := s.links[linkToken(qrLink)]
-	if l == nil {
-		return ErrUnknownLink
+	l, err := s.controlLink(qrLink)
+	if err != nil {
+		return err
 	}
 	b, _ := json.Marshal(map[string]string{"message": message})
 	l.push("qr-error", string(b))
@@ -260,9 +270,9 @@ func (s *Server) EmitQRError(qrLink, message string) error {
 func (s *Server) PairingCode(qrLink string) (code, phone string, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	l := s.links[linkToken(qrLink)]
-	if l == nil {
-		return "", "", ErrUnknownLink
+	l, err := s.controlLink(qrLink)
+	if err != nil {
+		return "", "", err
 	}
 	if l.pairingCode == "" {
 		return "", "", errors.New("tlpartnertest: no pairing code requested for this link")
@@ -277,9 +287,9 @@ func (s *Server) QRLinkStatus(qrLink string) (string, error) {
 	now := s.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	l := s.links[linkToken(qrLink)]
-	if l == nil {
-		return "", ErrUnknownLink
+	l, err := s.controlLink(qrLink)
+	if err != nil {
+		return "", err
 	}
 	return l.status(now), nil
 }
@@ -298,9 +308,9 @@ func (s *Server) PublicAPITokenValid(workspaceID, token string) bool {
 func (s *Server) SetBillingManaged(workspaceID string, managed bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ws := s.workspaces[workspaceID]
-	if ws == nil {
-		return fmt.Errorf("%w %q", ErrUnknownWorkspace, workspaceID)
+	ws, err := s.controlWorkspace(workspaceID)
+	if err != nil {
+		return err
 	}
 	ws.billingManaged = managed
 	return nil
@@ -309,14 +319,7 @@ func (s *Server) SetBillingManaged(workspaceID string, managed bool) error {
 // SetPartnerActive enables or disables a partner; requests of a disabled
 // partner fail with 401 partner_not_active.
 func (s *Server) SetPartnerActive(partnerID string, active bool) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p := s.partners[partnerID]
-	if p == nil {
-		return fmt.Errorf("tlpartnertest: unknown partner %q", partnerID)
-	}
-	p.active = active
-	return nil
+	return s.withPartner(partnerID, func(p *partnerState) { p.active = active })
 }
 
 // SetEmbedOrigins replaces a partner's embedding allowlist (exact origins,
@@ -327,13 +330,18 @@ func (s *Server) SetEmbedOrigins(partnerID string, origins ...string) error {
 			return err
 		}
 	}
+	return s.withPartner(partnerID, func(p *partnerState) { p.embedOrigins = cloneStrings(origins) })
+}
+
+// withPartner runs fn with s.mu held on a partner known to the fake.
+func (s *Server) withPartner(partnerID string, fn func(p *partnerState)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := s.partners[partnerID]
 	if p == nil {
 		return fmt.Errorf("tlpartnertest: unknown partner %q", partnerID)
 	}
-	p.embedOrigins = cloneStrings(origins)
+	fn(p)
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"io"
 	"math/big"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -50,29 +51,31 @@ func (s *Server) serveQR(w http.ResponseWriter, r *http.Request) {
 	token, sub, _ := strings.Cut(rest, "/")
 	switch sub {
 	case "":
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-			return
+		if allowMethods(w, r, http.MethodGet, http.MethodHead) {
+			s.serveQRPage(w, r, token)
 		}
-		s.serveQRPage(w, r, token)
 	case "events":
-		if r.Method != http.MethodGet {
-			w.Header().Set("Allow", "GET")
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-			return
+		if allowMethods(w, r, http.MethodGet) {
+			s.serveQREvents(w, r, token)
 		}
-		s.serveQREvents(w, r, token)
 	case "pairing-code":
-		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", "POST")
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-			return
+		if allowMethods(w, r, http.MethodPost) {
+			s.servePairing(w, r, token)
 		}
-		s.servePairing(w, r, token)
 	default:
 		http.NotFound(w, r)
 	}
+}
+
+// allowMethods reports whether r uses one of methods; if not, it answers
+// 405 with an Allow header.
+func allowMethods(w http.ResponseWriter, r *http.Request, methods ...string) bool {
+	if slices.Contains(methods, r.Method) {
+		return true
+	}
+	w.Header().Set("Allow", strings.Join(methods, ", "))
+	http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	return false
 }
 
 func (s *Server) serveQRPage(w http.ResponseWriter, r *http.Request, token string) {

@@ -160,14 +160,7 @@ func (s *Server) SetWebhookURL(u string) {
 
 // SetPartnerWebhookURL sets the webhook URL of any partner known to the fake.
 func (s *Server) SetPartnerWebhookURL(partnerID, u string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p := s.partners[partnerID]
-	if p == nil {
-		return fmt.Errorf("tlpartnertest: unknown partner %q", partnerID)
-	}
-	p.webhookURL = u
-	return nil
+	return s.withPartner(partnerID, func(p *partnerState) { p.webhookURL = u })
 }
 
 // Deliveries returns a copy of the finished webhook deliveries, in the
