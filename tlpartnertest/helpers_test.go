@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -163,3 +164,20 @@ func (c *raw) mkUsers(ws string, n int) []int64 {
 }
 
 func itoa(i int64) string { return strconv.FormatInt(i, 10) }
+
+// newSlowReceiver starts a webhook receiver that answers nothing until the
+// request is cancelled or the test has finished.
+func newSlowReceiver(t *testing.T) *httptest.Server {
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	t.Cleanup(func() {
+		close(release)
+		slow.Close()
+	})
+	return slow
+}

@@ -3,7 +3,6 @@ package tlpartnertest_test
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"runtime"
 	"strings"
 	"testing"
@@ -16,15 +15,7 @@ import (
 // streams, a webhook delivery stuck in a slow receiver, a delayed request)
 // and checks that Close ends all of it.
 func TestCloseLeavesNoGoroutines(t *testing.T) {
-	release := make(chan struct{})
-	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-		case <-release:
-		}
-	}))
-	defer slow.Close()
-	defer close(release)
+	slow := newSlowReceiver(t)
 
 	tr := &http.Transport{DisableKeepAlives: true}
 	hc := &http.Client{Transport: tr}

@@ -294,15 +294,7 @@ func TestWaitForDeliveriesContext(t *testing.T) {
 }
 
 func TestCloseAbortsSlowDelivery(t *testing.T) {
-	release := make(chan struct{})
-	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-		case <-release:
-		}
-	}))
-	defer slow.Close()
-	defer close(release)
+	slow := newSlowReceiver(t)
 	srv := tlpartnertest.NewServer(tlpartnertest.Options{WebhookURL: slow.URL})
 	c := rawFor(t, srv)
 	c.mkWorkspace("slow", 1)
