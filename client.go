@@ -70,7 +70,7 @@ type Option func(*clientConfig) error
 // Both credentials are required; an empty value, or a partner ID holding
 // control characters (it is sent in a header), gives a [*ValidationError].
 // Without options the client talks to [DefaultBaseURL] through an
-// *http.Client whose transport is a clone of http.DefaultTransport (so proxy
+// *http.Client whose transport is a clone of [http.DefaultTransport] (so proxy
 // settings from the environment apply) and which has no Client.Timeout: bound
 // each call with its context instead. That client follows redirects only
 // within the scheme and host of the request, so a redirect can never carry
@@ -324,7 +324,7 @@ func (c *Client) GoString() string { return c.String() }
 // [Client.String] form.
 func (c *Client) Format(f fmt.State, verb rune) { _, _ = fmt.Fprint(f, c.String()) }
 
-// LogValue implements slog.LogValuer so that logging a Client records only
+// LogValue implements [slog.LogValuer] so that logging a Client records only
 // its partner ID and base URL.
 func (c *Client) LogValue() slog.Value {
 	if c == nil {

@@ -7,7 +7,7 @@
 //
 //	c, err := tlpartner.NewClient(partnerID, partnerSecret)
 //	if err != nil {
-//		// only a [*ValidationError] for empty credentials or a bad option
+//		// only a *tlpartner.ValidationError: empty credentials or a bad option
 //	}
 //	ws, err := c.CreateWorkspace(ctx, tlpartner.CreateWorkspaceParams{
 //		DisplayName:    "acme-co",

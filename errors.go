@@ -13,7 +13,7 @@ import (
 	"unicode/utf8"
 )
 
-// Sentinel errors for use with errors.Is. An [*APIError] matches at most one
+// Sentinel errors for use with [errors.Is]. An [*APIError] matches at most one
 // of them (see [APIError.Is]); a [*ValidationError] matches
 // [ErrInvalidRequest].
 var (

@@ -43,7 +43,7 @@ func (t PublicAPIToken) GoString() string { return t.String() }
 // Format makes every fmt verb print the redacted [PublicAPIToken.String].
 func (t PublicAPIToken) Format(f fmt.State, verb rune) { _, _ = fmt.Fprint(f, t.String()) }
 
-// LogValue implements slog.LogValuer and redacts the token.
+// LogValue implements [slog.LogValuer] and redacts the token.
 func (t PublicAPIToken) LogValue() slog.Value {
 	attrs := []slog.Attr{slog.String("workspace_id", t.WorkspaceID), slog.String("token", redacted)}
 	if !t.RotatedAt.IsZero() {
@@ -54,7 +54,11 @@ func (t PublicAPIToken) LogValue() slog.Value {
 
 // GetPublicAPIToken returns the workspace's Public API token in clear
 // text, creating one first if the workspace has none. Tokens do not expire
-// unless rotated.
+// unless rotated. The token is a secret: printing or logging the result
+// redacts it (see [PublicAPIToken]).
+//
+// An empty workspaceID, or one containing '/', gives a [*ValidationError]
+// and nothing is sent.
 //
 // API: GET /workspaces/{workspace_id}/api-token.
 func (c *Client) GetPublicAPIToken(ctx context.Context, workspaceID string) (*PublicAPIToken, error) {
@@ -77,6 +81,9 @@ func (c *Client) GetPublicAPIToken(ctx context.Context, workspaceID string) (*Pu
 // new one immediately. Every call rotates again; a retry after a lost
 // response therefore only rotates once more, which is why the call is
 // retried like a read. It also triggers the api_token:rotated webhook.
+//
+// An empty workspaceID, or one containing '/', gives a [*ValidationError]
+// and nothing is sent.
 //
 // API: POST /workspaces/{workspace_id}/api-token (no body).
 func (c *Client) RotatePublicAPIToken(ctx context.Context, workspaceID string) (*PublicAPIToken, error) {

@@ -15,7 +15,7 @@ import (
 //
 // path is relative to the base URL and must start with "/" (for example
 // "/workspaces/acme-co"); it may carry a query string. Escape path segments
-// yourself with url.PathEscape. Absolute URLs are rejected with a
+// yourself with [net/url.PathEscape]. Absolute URLs are rejected with a
 // [*ValidationError] so the partner token is never sent to another host.
 //
 // method is any HTTP method name; it is upper-cased ("get" sends GET).

@@ -19,8 +19,8 @@ type User struct {
 	DisplayName string `json:"display_name"`
 	// Email is the login or placeholder email.
 	Email string `json:"email"`
-	// Role is the role in the workspace, such as "owner" or "agent". The
-	// docs define no closed list, so expect other values.
+	// Role is the role in the workspace, such as "owner" or "agent"; empty
+	// if not sent. The docs define no closed list, so expect other values.
 	Role string `json:"role,omitempty"`
 	// Status is the user state, such as "active" or "activated". The docs
 	// define no closed list, so expect other values.

@@ -15,7 +15,8 @@ type WhatsAppAccount struct {
 	// UserID is the workspace user the account belongs to. The docs
 	// declare it an integer but show the string "wa_abcdef123456" as the
 	// example; numeric values (JSON numbers or numeric strings) land here,
-	// anything else leaves UserID zero and is kept in RawUserID.
+	// anything else leaves UserID zero and is kept in RawUserID. Zero if
+	// not sent.
 	UserID int64 `json:"user_id"`
 	// RawUserID is the user_id exactly as sent when it was not numeric;
 	// empty otherwise.

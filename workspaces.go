@@ -83,7 +83,8 @@ type SuspendedMember struct {
 	UserID int64 `json:"user_id"`
 	// WhatsAppAccountID is the WhatsApp account of that user; zero if none.
 	WhatsAppAccountID int64 `json:"whatsapp_account_id"`
-	// PhoneNumbers are the phone numbers tied to the user.
+	// PhoneNumbers are the phone numbers tied to the user; nil if not
+	// sent.
 	PhoneNumbers []string `json:"phone_numbers,omitempty"`
 }
 
@@ -132,7 +133,7 @@ func (q Quota) Remaining() int64 { return max(q.Total-q.Used, 0) }
 // NonRecurringQuota is a one-off balance that does not reset with the
 // billing period.
 type NonRecurringQuota struct {
-	// RemainingBalance is what is left of the balance.
+	// RemainingBalance is what is left of the balance; zero if not sent.
 	RemainingBalance int64 `json:"remaining_balance"`
 	// LastUpdatedAt is when the balance last changed; zero if not sent.
 	LastUpdatedAt time.Time `json:"last_updated_at"`
@@ -178,8 +179,14 @@ func (c *Client) CreateWorkspace(ctx context.Context, params CreateWorkspacePara
 
 // GetWorkspace returns the full snapshot of one workspace owned by the
 // partner: seats, quotas, users, WhatsApp accounts and active QR links.
-// An unknown workspace, or one that is not the partner's, gives an error
-// matching [ErrNotFound].
+// An empty workspaceID, or one containing '/', gives a [*ValidationError]
+// and nothing is sent.
+//
+// An unknown workspace gives an error matching [ErrNotFound]; the docs say
+// the same for another partner's workspace. The server's
+// workspace_not_owned_by_partner and workspace_billing_managed codes (a
+// workspace that is not, or not billed as, the partner's) match
+// [ErrUnauthorized].
 //
 // API: GET /workspaces/{workspace_id}.
 func (c *Client) GetWorkspace(ctx context.Context, workspaceID string) (*WorkspaceDetails, error) {
@@ -202,10 +209,12 @@ func (c *Client) GetWorkspace(ctx context.Context, workspaceID string) (*Workspa
 }
 
 // UpdateWorkspace changes the display name and/or the seat count of a
-// workspace. Only the non-nil fields of params are sent; if both are nil a
+// workspace. Only the non-nil fields of params are sent; if both are nil,
+// or a set field is out of range (see [UpdateWorkspaceParams]), a
 // [*ValidationError] is returned and nothing is sent. Lowering the seats
 // below the number in use suspends users, reported in
-// [Workspace.SuspendedMembers].
+// [Workspace.SuspendedMembers]. An unknown workspace gives an error
+// matching [ErrNotFound].
 //
 // API: PATCH /workspaces/{workspace_id}.
 func (c *Client) UpdateWorkspace(ctx context.Context, workspaceID string, params UpdateWorkspaceParams) (*Workspace, error) {
