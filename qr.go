@@ -68,7 +68,11 @@ func (q *QRCode) EmbedURL() (string, error) {
 // The call is destructive: a user holds at most one active link, so an
 // older link is revoked ([QRCode.PreviousQRRevoked]) and a WhatsApp account
 // connected for the user is disconnected ([QRCode.WhatsAppDisconnected]).
-// Reuse a link while a connection attempt is in progress.
+// Reuse a link while a connection attempt is in progress. GenerateQR is
+// retried after network errors and 502/503/504; if a response was lost,
+// the flags describe the retry (which revoked the first attempt's link),
+// so WhatsAppDisconnected may be false although an account was
+// disconnected.
 //
 // An empty workspaceID, a userID ≤ 0 or ExpiresInHours outside 1..168 give
 // a [*ValidationError] and nothing is sent. An unknown user gives an error

@@ -59,6 +59,9 @@ type DisconnectResult struct {
 // the credentials are revoked. This is the call that stops per-account
 // billing. It is idempotent: with nothing connected it succeeds with
 // [DisconnectResult.Disconnected] false, so it is retried like a read.
+// When a response was lost and a retry succeeded, the result describes the
+// retry: Disconnected is false although the first attempt disconnected the
+// account.
 //
 // An empty workspaceID or a userID ≤ 0 gives a [*ValidationError] and
 // nothing is sent. An unknown user gives an error matching [ErrNotFound].

@@ -216,6 +216,12 @@ func (c *Client) GetWorkspace(ctx context.Context, workspaceID string) (*Workspa
 // [Workspace.SuspendedMembers]. An unknown workspace gives an error
 // matching [ErrNotFound].
 //
+// UpdateWorkspace is retried after network errors and 502/503/504 (see
+// [RetryPolicy]). If a response was lost and the retry succeeds, the result
+// describes the retry: members suspended by the first attempt are not
+// listed again, so after a seat reduction check [Client.GetWorkspace] when
+// SuspendedMembers is unexpectedly empty.
+//
 // API: PATCH /workspaces/{workspace_id}.
 func (c *Client) UpdateWorkspace(ctx context.Context, workspaceID string, params UpdateWorkspaceParams) (*Workspace, error) {
 	const op = "UpdateWorkspace"
