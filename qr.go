@@ -120,7 +120,8 @@ func (c *Client) GenerateQR(ctx context.Context, workspaceID string, userID int6
 // EmbedURL returns qrLink with the query parameter display_mode=embedding,
 // which makes the hosted connection page suitable for an iframe (the
 // default standalone mode would log the current session out). Other query
-// parameters are kept; an existing display_mode is replaced.
+// parameters are kept in their order and exact encoding; an existing
+// display_mode is replaced.
 //
 // The link must be an absolute https URL. Plain http is accepted only for
 // loopback hosts (localhost, 127.0.0.0/8, ::1), as used by test servers.
@@ -139,9 +140,20 @@ func EmbedURL(qrLink string) (string, error) {
 	default:
 		return "", &ValidationError{Field: "qr_link", Reason: "must use https"}
 	}
-	q := u.Query()
-	q.Set("display_mode", "embedding")
-	u.RawQuery = q.Encode()
+	// Edit the raw query instead of re-encoding it: the other parameters
+	// keep their order and their exact encoding (a signed link stays valid).
+	var kept []string
+	if u.RawQuery != "" {
+		for _, p := range strings.Split(u.RawQuery, "&") {
+			key, _, _ := strings.Cut(p, "=")
+			if k, err := url.QueryUnescape(key); p == "" || err == nil && k == "display_mode" {
+				continue
+			}
+			kept = append(kept, p)
+		}
+	}
+	u.RawQuery = strings.Join(append(kept, "display_mode=embedding"), "&")
+	u.ForceQuery = false
 	return u.String(), nil
 }
 

@@ -256,7 +256,11 @@ func TestEmbedURL(t *testing.T) {
 	t.Parallel()
 	ok := map[string]string{
 		"https://app.timelines.ai/qr/abcdef123456":                "https://app.timelines.ai/qr/abcdef123456?display_mode=embedding",
-		"https://app.timelines.ai/qr/abc?lang=en":                 "https://app.timelines.ai/qr/abc?display_mode=embedding&lang=en",
+		"https://app.timelines.ai/qr/abc?lang=en":                 "https://app.timelines.ai/qr/abc?lang=en&display_mode=embedding",
+		"https://app.timelines.ai/qr/abc?z=1&sig=a%2Fb+c%20d&a=2": "https://app.timelines.ai/qr/abc?z=1&sig=a%2Fb+c%20d&a=2&display_mode=embedding",
+		"https://app.timelines.ai/qr/abc?a=1&display_mode=x&b":    "https://app.timelines.ai/qr/abc?a=1&b&display_mode=embedding",
+		"https://app.timelines.ai/qr/abc?":                        "https://app.timelines.ai/qr/abc?display_mode=embedding",
+		"https://app.timelines.ai/qr/abc?&&x=1&":                  "https://app.timelines.ai/qr/abc?x=1&display_mode=embedding",
 		"https://app.timelines.ai/qr/abc?display_mode=standalone": "https://app.timelines.ai/qr/abc?display_mode=embedding",
 		"http://127.0.0.1:5555/qr/tok":                            "http://127.0.0.1:5555/qr/tok?display_mode=embedding",
 		"http://localhost/qr/tok":                                 "http://localhost/qr/tok?display_mode=embedding",
