@@ -151,35 +151,28 @@ func faultNote(k FaultKind) string {
 func (s *Server) route(w http.ResponseWriter, method, rel string, body []byte, p *partnerState) {
 	rel = strings.TrimSuffix(rel, "/")
 	seg := strings.Split(strings.TrimPrefix(rel, "/"), "/")
-	var byMethod map[string]func() *apiError
+	var byMethod map[string]func() *apiError // the route's handlers by method
 	switch {
 	case seg[0] != "workspaces" || seg[len(seg)-1] == "" && len(seg) > 1:
+		// unknown path: no handlers
 	case len(seg) == 1:
-		byMethod = map[string]func() *apiError{
-			"POST": func() *apiError { return s.createWorkspace(w, body, p) },
-		}
+		byMethod = map[string]func() *apiError{"POST": func() *apiError { return s.createWorkspace(w, body, p) }}
 	case len(seg) == 2:
 		byMethod = map[string]func() *apiError{
 			"GET":   func() *apiError { return s.getWorkspace(w, seg[1], p) },
 			"PATCH": func() *apiError { return s.updateWorkspace(w, seg[1], body, p) },
 		}
 	case len(seg) == 3 && seg[2] == "users":
-		byMethod = map[string]func() *apiError{
-			"POST": func() *apiError { return s.createUsers(w, seg[1], body, p) },
-		}
+		byMethod = map[string]func() *apiError{"POST": func() *apiError { return s.createUsers(w, seg[1], body, p) }}
 	case len(seg) == 3 && seg[2] == "api-token":
 		byMethod = map[string]func() *apiError{
 			"GET":  func() *apiError { return s.getToken(w, seg[1], p) },
 			"POST": func() *apiError { return s.rotateToken(w, seg[1], p) },
 		}
 	case len(seg) == 5 && seg[2] == "users" && seg[4] == "qr":
-		byMethod = map[string]func() *apiError{
-			"POST": func() *apiError { return s.generateQR(w, seg[1], seg[3], body, p) },
-		}
+		byMethod = map[string]func() *apiError{"POST": func() *apiError { return s.generateQR(w, seg[1], seg[3], body, p) }}
 	case len(seg) == 6 && seg[2] == "users" && seg[4] == "whatsapp" && seg[5] == "disconnect":
-		byMethod = map[string]func() *apiError{
-			"POST": func() *apiError { return s.disconnect(w, seg[1], seg[3], p) },
-		}
+		byMethod = map[string]func() *apiError{"POST": func() *apiError { return s.disconnect(w, seg[1], seg[3], p) }}
 	}
 	var e *apiError
 	if fn, ok := byMethod[method]; ok {
