@@ -16,7 +16,9 @@ import (
 //
 // The token is a secret. [PublicAPIToken.String], GoString and LogValue
 // redact it, so printing or logging the struct does not reveal it; read the
-// Token field explicitly where you need it.
+// Token field explicitly where you need it. encoding/json does include the
+// token (the struct keeps its json tags so that it can be stored), so do
+// not log the struct's JSON form.
 type PublicAPIToken struct {
 	// WorkspaceID is the workspace the token belongs to.
 	WorkspaceID string `json:"workspace_id"`
