@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Version is the version of this SDK. It is sent in the User-Agent header as
@@ -68,7 +69,8 @@ type Option func(*clientConfig) error
 // request with partnerSecret.
 //
 // Both credentials are required; an empty value, or a partner ID holding
-// control characters (it is sent in a header), gives a [*ValidationError].
+// control characters (it is sent in a header) or invalid UTF-8, gives a
+// [*ValidationError].
 // Without options the client talks to [DefaultBaseURL] through an
 // *http.Client whose transport is a clone of [http.DefaultTransport] (so proxy
 // settings from the environment apply) and which has no Client.Timeout: bound
@@ -87,6 +89,11 @@ func NewClient(partnerID, partnerSecret string, opts ...Option) (*Client, error)
 		// It is sent in the X-TL-Partner-Id header, where net/http would
 		// refuse it on every attempt.
 		return nil, &ValidationError{Field: "partner_id", Reason: "must not contain control characters"}
+	}
+	if !utf8.ValidString(partnerID) {
+		// The JWT claim would carry U+FFFD instead and never match the
+		// header.
+		return nil, &ValidationError{Field: "partner_id", Reason: "must be valid UTF-8"}
 	}
 	if partnerSecret == "" {
 		return nil, &ValidationError{Field: "partner_secret", Reason: "must not be empty"}

@@ -151,13 +151,15 @@ func (u *jsonUserID) UnmarshalJSON(b []byte) error {
 	return json.Unmarshal(b, &u.raw)
 }
 
-// errEmptyBody is returned when a typed endpoint answers 2xx without a body.
+// errEmptyBody is returned when a typed endpoint answers 2xx without a body
+// or with a JSON null, which would otherwise decode to an all-zero result.
 var errEmptyBody = errors.New("empty response body")
 
 // decodeJSON decodes the body of a successful response into v.
 func decodeJSON(body []byte, v any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 || bytes.Equal(trimmed, null) {
 		return errEmptyBody
 	}
-	return json.Unmarshal(body, v)
+	return json.Unmarshal(trimmed, v)
 }

@@ -448,6 +448,7 @@ func TestDecodeFailures(t *testing.T) {
 		"word as id":   `{"workspace_id":"x","users":[{"user_id":"abc"}]}`,
 		"not json":     `<html>oops</html>`,
 		"empty body":   ``,
+		"null":         ` null `,
 		"wrong object": `[1,2,3]`,
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -74,7 +74,7 @@ func TestMisuseGivesErrorsNotPanics(t *testing.T) {
 // retried) on every call.
 func TestPartnerIDMustBeAHeaderValue(t *testing.T) {
 	t.Parallel()
-	for _, id := range []string{"acme\n", "ac\rme", "acme\x00", "a\x7fb", "tab\there"} {
+	for _, id := range []string{"acme\n", "ac\rme", "acme\x00", "a\x7fb", "tab\there", "bad\xffutf8"} {
 		c, err := tlpartner.NewClient(id, testSecret)
 		assert.Nil(t, c)
 		var ve *tlpartner.ValidationError
