@@ -449,6 +449,7 @@ func TestDecodeFailures(t *testing.T) {
 		"not json":     `<html>oops</html>`,
 		"empty body":   ``,
 		"null":         ` null `,
+		"object as id": `{"workspace_id":{}}`,
 		"wrong object": `[1,2,3]`,
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -175,3 +175,17 @@ func TestDoRejectsInvalidMethods(t *testing.T) {
 	assert.Equal(t, "PURGE", m.only().Method)
 	assert.False(t, strings.Contains(fmt.Sprint(c), testSecret))
 }
+
+// TestNumericIdentifiersDecodeAsText: a workspace_id sent as a JSON number
+// is kept as its decimal text.
+func TestNumericIdentifiersDecodeAsText(t *testing.T) {
+	t.Parallel()
+	c, m := newMock(t)
+	m.on(replyBytes(200, []byte(`{"workspace_id":12345,"token":"t","rotated_at":"2024-01-01T12:00:00Z"}`)))
+	tok, err := c.RotatePublicAPIToken(bg, "12345")
+	require.NoError(t, err)
+	assert.Equal(t, tlpartner.PublicAPIToken{WorkspaceID: "12345", Token: "t", RotatedAt: ts("2024-01-01T12:00:00Z")}, *tok)
+	assert.Contains(t, tok.String(), "RotatedAt: 2024-01-01T12:00:00Z")
+	assert.Equal(t, "[REDACTED]", tok.LogValue().Resolve().Group()[1].Value.String())
+	m.only()
+}

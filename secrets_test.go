@@ -100,6 +100,10 @@ func TestSecretsNeverLeak(t *testing.T) {
 		assert.Contains(t, l, want)
 	}
 	assert.Contains(t, out.String(), `tlpartner.Client{PartnerID: "acme-partner", BaseURL: "https://partner.test/partner/api/v1", Secret: [REDACTED]}`)
+	// GoString is what %#v would use without Format; it redacts as well.
+	assert.Equal(t, c.String(), c.GoString())
+	assert.Equal(t, tok.String(), tok.GoString())
+	assert.NotContains(t, tok.GoString(), pub)
 	assert.Contains(t, out.String(), `tlpartner.PublicAPIToken{WorkspaceID: "my-first-workspace", Token: [REDACTED]}`)
 }
 

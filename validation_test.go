@@ -58,6 +58,10 @@ func TestValidationSendsNothing(t *testing.T) {
 			_, err := c.GetWorkspace(bg, "a b/c?")
 			return err
 		}},
+		{"get invalid utf8 id", "workspace_id", func(c *tlpartner.Client) error {
+			_, err := c.GetWorkspace(bg, "ws\xff")
+			return err
+		}},
 		{"get dot-dot id", "workspace_id", func(c *tlpartner.Client) error {
 			_, err := c.GetWorkspace(bg, "..")
 			return err
