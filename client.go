@@ -75,8 +75,9 @@ type Option func(*clientConfig) error
 // *http.Client whose transport is a clone of [http.DefaultTransport] (so proxy
 // settings from the environment apply) and which has no Client.Timeout: bound
 // each call with its context instead. That client follows redirects only
-// within the scheme and host of the request, so a redirect can never carry
-// the request's token elsewhere or downgrade it to plain http; any other
+// within the scheme and host of the request and only when the method stays
+// the same, so a redirect can never carry the request's token elsewhere,
+// downgrade it to plain http or turn a write into a read; any other
 // redirect is returned as an [*APIError] with the 3xx status. Retries
 // default to [DefaultRetryPolicy].
 // Options are applied in order (nil options are ignored); the first invalid
@@ -164,14 +165,16 @@ const maxRedirects = 10
 // sameOriginRedirects is the redirect policy of the client's *http.Client
 // unless the caller supplied one. net/http forwards the Authorization header
 // on a redirect to the same host even from https to http, and to
-// subdomains; this policy follows a redirect only when scheme and host stay
-// the same and otherwise hands the 3xx response back unfollowed.
+// subdomains, and turns a POST or PATCH into a GET on 301, 302 and 303.
+// This policy follows a redirect only when scheme, host and method stay the
+// same and otherwise hands the 3xx response back unfollowed.
 func sameOriginRedirects(req *http.Request, via []*http.Request) error {
 	if len(via) == 0 {
 		return nil
 	}
-	first := via[0].URL
-	if len(via) >= maxRedirects || req.URL.Scheme != first.Scheme || req.URL.Host != first.Host {
+	first := via[0]
+	if len(via) >= maxRedirects || req.Method != first.Method ||
+		req.URL.Scheme != first.URL.Scheme || req.URL.Host != first.URL.Host {
 		return http.ErrUseLastResponse
 	}
 	return nil
@@ -220,7 +223,7 @@ func WithBaseURL(u string) Option {
 // to bound a whole call including its retry waits, use a context deadline.
 // When hc.CheckRedirect is nil the copy gets the default client's redirect
 // policy (see [NewClient]): redirects are followed only within the same
-// scheme and host.
+// scheme and host, keeping the method.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *clientConfig) error {
 		if hc == nil {

@@ -128,6 +128,28 @@ func TestRedirectsStayOnOrigin(t *testing.T) {
 		})
 	}
 
+	t.Run("a write never becomes a read", func(t *testing.T) {
+		t.Parallel()
+		for _, status := range []int{http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther} {
+			c, m := newMock(t)
+			m.on(replyBytes(status, nil, "Location", "/partner/api/v1/workspaces/acme-co"), reply(t, 200, "workspace_get_200.json"))
+			_, err := c.CreateWorkspace(bg, tlpartner.CreateWorkspaceParams{DisplayName: "acme-co", SeatsPurchased: 1})
+			var apiErr *tlpartner.APIError
+			require.ErrorAs(t, err, &apiErr, "status %d", status)
+			assert.Equal(t, status, apiErr.StatusCode)
+			assert.Len(t, m.requests(), 1, "status %d: the POST must not be replayed as a GET", status)
+		}
+		// 307 and 308 keep the method (and body): followed on the same origin.
+		c, m := newMock(t)
+		m.on(replyBytes(http.StatusPermanentRedirect, nil, "Location", "/partner/api/v1/workspaces/"), reply(t, 201, "workspace_create_201.json"))
+		_, err := c.CreateWorkspace(bg, tlpartner.CreateWorkspaceParams{DisplayName: "acme-co", SeatsPurchased: 1})
+		require.NoError(t, err)
+		reqs := m.requests()
+		require.Len(t, reqs, 2)
+		assert.Equal(t, "POST", reqs[1].Method)
+		assert.Equal(t, `{"display_name":"acme-co","seats_purchased":1}`, string(reqs[1].Body))
+	})
+
 	t.Run("caller's policy wins", func(t *testing.T) {
 		t.Parallel()
 		_, m := newMock(t)
