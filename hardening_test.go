@@ -179,6 +179,29 @@ func TestRedirectsStayOnOrigin(t *testing.T) {
 	})
 }
 
+// TestDoResponseHoldsNoToken: the *http.Response that Do returns carries
+// the request as sent; its token must not be readable or printable there.
+func TestDoResponseHoldsNoToken(t *testing.T) {
+	t.Parallel()
+	for name, status := range map[string]int{"success": 200, "error": 404} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			c, m := newMock(t, tlpartner.WithMaxRetries(0))
+			m.on(replyBytes(status, []byte(`{}`)))
+			resp, _ := c.Do(bg, "GET", "/workspaces/acme", nil, nil)
+			require.NotNil(t, resp)
+			require.NotNil(t, resp.Request)
+			sent := m.only().Header.Get("Authorization")
+			tok := strings.TrimPrefix(sent, "Bearer ")
+			require.NotEmpty(t, tok)
+			assert.Equal(t, "Bearer [REDACTED]", resp.Request.Header.Get("Authorization"))
+			assert.Equal(t, testPartnerID, resp.Request.Header.Get("X-TL-Partner-Id"))
+			assert.Equal(t, "/partner/api/v1/workspaces/acme", resp.Request.URL.Path)
+			assert.NotContains(t, fmt.Sprintf("%+v %+v", resp, *resp.Request), tok)
+		})
+	}
+}
+
 // TestDoRejectsInvalidMethods: a method that is not an HTTP token is a
 // *ValidationError, never sent.
 func TestDoRejectsInvalidMethods(t *testing.T) {
