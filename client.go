@@ -30,7 +30,8 @@ const userAgentPrefix = "tlpartner-go/" + Version
 // [NewClient]. A Client is safe for concurrent use by multiple goroutines
 // and should be reused: it holds no per-request state.
 //
-// The zero Client is not usable.
+// The zero Client (like a nil *Client) is not usable: its methods return a
+// [*ValidationError] with Field "client".
 type Client struct {
 	partnerID string
 	// key holds the Partner Secret behind a pointer so that even printing

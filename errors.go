@@ -95,8 +95,9 @@ type APIError struct {
 	RetryAfter time.Duration
 }
 
-// Error returns "tlpartner: <status> <code>: <description>", leaving out the
-// parts that are empty.
+// Error returns "tlpartner: <status> <code>: <description>", leaving out
+// an empty description; an empty code is replaced by the status text (as in
+// "tlpartner: 503 Service Unavailable").
 func (e *APIError) Error() string {
 	var b strings.Builder
 	b.WriteString("tlpartner: ")
