@@ -254,6 +254,17 @@ func TestOptionsValidation(t *testing.T) {
 		{EmbedOrigins: []string{"*"}},
 		{EmbedOrigins: []string{"example.com"}},
 		{EmbedOrigins: []string{"https://example.com/path"}},
+		{EmbedOrigins: []string{"http://"}},
+		{EmbedOrigins: []string{"http://Example.com"}},
+		{EmbedOrigins: []string{"HTTPS://example.com"}},
+		{EmbedOrigins: []string{"https://example.com:443"}},
+		{EmbedOrigins: []string{"http://example.com:80"}},
+		{EmbedOrigins: []string{"http://example.com:0"}},
+		{EmbedOrigins: []string{"http://example.com:99999"}},
+		{EmbedOrigins: []string{"http://user@example.com"}},
+		{EmbedOrigins: []string{"https://example.com?x=1"}},
+		{EmbedOrigins: []string{"https://example.com#frag"}},
+		{EmbedOrigins: []string{"ftp://example.com"}},
 		{Partners: []tlpartnertest.Partner{{ID: ""}}},
 		{PartnerID: "a", Partners: []tlpartnertest.Partner{{ID: "a"}}},
 		{Addr: "0.0.0.0:0"},
@@ -305,4 +316,13 @@ func TestServerAccessors(t *testing.T) {
 	if status, _, _ := get(t, srv.Origin()+"/elsewhere"); status != 404 {
 		t.Fatalf("unknown path: %d", status)
 	}
+}
+
+func TestEmbedOriginsAcceptBrowserForms(t *testing.T) {
+	good := []string{"https://app.example.com", "http://127.0.0.1:9999", "http://localhost:8080", "http://[::1]:8080", "https://example.com:8443"}
+	srv, err := tlpartnertest.StartServer(tlpartnertest.Options{EmbedOrigins: good})
+	if err != nil {
+		t.Fatalf("browser-form origins refused: %v", err)
+	}
+	srv.Close()
 }

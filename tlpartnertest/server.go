@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -264,11 +266,36 @@ func checkListenAddr(addr string, allow bool) error {
 	return nil
 }
 
-// checkOrigin validates an embedding origin: scheme://host[:port], nothing else.
+// checkOrigin validates an embedding origin. Like the real allowlist it is
+// matched exactly against the origin a browser reports (event.origin), so
+// only the serialized form a browser produces is accepted: http or https,
+// a lower-case host, no default port, no user info, path, query or fragment.
+// Anything else could never match and would only hide a typo.
 func checkOrigin(o string) error {
-	if o == "" || o == "*" || strings.HasSuffix(o, "/") || strings.Count(o, "/") != 2 ||
-		!(strings.HasPrefix(o, "http://") || strings.HasPrefix(o, "https://")) {
-		return fmt.Errorf("tlpartnertest: embed origin %q must be scheme://host[:port] without a path", o)
+	bad := func(why string) error {
+		return fmt.Errorf("tlpartnertest: embed origin %q must be scheme://host[:port] as a browser reports it: %s", o, why)
+	}
+	u, err := url.Parse(o)
+	switch {
+	case err != nil || u.Opaque != "" || u.Host == "":
+		return bad("not an absolute URL")
+	case u.Scheme != "http" && u.Scheme != "https":
+		return bad("scheme must be http or https")
+	case u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery || strings.HasSuffix(o, "#"):
+		return bad("no user info, path, query or fragment")
+	}
+	port := u.Port()
+	if port != "" {
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 {
+			return bad("invalid port")
+		}
+		if (u.Scheme == "http" && n == 80) || (u.Scheme == "https" && n == 443) {
+			return bad("browsers drop the default port")
+		}
+	}
+	if u.Scheme+"://"+strings.ToLower(u.Host) != o {
+		return bad("scheme and host must be lower-case")
 	}
 	return nil
 }
