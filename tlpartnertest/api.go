@@ -538,7 +538,7 @@ func (s *Server) suspendOverflow(ws *workspace, now time.Time) []wireSuspension 
 			m.PhoneNumbers = []string{a.phone}
 			s.disconnectAccount(u, now, "(suspended: seats reduced)")
 		}
-		if u.link != nil && u.link.state == linkActive {
+		if u.link != nil && u.link.status(now) == "active" {
 			u.link.state = linkRevoked
 		}
 		suspended = append(suspended, m)

@@ -500,3 +500,19 @@ func TestQuotasInDetails(t *testing.T) {
 		t.Fatal("unknown quota accepted")
 	}
 }
+
+func TestSeatDowngradeKeepsExpiredLinksExpired(t *testing.T) {
+	srv := newFake(t, tlpartnertest.Options{})
+	c := rawFor(t, srv)
+	ws := c.mkWorkspace("expired-shrink", 3)
+	ids := c.mkUsers(ws, 2)
+	link := c.do("POST", fmt.Sprintf("/workspaces/%s/users/%d/qr", ws, ids[1]), map[string]any{"expires_in_hours": 1}).str("qr_link")
+	srv.Advance(2 * time.Hour)
+	if st, _ := srv.QRLinkStatus(link); st != "expired" {
+		t.Fatalf("link is %s before the downgrade, want expired", st)
+	}
+	expectStatus(t, c.do("PATCH", "/workspaces/"+ws, map[string]any{"seats_purchased": 2}), 200)
+	if st, _ := srv.QRLinkStatus(link); st != "expired" {
+		t.Fatalf("seat downgrade turned an expired link into %q", st)
+	}
+}
