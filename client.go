@@ -48,6 +48,7 @@ type Client struct {
 	tokenLifetime time.Duration
 	now           func() time.Time
 	sleep         func(ctx context.Context, d time.Duration) error
+	limiter       *rateLimiter // nil unless WithRateLimit
 }
 
 // clientConfig collects the settings applied by [Option] values.
@@ -59,6 +60,7 @@ type clientConfig struct {
 	retry         RetryPolicy
 	tokenLifetime time.Duration
 	now           func() time.Time
+	rateLimit     *rateLimitConfig
 }
 
 // Option configures a [Client] in [NewClient]. Options are applied in order,
@@ -80,7 +82,8 @@ type Option func(*clientConfig) error
 // the same, so a redirect can never carry the request's token elsewhere,
 // downgrade it to plain http or turn a write into a read; any other
 // redirect is returned as an [*APIError] with the 3xx status. Retries
-// default to [DefaultRetryPolicy].
+// default to [DefaultRetryPolicy]. There is no client-side rate limit
+// unless [WithRateLimit] sets one.
 // Options are applied in order (nil options are ignored); the first invalid
 // one is returned as a [*ValidationError].
 func NewClient(partnerID, partnerSecret string, opts ...Option) (*Client, error) {
@@ -149,6 +152,7 @@ func NewClient(partnerID, partnerSecret string, opts ...Option) (*Client, error)
 		tokenLifetime: cfg.tokenLifetime,
 		now:           cfg.now,
 		sleep:         sleepContext,
+		limiter:       newRateLimiter(cfg.rateLimit),
 	}, nil
 }
 

@@ -48,6 +48,16 @@ func (c *Client) send(ctx context.Context, op operation, req *http.Request) (*ht
 			}
 			return nil, nil, &requestError{op: op.name, err: ctxErr}
 		}
+		if c.limiter != nil {
+			// Wait before minting the token, so that a long wait does
+			// not eat into its validity window.
+			if err := c.waitForRateLimit(ctx, op.name, req, attempt); err != nil {
+				if lastErr != nil {
+					return nil, nil, &abortedError{op: op.name, ctxErr: err, last: lastErr}
+				}
+				return nil, nil, &requestError{op: op.name, err: err}
+			}
+		}
 		r, err := c.prepare(ctx, req, attempt)
 		if err != nil {
 			return nil, nil, err
