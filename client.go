@@ -260,9 +260,11 @@ func hasControl(s string) bool {
 }
 
 // WithLogger makes the client log one Debug record per HTTP attempt with the
-// operation, method, path, attempt number, status and duration, and an Info
-// record before each retry wait. Credentials, tokens and bodies are never
-// logged. A nil logger disables logging, which is the default.
+// operation, method, path, attempt number, status and duration, an Info
+// record before each retry wait, and a Debug record with the wait when a
+// request has to wait for the [WithRateLimit] limiter. Credentials, tokens
+// and bodies are never logged. A nil logger disables logging, which is the
+// default.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *clientConfig) error {
 		c.logger = l

@@ -44,6 +44,16 @@
 // Requests are retried with capped, fully jittered exponential backoff only
 // when repeating them is safe; see [RetryPolicy] for the per-operation table.
 //
+// # Rate limits
+//
+// TimelinesAI limits requests per source IP address ([ServerRateLimit] per
+// second plus a queued burst of [ServerRateBurst]), shared by every
+// integration on that IP; beyond them it answers 429, which the client
+// retries (see [RetryPolicy]). The client does not pace requests unless
+// [WithRateLimit] gives it a token bucket; for bulk work, share one client
+// configured with, for example, WithRateLimit(25, 10), so that requests wait
+// on the client instead of being rejected and retried.
+//
 // # Testing
 //
 // Package github.com/tlpartner/tlpartner-go/tlpartnertest runs a stateful

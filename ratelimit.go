@@ -52,7 +52,8 @@ const (
 // no default could be right. Bulk work such as provisioning many
 // workspaces should use a limiter with headroom for the other traffic, for
 // example WithRateLimit(25, 10). The limiter belongs to one Client; share
-// the Client (it is safe for concurrent use) to share the budget.
+// the Client (it is safe for concurrent use) to share the budget. A 429 that
+// happens anyway is retried as described on [RetryPolicy].
 //
 // The limiter measures time with the system clock, not with the clock set
 // by [WithClock], which tests often pin to a fixed instant.
