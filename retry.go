@@ -47,7 +47,9 @@ import (
 // exhausted (such as "quota_exceeded") is never retried, since waiting will
 // not refill the quota. Failures to connect (dial or DNS errors) are retried
 // for every operation: the request never left the client. Every other
-// status (4xx, 500, 501, ...) is returned at once.
+// status (4xx, 500, 501, ...) is returned at once. To avoid 429s in bulk
+// work, pace requests on the client side with [WithRateLimit]; retries then
+// wait for a token too.
 //
 // Waits use exponential backoff with full jitter: before retry n the client
 // sleeps a random duration in [0, min(MaxDelay, BaseDelay·2^(n-1))); with the
