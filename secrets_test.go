@@ -1,45 +1,27 @@
 package tlpartner_test
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/tlpartner/tlpartner-go"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/tlpartner/tlpartner-go/internal/testutil"
 )
-
-// syncBuffer is a goroutine-safe bytes.Buffer for slog handlers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestSecretsNeverLeak drives successes, errors and retries with Debug
 // logging on and checks that neither the Partner Secret, nor any JWT that
 // was sent, nor the Public API token appear in logs, errors or fmt output.
 func TestSecretsNeverLeak(t *testing.T) {
 	t.Parallel()
-	var logs syncBuffer
+	var logs testutil.SyncBuffer
 	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c, m := newMock(t, tlpartner.WithLogger(logger))
 

@@ -18,6 +18,8 @@ import (
 
 	"github.com/tlpartner/tlpartner-go/webhooks"
 	"github.com/tlpartner/tlpartner-go/webhooks/webhookstest"
+
+	"github.com/tlpartner/tlpartner-go/internal/testutil"
 )
 
 // recorder collects the events callbacks received.
@@ -189,7 +191,7 @@ func TestHandlerRejections(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var logBuf syncBuffer
+			var logBuf testutil.SyncBuffer
 			opts := append([]webhooks.HandlerOption{webhooks.WithLogger(slog.New(slog.NewTextHandler(&logBuf, nil)))}, tc.opts...)
 			h, rec := newTestHandler(t, opts...)
 			req := tc.req()
@@ -214,26 +216,8 @@ func TestHandlerRejections(t *testing.T) {
 	}
 }
 
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestHandlerCallbackError(t *testing.T) {
-	var logBuf syncBuffer
+	var logBuf testutil.SyncBuffer
 	h, err := webhooks.NewHandler(testPartner, testSecret, webhooks.WithClock(testClock),
 		webhooks.WithLogger(slog.New(slog.NewJSONHandler(&logBuf, nil))))
 	if err != nil {

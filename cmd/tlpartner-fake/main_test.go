@@ -2,43 +2,25 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tlpartner/tlpartner-go"
+
+	"github.com/tlpartner/tlpartner-go/internal/testutil"
 )
-
-// syncBuffer is a bytes.Buffer safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestRunServesTheFake(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	pr, pw := io.Pipe()
-	var stderr syncBuffer
+	var stderr testutil.SyncBuffer
 	errc := make(chan error, 1)
 	go func() {
 		errc <- run(ctx, []string{"-addr", "127.0.0.1:0", "-partner-id", "acme", "-embed-origin", "http://127.0.0.1:3000,http://localhost:3000", "-partner", "globex=gsecret", "-secret", "from-flag", "-v"},
@@ -106,7 +88,7 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{"-no-such-flag"},
 	}
 	for _, args := range cases {
-		var out, errOut syncBuffer
+		var out, errOut testutil.SyncBuffer
 		if err := run(context.Background(), args, &out, &errOut); err == nil {
 			t.Errorf("%v accepted", args)
 		}
@@ -114,7 +96,7 @@ func TestRunRejectsBadFlags(t *testing.T) {
 			t.Errorf("%v printed credentials: %q", args, out.String())
 		}
 	}
-	var out, errOut syncBuffer
+	var out, errOut testutil.SyncBuffer
 	if err := run(context.Background(), []string{"-h"}, &out, &errOut); !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("-h: %v", err)
 	}
@@ -127,7 +109,7 @@ func TestRunIgnoresSecretEnv(t *testing.T) {
 	t.Setenv("TL_PARTNER_SECRET", "real-secret-must-not-leak")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	var out, errOut syncBuffer
+	var out, errOut testutil.SyncBuffer
 	if err := run(ctx, []string{"-addr", "127.0.0.1:0"}, &out, &errOut); err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +121,7 @@ func TestRunIgnoresSecretEnv(t *testing.T) {
 func TestRunNonLoopbackNeedsFlag(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // stop at once after starting
-	var out, errOut syncBuffer
+	var out, errOut testutil.SyncBuffer
 	// The flag path is exercised with a loopback address so the test never
 	// opens a public port.
 	if err := run(ctx, []string{"-addr", "127.0.0.1:0", "-allow-non-loopback"}, &out, &errOut); err != nil {

@@ -7,21 +7,11 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/tlpartner/tlpartner-go/internal/testutil"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
 
 // TestDemo runs the demo app and walks the flow over plain HTTP (the
 // browser side is covered by the embed package's tests).
@@ -32,7 +22,7 @@ func TestDemo(t *testing.T) {
 	}
 	base := "http://" + ln.Addr().String()
 	ctx, cancel := context.WithCancel(t.Context())
-	var out syncBuffer
+	var out testutil.SyncBuffer
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, ln, time.Hour, &out) }()
 	defer func() {
