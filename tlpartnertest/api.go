@@ -13,6 +13,9 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/tlpartner/tlpartner-go"
+	"github.com/tlpartner/tlpartner-go/webhooks"
 )
 
 const maxBody = 1 << 20
@@ -74,7 +77,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		Body:     body,
 	}
 	bw := &bufferedWriter{header: http.Header{}}
-	bw.header.Set(HeaderRequestID, reqID)
+	bw.header.Set(headerRequestID, reqID)
 	s.handleAPI(bw, r, rel, body, &rec)
 
 	rec.StatusCode = bw.status
@@ -211,7 +214,7 @@ func writeRaw(w http.ResponseWriter, status int, v any) {
 
 // writeOK writes a success answer with the X-TL-API-Version header.
 func writeOK(w http.ResponseWriter, status int, v any) {
-	w.Header().Set(HeaderAPIVersion, "v1")
+	w.Header().Set(tlpartner.HeaderAPIVersion, "v1")
 	writeRaw(w, status, v)
 }
 
@@ -637,7 +640,7 @@ func (s *Server) disconnectAccount(u *user, now time.Time, reason string) *accou
 	a.disconnectedAt = now
 	u.account = nil
 	s.emitWebhook(u.ws, webhookAccount{
-		webhookBase: s.base(u.ws, EventWhatsAppAccountDisconnected, now),
+		webhookBase: s.base(u.ws, webhooks.EventWhatsAppAccountDisconnected, now),
 		AccountID:   a.id, Phone: a.phone, UserID: u.id,
 		DisconnectedAt: stamp(now), Reason: reason,
 	})
@@ -685,7 +688,7 @@ func (s *Server) getToken(w http.ResponseWriter, wsID string, p *partnerState) *
 func (s *Server) rotateToken(w http.ResponseWriter, wsID string, p *partnerState) *apiError {
 	return s.inWorkspace(p, wsID, "", func(ws *workspace, _ *user, now time.Time) *apiError {
 		ws.token = newPublicToken()
-		s.emitWebhook(ws, webhookRotated{webhookBase: s.base(ws, EventAPITokenRotated, now), RotatedAt: stamp(now)})
+		s.emitWebhook(ws, webhookRotated{webhookBase: s.base(ws, webhooks.EventAPITokenRotated, now), RotatedAt: stamp(now)})
 		// Like the docs: 201 without X-TL-API-Version.
 		writeRaw(w, http.StatusCreated, wireToken{WorkspaceID: ws.id, Token: ws.token, RotatedAt: stamp(now)})
 		return nil
@@ -706,7 +709,7 @@ func (s *Server) checkSeatsFull(ws *workspace, now time.Time) {
 	}
 	ws.seatsFullPeriod = start
 	s.emitWebhook(ws, webhookSeats{
-		webhookBase:    s.base(ws, EventSeatsFull, now),
+		webhookBase:    s.base(ws, webhooks.EventSeatsFull, now),
 		SeatsPurchased: ws.seatsPurchased, SeatsAvailable: ws.seatsAvailable(),
 	})
 }

@@ -7,15 +7,12 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/tlpartner/tlpartner-go"
 )
 
-// Header names used by the Partner API and Partner webhooks.
-const (
-	HeaderPartnerID  = "X-TL-Partner-Id"
-	HeaderSignature  = "X-TL-Signature"
-	HeaderAPIVersion = "X-TL-API-Version"
-	HeaderRequestID  = "X-Request-Id"
-)
+// headerRequestID is the response header carrying the fake's request id.
+const headerRequestID = "X-Request-Id"
 
 // Error codes the fake puts in the "error" field of its error envelope
 // {"error": code, "status": N, "description": text}.
@@ -57,10 +54,10 @@ func errf(status int, code, desc string) *apiError {
 // authenticate checks the request's partner credentials like the real
 // service and returns the calling partner.
 func (s *Server) authenticate(r *http.Request) (*partnerState, *apiError) {
-	pid := r.Header.Get(HeaderPartnerID)
+	pid := r.Header.Get(tlpartner.HeaderPartnerID)
 	authz := r.Header.Get("Authorization")
 	if pid == "" {
-		return nil, errf(401, CodeMissingHeader, "missing "+HeaderPartnerID+" header")
+		return nil, errf(401, CodeMissingHeader, "missing "+tlpartner.HeaderPartnerID+" header")
 	}
 	if authz == "" {
 		return nil, errf(401, CodeMissingHeader, "missing Authorization header")
@@ -115,7 +112,7 @@ func (s *Server) authenticate(r *http.Request) (*partnerState, *apiError) {
 		return nil, errf(401, CodeMissingClaim, "missing claim exp")
 	}
 	if claimPID != pid {
-		return nil, errf(401, CodeInvalidSignature, "partner_id claim does not match "+HeaderPartnerID)
+		return nil, errf(401, CodeInvalidSignature, "partner_id claim does not match "+tlpartner.HeaderPartnerID)
 	}
 	now := time.Now()
 	skew := s.opts.ClockSkew

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/tlpartner/tlpartner-go/webhooks"
 )
 
 // ControlPrefix is the path under which [Options.ControlEndpoints] mounts
@@ -51,14 +53,14 @@ type controlRequest struct {
 }
 
 type controlDelivery struct {
-	PartnerID   string          `json:"partner_id"`
-	EventType   string          `json:"event_type"`
-	WorkspaceID string          `json:"workspace_id"`
-	URL         string          `json:"url"`
-	Body        json.RawMessage `json:"body"`
-	Attempts    int             `json:"attempts"`
-	StatusCode  int             `json:"status_code"`
-	Error       string          `json:"error,omitempty"`
+	PartnerID   string             `json:"partner_id"`
+	EventType   webhooks.EventType `json:"event_type"`
+	WorkspaceID string             `json:"workspace_id"`
+	URL         string             `json:"url"`
+	Body        json.RawMessage    `json:"body"`
+	Attempts    int                `json:"attempts"`
+	StatusCode  int                `json:"status_code"`
+	Error       string             `json:"error,omitempty"`
 }
 
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/tlpartner/tlpartner-go/webhooks"
 )
 
 // Errors returned by the test controls. Match them with errors.Is.
@@ -115,7 +117,7 @@ func (s *Server) SimulateScan(qrLink, phoneE164 string) (*Connection, error) {
 	l.state = linkUsed
 	l.push("connected", "{}")
 	s.emitWebhook(u.ws, webhookAccount{
-		webhookBase: s.base(u.ws, EventWhatsAppAccountConnected, now),
+		webhookBase: s.base(u.ws, webhooks.EventWhatsAppAccountConnected, now),
 		AccountID:   a.id, Phone: a.phone, UserID: u.id,
 	})
 	return &Connection{WorkspaceID: u.ws.id, UserID: u.id, WhatsAppAccountID: a.id, PhoneNumberE164: a.phone, ConnectedAt: now}, nil
@@ -218,7 +220,7 @@ func (s *Server) checkQuota(ws *workspace, k QuotaKind, q *quota, now time.Time)
 	pct := q.used * 100 / q.total
 	switch k {
 	case QuotaMessaging:
-		mk := func(event string) webhookMessaging {
+		mk := func(event webhooks.EventType) webhookMessaging {
 			p := pct
 			if p > 100 {
 				p = 100
@@ -228,22 +230,22 @@ func (s *Server) checkQuota(ws *workspace, k QuotaKind, q *quota, now time.Time)
 		}
 		if q.used*10 >= q.total*9 && !q.nearFired {
 			q.nearFired = true
-			s.emitWebhook(ws, mk(EventMessagingQuotaNearFull))
+			s.emitWebhook(ws, mk(webhooks.EventMessagingQuotaNearFull))
 		}
 		if q.used >= q.total && !q.fullFired {
 			q.fullFired = true
-			s.emitWebhook(ws, mk(EventMessagingQuotaFull))
+			s.emitWebhook(ws, mk(webhooks.EventMessagingQuotaFull))
 		}
 	case QuotaAPICalls:
 		if q.used >= q.total && !q.fullFired {
 			q.fullFired = true
-			s.emitWebhook(ws, webhookAPICalls{webhookBase: s.base(ws, EventAPICallsQuotaFull, now),
+			s.emitWebhook(ws, webhookAPICalls{webhookBase: s.base(ws, webhooks.EventAPICallsQuotaFull, now),
 				Limit: q.total, Used: q.used, CurrentPeriodStart: stamp(ps), CurrentPeriodEnd: stamp(pe)})
 		}
 	case QuotaTransactions:
 		if q.used >= q.total && !q.fullFired {
 			q.fullFired = true
-			s.emitWebhook(ws, webhookTransactions{webhookBase: s.base(ws, EventTransactionsQuotaFull, now),
+			s.emitWebhook(ws, webhookTransactions{webhookBase: s.base(ws, webhooks.EventTransactionsQuotaFull, now),
 				CurrentPeriodStart: stamp(ps), CurrentPeriodEnd: stamp(pe)})
 		}
 	}

@@ -9,19 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tlpartner/tlpartner-go/webhooks"
 	"github.com/tlpartner/tlpartner-go/webhooks/webhookstest"
-)
-
-// Webhook event types the fake emits (the event_type field of the body).
-const (
-	EventSeatsFull                   = "workspace:seats_full"
-	EventMessagingQuotaNearFull      = "workspace:quota_near_full:messaging"
-	EventMessagingQuotaFull          = "workspace:quota_full:messaging"
-	EventTransactionsQuotaFull       = "workspace:quota_full:transactions"
-	EventAPICallsQuotaFull           = "workspace:quota_full:api_calls"
-	EventWhatsAppAccountConnected    = "whatsapp_account:connected"
-	EventWhatsAppAccountDisconnected = "whatsapp_account:disconnected"
-	EventAPITokenRotated             = "api_token:rotated"
 )
 
 // Delivery is the outcome of one Partner webhook, as returned by
@@ -30,8 +19,9 @@ const (
 type Delivery struct {
 	// PartnerID is the partner the webhook was sent for.
 	PartnerID string
-	// EventType is the body's event_type, for example "whatsapp_account:connected".
-	EventType string
+	// EventType is the body's event_type, for example
+	// [webhooks.EventWhatsAppAccountConnected].
+	EventType webhooks.EventType
 	// WorkspaceID is the body's workspace_id.
 	WorkspaceID string
 	// URL is where it was sent.
@@ -51,7 +41,8 @@ func (d Delivery) OK() bool { return d.Err == nil }
 
 type pendingWebhook struct {
 	partnerID, secret, url string
-	eventType, workspaceID string
+	eventType              webhooks.EventType
+	workspaceID            string
 	body                   []byte
 }
 
@@ -70,10 +61,10 @@ type webhookState struct {
 // ---- bodies (flat JSON, field names as in the spec's Wh* schemas) ----
 
 type webhookBase struct {
-	WorkspaceID string `json:"workspace_id"`
-	EventType   string `json:"event_type"`
-	PartnerID   string `json:"partner_id"`
-	TriggeredAt string `json:"triggered_at"`
+	WorkspaceID string             `json:"workspace_id"`
+	EventType   webhooks.EventType `json:"event_type"`
+	PartnerID   string             `json:"partner_id"`
+	TriggeredAt string             `json:"triggered_at"`
 }
 
 type webhookSeats struct {
@@ -123,7 +114,7 @@ type eventBody interface{ eventInfo() webhookBase }
 
 func (b webhookBase) eventInfo() webhookBase { return b }
 
-func (s *Server) base(ws *workspace, eventType string, now time.Time) webhookBase {
+func (s *Server) base(ws *workspace, eventType webhooks.EventType, now time.Time) webhookBase {
 	return webhookBase{WorkspaceID: ws.id, EventType: eventType, PartnerID: ws.partnerID, TriggeredAt: stamp(now)}
 }
 

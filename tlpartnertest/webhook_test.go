@@ -120,7 +120,7 @@ func TestWebhooksEveryEvent(t *testing.T) {
 	ds := waitN(t, srv, len(want))
 	var gotTypes []string
 	for _, d := range ds {
-		gotTypes = append(gotTypes, d.EventType)
+		gotTypes = append(gotTypes, string(d.EventType))
 		if !d.OK() || d.Attempts != 1 || d.StatusCode != 200 || d.PartnerID != "acme" || d.WorkspaceID != ws || d.URL != rcv.URL+"/hooks" {
 			t.Fatalf("delivery %+v", d)
 		}
@@ -140,8 +140,8 @@ func TestWebhooksEveryEvent(t *testing.T) {
 		"workspace:quota_full:transactions":   {"current_period_end", "current_period_start", "event_type", "partner_id", "triggered_at", "workspace_id"},
 	}
 	for _, d := range ds {
-		if got := keys(d.Body); !reflect.DeepEqual(got, wantKeys[d.EventType]) {
-			t.Errorf("%s body keys %v, want %v", d.EventType, got, wantKeys[d.EventType])
+		if got := keys(d.Body); !reflect.DeepEqual(got, wantKeys[string(d.EventType)]) {
+			t.Errorf("%s body keys %v, want %v", d.EventType, got, wantKeys[string(d.EventType)])
 		}
 	}
 
@@ -336,7 +336,7 @@ func TestSeatsFullOncePerPeriod(t *testing.T) {
 	ds := waitN(t, srv, 3)
 	var types []string
 	for _, d := range ds {
-		types = append(types, d.EventType)
+		types = append(types, string(d.EventType))
 	}
 	want := []string{"workspace:seats_full", "workspace:seats_full", "api_token:rotated"}
 	if !reflect.DeepEqual(types, want) {
