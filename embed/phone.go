@@ -11,12 +11,13 @@ import (
 // MinPhoneDigits to MaxPhoneDigits digits in total (country code included).
 //
 // E.164 caps numbers at 15 digits and sets no lower bound. The lower bound of
-// 8 is this package's choice: the shortest numbers in real use (a few small
-// Pacific and Atlantic numbering plans) have 8 digits with the country code,
-// while anything shorter is almost always a typo. The server validates the
-// number again and answers a bad one with TIMELINES_ERROR.
+// 7 is this package's choice: the shortest numbers in real use (small Pacific
+// numbering plans such as Niue, +683 and four digits) have 7 digits with the
+// country code, and anything shorter cannot be a phone number. The server
+// validates the number again and answers a bad one with TIMELINES_ERROR.
+// [tlpartnertest] applies the same rule.
 const (
-	MinPhoneDigits = 8
+	MinPhoneDigits = 7
 	MaxPhoneDigits = 15
 )
 

@@ -2,9 +2,10 @@ package tlpartnertest
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
+
+	"github.com/tlpartner/tlpartner-go/embed"
 )
 
 // Values the fake uses for fields the docs leave open.
@@ -212,12 +213,11 @@ func (l *qrLink) push(name, data string) {
 	l.notify = make(chan struct{})
 }
 
-var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
-
 // ValidE164 reports whether phone is an E.164 number with a leading '+'
 // (country code and subscriber number, 7 to 15 digits), the format the fake
-// requires in [Server.SimulateScan] and the pairing-code flow.
-func ValidE164(phone string) bool { return e164.MatchString(phone) }
+// requires in [Server.SimulateScan] and the pairing-code flow. It is the rule
+// of [embed.ValidatePhone], which the partner-side widget applies too.
+func ValidE164(phone string) bool { return embed.ValidatePhone(phone) == nil }
 
 // DeriveWorkspaceID returns the workspace_id the fake derives from a
 // display name: lower-case ASCII letters and digits, every other run of

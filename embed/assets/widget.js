@@ -18,7 +18,7 @@
   var MAX_QR_LEN = 1048576;
   var BASE64 = /^[A-Za-z0-9+\/]+={0,2}$/;
   // Same rule as embed.ValidatePhone / embed.NormalizePhone in Go.
-  var PHONE = /^\+[1-9][0-9]{7,14}$/;
+  var PHONE = /^\+[1-9][0-9]{6,14}$/;
   var PHONE_SEPARATORS = /[ \t\n\r\u00a0().-]/g;
   // The contract promises 8 digits; WhatsApp's own codes are alphanumeric,
   // so 8 ASCII letters or digits are accepted and shown as XXXX-XXXX.
