@@ -44,33 +44,8 @@ func (f *fakeClock) advance(d time.Duration) {
 	f.mu.Unlock()
 }
 
-// clockSleeper records waits and, unless the context is done, advances the
-// fake clock by the wait, as a real sleep would. onSleep runs first (e.g. to
-// cancel the context).
-type clockSleeper struct {
-	clock   *fakeClock
-	mu      sync.Mutex
-	waits   []time.Duration
-	onSleep func()
-}
-
-func (s *clockSleeper) sleep(ctx context.Context, d time.Duration) error {
-	s.mu.Lock()
-	s.waits = append(s.waits, d)
-	hook := s.onSleep
-	s.mu.Unlock()
-	if hook != nil {
-		hook()
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	s.clock.advance(d)
-	return nil
-}
-
 // takeWaits returns the waits recorded since the last call.
-func (s *clockSleeper) takeWaits() []time.Duration {
+func (s *fakeSleeper) takeWaits() []time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	w := s.waits
@@ -106,9 +81,9 @@ func limitedClient(t *testing.T, opts []Option, statuses ...string) (*Client, *a
 }
 
 // withFakeTime makes the client's limiter and sleeper use a fake clock.
-func withFakeTime(c *Client) (*fakeClock, *clockSleeper) {
+func withFakeTime(c *Client) (*fakeClock, *fakeSleeper) {
 	clock := newFakeClock()
-	s := &clockSleeper{clock: clock}
+	s := &fakeSleeper{clock: clock}
 	c.limiter.now = clock.now
 	c.sleep = s.sleep
 	return clock, s

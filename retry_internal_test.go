@@ -14,8 +14,11 @@ import (
 	"github.com/jarcoal/httpmock"
 )
 
-// fakeSleeper records requested waits instead of sleeping.
+// fakeSleeper records requested waits instead of sleeping. With clock set,
+// a wait that is not cut short by the context advances the clock by the
+// wait, as a real sleep would.
 type fakeSleeper struct {
+	clock *fakeClock
 	mu    sync.Mutex
 	waits []time.Duration
 	// onSleep, if set, runs inside the sleep (e.g. to cancel the context).
@@ -30,7 +33,13 @@ func (f *fakeSleeper) sleep(ctx context.Context, d time.Duration) error {
 	if hook != nil {
 		hook()
 	}
-	return ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if f.clock != nil {
+		f.clock.advance(d)
+	}
+	return nil
 }
 
 // newSleeperClient returns a client whose HTTP answers come from statuses
