@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"strconv"
-	"time"
+
+	"github.com/tlpartner/tlpartner-go/internal/flex"
 )
 
 // Errors of these decoders are always wrapped by the caller ("tlpartner:
@@ -14,122 +14,20 @@ import (
 // This file holds the leaf types used to decode responses tolerantly. The
 // response mirrors (the unexported *JSON structs next to each public type)
 // use them so that one json.Unmarshal pass decodes a whole response; only
-// the leaves run custom code. The rules:
-//
-//   - date-times: RFC 3339 with or without fractional seconds; a value
-//     without a zone is taken as UTC; null, "" and absent give the zero
-//     time.Time;
-//   - integers: JSON numbers (an integral float such as 42.0 is accepted)
-//     or strings holding an integer; null, "" and absent give 0; any other
-//     string is an error (only whatsapp_accounts[].user_id keeps it, see
-//     jsonUserID);
-//   - identifier strings: JSON strings or numbers (kept as their decimal
-//     text); null and absent give "";
-//   - unknown fields are ignored everywhere.
+// the leaves run custom code. The rules are those of internal/flex; only
+// whatsapp_accounts[].user_id keeps a non-numeric string (see jsonUserID).
+// Unknown fields are ignored everywhere.
 
 var null = []byte("null")
 
-// jsonTime is a tolerant date-time.
-type jsonTime time.Time
-
-var timeLayouts = []string{
-	time.RFC3339Nano,
-	"2006-01-02T15:04:05.999999999", // no zone: UTC
-	"2006-01-02 15:04:05.999999999Z07:00",
-	"2006-01-02 15:04:05.999999999",
-	"2006-01-02",
-}
-
-func (t *jsonTime) UnmarshalJSON(b []byte) error {
-	if bytes.Equal(b, null) {
-		return nil
-	}
-	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
-		return errors.New("date-time is not a JSON string")
-	}
-	s := string(b[1 : len(b)-1])
-	if s == "" {
-		return nil
-	}
-	for _, layout := range timeLayouts {
-		if v, err := time.Parse(layout, s); err == nil {
-			*t = jsonTime(v)
-			return nil
-		}
-	}
-	return errors.New("cannot parse date-time " + strconv.Quote(s))
-}
-
-func (t jsonTime) time() time.Time { return time.Time(t) }
-
-// jsonInt is a tolerant integer.
-type jsonInt int64
-
-func (n *jsonInt) UnmarshalJSON(b []byte) error {
-	v, ok, err := parseFlexInt(b)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return errors.New("cannot decode " + strconv.Quote(string(b)) + " as an integer")
-	}
-	*n = jsonInt(v)
-	return nil
-}
-
-// parseFlexInt decodes a JSON number or string as an int64. For a string
-// that does not hold an integer it returns ok=false and no error, so callers
-// can keep the raw text.
-func parseFlexInt(b []byte) (v int64, ok bool, err error) {
-	if len(b) == 0 || bytes.Equal(b, null) {
-		return 0, true, nil
-	}
-	if b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return 0, false, err
-		}
-		if s == "" {
-			return 0, true, nil
-		}
-		v, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return 0, false, nil
-		}
-		return v, true, nil
-	}
-	if v, err := strconv.ParseInt(string(b), 10, 64); err == nil {
-		return v, true, nil
-	}
-	f, err := strconv.ParseFloat(string(b), 64)
-	if err != nil || f != float64(int64(f)) {
-		return 0, false, errors.New("cannot decode " + strconv.Quote(string(b)) + " as an integer")
-	}
-	return int64(f), true, nil
-}
-
-// jsonString is a tolerant identifier string.
-type jsonString string
-
-func (s *jsonString) UnmarshalJSON(b []byte) error {
-	if bytes.Equal(b, null) {
-		return nil
-	}
-	if len(b) > 0 && b[0] == '"' {
-		var v string
-		if err := json.Unmarshal(b, &v); err != nil {
-			return err
-		}
-		*s = jsonString(v)
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return errors.New("cannot decode " + strconv.Quote(string(b)) + " as a string")
-	}
-	*s = jsonString(n.String())
-	return nil
-}
+// The leaf types are the shared ones of internal/flex, so that the Partner
+// API, the Public API and both kinds of webhooks read a date-time or an
+// integer by one rule.
+type (
+	jsonTime   = flex.Time
+	jsonInt    = flex.Int
+	jsonString = flex.String
+)
 
 // jsonUserID is whatsapp_accounts[].user_id: declared integer, but the docs'
 // example is the string "wa_abcdef123456". Numeric values (numbers or
@@ -140,7 +38,7 @@ type jsonUserID struct {
 }
 
 func (u *jsonUserID) UnmarshalJSON(b []byte) error {
-	v, ok, err := parseFlexInt(b)
+	v, ok, err := flex.ParseInt(b)
 	if err != nil {
 		return err
 	}

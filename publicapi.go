@@ -112,5 +112,5 @@ func (c *Client) tokenCall(ctx context.Context, op operation, req *http.Request)
 	if err := c.call(ctx, op, req, &out); err != nil {
 		return nil, err
 	}
-	return &PublicAPIToken{WorkspaceID: string(out.WorkspaceID), Token: out.Token, RotatedAt: out.RotatedAt.time()}, nil
+	return &PublicAPIToken{WorkspaceID: string(out.WorkspaceID), Token: out.Token, RotatedAt: out.RotatedAt.Time()}, nil
 }

@@ -111,7 +111,7 @@ func (c *Client) GenerateQR(ctx context.Context, workspaceID string, userID int6
 		WorkspaceID:          string(out.WorkspaceID),
 		UserID:               int64(out.UserID),
 		Link:                 out.Link,
-		ExpiresAt:            out.ExpiresAt.time(),
+		ExpiresAt:            out.ExpiresAt.Time(),
 		WhatsAppDisconnected: out.WhatsAppDisconnected,
 		PreviousQRRevoked:    out.PreviousQRRevoked,
 	}, nil
@@ -181,5 +181,5 @@ type qrLinkJSON struct {
 }
 
 func (l *qrLinkJSON) public() QRLink {
-	return QRLink{URL: l.URL, UserID: int64(l.UserID), ExpiresAt: l.ExpiresAt.time()}
+	return QRLink{URL: l.URL, UserID: int64(l.UserID), ExpiresAt: l.ExpiresAt.Time()}
 }

@@ -108,7 +108,7 @@ func usersPublic(in []userJSON) []User {
 			Email:       u.Email,
 			Role:        u.Role,
 			Status:      u.Status,
-			CreatedAt:   u.CreatedAt.time(),
+			CreatedAt:   u.CreatedAt.Time(),
 		}
 	}
 	return out

@@ -91,7 +91,7 @@ func (c *Client) DisconnectWhatsApp(ctx context.Context, workspaceID string, use
 		WorkspaceID:       string(out.WorkspaceID),
 		UserID:            int64(out.UserID),
 		Disconnected:      out.Disconnected == nil || *out.Disconnected,
-		DisconnectedAt:    out.DisconnectedAt.time(),
+		DisconnectedAt:    out.DisconnectedAt.Time(),
 		WhatsAppAccountID: int64(out.WhatsAppAccountID),
 		PhoneNumber:       out.PhoneNumber,
 		Description:       out.Description,
@@ -116,7 +116,7 @@ func (a *whatsAppAccountJSON) public() WhatsAppAccount {
 		Connected:        a.Connected,
 		PhoneNumberE164:  a.PhoneNumberE164,
 		ConnectionStatus: a.ConnectionStatus,
-		ConnectedAt:      a.ConnectedAt.time(),
+		ConnectedAt:      a.ConnectedAt.Time(),
 	}
 }
 

@@ -286,8 +286,8 @@ func (w *workspaceJSON) public() *Workspace {
 		PlanID:         int64(w.PlanID),
 		SeatsTotal:     int(w.SeatsTotal),
 		SeatsAvailable: int(w.SeatsAvailable),
-		UpdatedAt:      w.UpdatedAt.time(),
-		CreatedAt:      w.CreatedAt.time(),
+		UpdatedAt:      w.UpdatedAt.Time(),
+		CreatedAt:      w.CreatedAt.Time(),
 		OwnerUserID:    int64(w.OwnerUserID),
 		GroupID:        int64(w.GroupID),
 	}
@@ -312,7 +312,7 @@ type quotaJSON struct {
 }
 
 func (q quotaJSON) public() Quota {
-	return Quota{Total: int64(q.Total), Used: int64(q.Used), PeriodStart: q.PeriodStart.time(), PeriodEnd: q.PeriodEnd.time()}
+	return Quota{Total: int64(q.Total), Used: int64(q.Used), PeriodStart: q.PeriodStart.Time(), PeriodEnd: q.PeriodEnd.Time()}
 }
 
 type workspaceDetailsJSON struct {
@@ -339,7 +339,7 @@ func (d *workspaceDetailsJSON) public() *WorkspaceDetails {
 		APICallsQuota: d.APICallsQuota.public(),
 		NonRecurringQuota: NonRecurringQuota{
 			RemainingBalance: int64(d.NonRecurringQuota.RemainingBalance),
-			LastUpdatedAt:    d.NonRecurringQuota.LastUpdatedAt.time(),
+			LastUpdatedAt:    d.NonRecurringQuota.LastUpdatedAt.Time(),
 		},
 		Users: usersPublic(d.Users),
 	}

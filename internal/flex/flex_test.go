@@ -1,0 +1,68 @@
+package flex
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestTimeForms(t *testing.T) {
+	t.Parallel()
+	want := time.Date(2023, 6, 18, 12, 19, 23, 0, time.UTC)
+	for _, in := range []string{
+		`"2023-06-18 15:19:23 +0300"`,
+		`"2023-06-18T15:19:23+03:00"`,
+		`"2023-06-18T12:19:23Z"`,
+		`"2023-06-18 15:19:23+03:00"`,
+		`"2023-06-18 15:19:23 +03:00"`,
+		`"2023-06-18T15:19:23+0300"`,
+		`"2023-06-18 12:19:23"`,
+		`"2023-06-18T12:19:23"`,
+	} {
+		var got Time
+		require.NoError(t, json.Unmarshal([]byte(in), &got), in)
+		assert.True(t, want.Equal(got.Time()), "%s gave %v", in, got.Time())
+	}
+	var frac Time
+	require.NoError(t, json.Unmarshal([]byte(`"2023-06-18 15:19:23.5 +0300"`), &frac))
+	assert.Equal(t, 500*time.Millisecond, time.Duration(frac.Time().Nanosecond()))
+	for _, in := range []string{`null`, `""`} {
+		var z Time
+		require.NoError(t, json.Unmarshal([]byte(in), &z))
+		assert.True(t, z.Time().IsZero())
+	}
+	for _, in := range []string{`"yesterday"`, `12`, `"2023-13-45 10:00:00 +0000"`} {
+		var bad Time
+		assert.Error(t, json.Unmarshal([]byte(in), &bad), in)
+	}
+}
+
+func TestInt(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]int64{`1000001`: 1000001, `"1000001"`: 1000001, `42.0`: 42, `null`: 0, `""`: 0, `-7`: -7} {
+		var n Int
+		require.NoError(t, json.Unmarshal([]byte(in), &n), in)
+		assert.Equal(t, want, int64(n), in)
+	}
+	for _, in := range []string{`"abc"`, `1.5`, `true`, `"1e3"`} {
+		var n Int
+		assert.Error(t, json.Unmarshal([]byte(in), &n), in)
+	}
+	_, ok, err := ParseInt([]byte(`"wa_abc"`))
+	assert.NoError(t, err)
+	assert.False(t, ok)
+}
+
+func TestString(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{`"789456"`: "789456", `789456`: "789456", `null`: ""} {
+		var s String
+		require.NoError(t, json.Unmarshal([]byte(in), &s), in)
+		assert.Equal(t, want, string(s))
+	}
+	var s String
+	assert.Error(t, json.Unmarshal([]byte(`{}`), &s))
+}
