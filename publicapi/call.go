@@ -95,3 +95,12 @@ func done(ctx context.Context, c *Client, op engine.Op, req *http.Request, build
 	_, err := c.send(ctx, op, req, buildErr)
 	return err
 }
+
+// srv is the server URL for the wire builders; a nil Client gets "" and
+// then fails in send with a *ValidationError.
+func (c *Client) srv() string {
+	if c == nil {
+		return ""
+	}
+	return c.server
+}

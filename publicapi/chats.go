@@ -87,7 +87,7 @@ func (c *Client) ListChats(ctx context.Context, p ListChatsParams) iter.Seq2[Cha
 		}
 		for n := 1; ; n++ {
 			params.Page = &n
-			req, err := publicwire.NewListChatsRequest(c.server, &params)
+			req, err := publicwire.NewListChatsRequest(c.srv(), &params)
 			pg, err := page[chatPage](ctx, c, op, req, err)
 			if err != nil {
 				yield(Chat{}, err)
@@ -127,7 +127,7 @@ func (c *Client) ListChatMessages(ctx context.Context, chatID int64, p ListChatM
 		}
 		ascending := p.SortOrder != nil && *p.SortOrder == SortAscending
 		for {
-			req, err := publicwire.NewListChatMessagesRequest(c.server, chatID, &params)
+			req, err := publicwire.NewListChatMessagesRequest(c.srv(), chatID, &params)
 			pg, err := page[messagePage](ctx, c, op, req, err)
 			if err != nil {
 				yield(Message{}, err)
@@ -188,7 +188,7 @@ func (c *Client) GetChat(ctx context.Context, chatID int64) (*Chat, error) {
 	if err := checkPositive("chatID", chatID); err != nil {
 		return nil, err
 	}
-	req, err := publicwire.NewGetChatRequest(c.server, chatID)
+	req, err := publicwire.NewGetChatRequest(c.srv(), chatID)
 	return fetch(ctx, c, op, req, err, (*chatJSON).chat)
 }
 
@@ -212,7 +212,7 @@ func (c *Client) UpdateChat(ctx context.Context, chatID int64, p UpdateChatParam
 			return nil, err
 		}
 	}
-	req, err := publicwire.NewUpdateChatRequest(c.server, chatID, publicwire.UpdateChatRequest{
+	req, err := publicwire.NewUpdateChatRequest(c.srv(), chatID, publicwire.UpdateChatRequest{
 		Name:                       p.Name,
 		Responsible:                p.Responsible,
 		Closed:                     p.Closed,
@@ -253,7 +253,7 @@ func (c *Client) labels(ctx context.Context, name string, chatID int64, labels [
 // API: GET /chats/{chat_id}/labels.
 func (c *Client) ListLabels(ctx context.Context, chatID int64) ([]string, error) {
 	return c.labels(ctx, "ListLabels", chatID, nil, func() (*http.Request, error) {
-		return publicwire.NewListLabelsRequest(c.server, chatID)
+		return publicwire.NewListLabelsRequest(c.srv(), chatID)
 	})
 }
 
@@ -264,7 +264,7 @@ func (c *Client) ListLabels(ctx context.Context, chatID int64) ([]string, error)
 // API: PUT /chats/{chat_id}/labels.
 func (c *Client) AddLabels(ctx context.Context, chatID int64, labels []string) ([]string, error) {
 	return c.labels(ctx, "AddLabels", chatID, nonNil(labels), func() (*http.Request, error) {
-		return publicwire.NewAddLabelsRequest(c.server, chatID, publicwire.LabelsRequest{Labels: labels})
+		return publicwire.NewAddLabelsRequest(c.srv(), chatID, publicwire.LabelsRequest{Labels: labels})
 	})
 }
 
@@ -276,7 +276,7 @@ func (c *Client) AddLabels(ctx context.Context, chatID int64, labels []string) (
 // API: POST /chats/{chat_id}/labels.
 func (c *Client) ReplaceLabels(ctx context.Context, chatID int64, labels []string) ([]string, error) {
 	return c.labels(ctx, "ReplaceLabels", chatID, nonNil(labels), func() (*http.Request, error) {
-		return publicwire.NewReplaceLabelsRequest(c.server, chatID, publicwire.LabelsRequest{Labels: labels})
+		return publicwire.NewReplaceLabelsRequest(c.srv(), chatID, publicwire.LabelsRequest{Labels: labels})
 	})
 }
 

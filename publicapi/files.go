@@ -49,7 +49,7 @@ func (c *Client) upload(ctx context.Context, op engine.Op, fields [][2]string, f
 func (c *Client) UploadFile(ctx context.Context, filename string, r io.Reader) (*File, error) {
 	op := unsent("UploadFile")
 	body, err := c.upload(ctx, op, [][2]string{{"filename", filename}}, filename, r, func(ct string) (*http.Request, error) {
-		return publicwire.NewUploadFileRequestWithBody(c.server, ct, nil)
+		return publicwire.NewUploadFileRequestWithBody(c.srv(), ct, nil)
 	})
 	if err != nil {
 		return nil, err
@@ -74,7 +74,7 @@ func (c *Client) SendVoiceMessage(ctx context.Context, chatID int64, filename st
 		return "", err
 	}
 	body, err := c.upload(ctx, op, nil, filename, r, func(ct string) (*http.Request, error) {
-		return publicwire.NewSendVoiceMessageRequestWithBody(c.server, chatID, ct, nil)
+		return publicwire.NewSendVoiceMessageRequestWithBody(c.srv(), chatID, ct, nil)
 	})
 	if err != nil {
 		return "", err
@@ -107,7 +107,7 @@ func (c *Client) UploadFileFromURL(ctx context.Context, downloadURL string, p Up
 	if err := checkOptional("UploadFromURLParams.ContentType", p.ContentType); err != nil {
 		return nil, err
 	}
-	req, err := publicwire.NewUploadFileFromURLRequest(c.server, publicwire.UploadFromURLRequest{
+	req, err := publicwire.NewUploadFileFromURLRequest(c.srv(), publicwire.UploadFromURLRequest{
 		DownloadUrl: downloadURL,
 		Filename:    p.Filename,
 		ContentType: p.ContentType,
@@ -123,7 +123,7 @@ func (c *Client) GetFile(ctx context.Context, fileUID string) (*File, error) {
 	if err := checkID("fileUID", fileUID); err != nil {
 		return nil, err
 	}
-	req, err := publicwire.NewGetFileRequest(c.server, fileUID)
+	req, err := publicwire.NewGetFileRequest(c.srv(), fileUID)
 	return fetch(ctx, c, op, req, err, (*fileJSON).file)
 }
 
@@ -133,7 +133,7 @@ func (c *Client) GetFile(ctx context.Context, fileUID string) (*File, error) {
 // API: GET /files.
 func (c *Client) ListFiles(ctx context.Context, p ListFilesParams) ([]File, error) {
 	op := safe("ListFiles")
-	req, err := publicwire.NewListFilesRequest(c.server, &publicwire.ListFilesParams{Filename: p.Filename})
+	req, err := publicwire.NewListFilesRequest(c.srv(), &publicwire.ListFilesParams{Filename: p.Filename})
 	return fetchList(ctx, c, op, req, err, "files", (*fileJSON).file)
 }
 
@@ -145,6 +145,6 @@ func (c *Client) DeleteFile(ctx context.Context, fileUID string) error {
 	if err := checkID("fileUID", fileUID); err != nil {
 		return err
 	}
-	req, err := publicwire.NewDeleteFileRequest(c.server, fileUID)
+	req, err := publicwire.NewDeleteFileRequest(c.srv(), fileUID)
 	return done(ctx, c, op, req, err)
 }

@@ -30,7 +30,7 @@ func (c *Client) SendToPhone(ctx context.Context, phone string, msg SendParams) 
 	if err := checkMessage(msg, true); err != nil {
 		return "", err
 	}
-	req, err := publicwire.NewSendToPhoneRequest(c.server, publicwire.SendToPhoneRequest{
+	req, err := publicwire.NewSendToPhoneRequest(c.srv(), publicwire.SendToPhoneRequest{
 		Phone:                phone,
 		WhatsappAccountPhone: msg.WhatsAppAccountPhone,
 		Text:                 msg.Text,
@@ -57,7 +57,7 @@ func (c *Client) SendToJID(ctx context.Context, jid string, msg SendParams) (str
 	if err := checkMessage(msg, true); err != nil {
 		return "", err
 	}
-	req, err := publicwire.NewSendToJIDRequest(c.server, publicwire.SendToJIDRequest{
+	req, err := publicwire.NewSendToJIDRequest(c.srv(), publicwire.SendToJIDRequest{
 		Jid:                  jid,
 		WhatsappAccountPhone: msg.WhatsAppAccountPhone,
 		Text:                 msg.Text,
@@ -82,7 +82,7 @@ func (c *Client) SendToChat(ctx context.Context, chatID int64, msg SendParams) (
 	if err := checkMessage(msg, false); err != nil {
 		return "", err
 	}
-	req, err := publicwire.NewSendToChatRequest(c.server, chatID, publicwire.SendToChatRequest{
+	req, err := publicwire.NewSendToChatRequest(c.srv(), chatID, publicwire.SendToChatRequest{
 		Text:                 msg.Text,
 		FileUid:              msg.FileUID,
 		AttachmentTemplateId: msg.AttachmentTemplateID,
@@ -106,7 +106,7 @@ func (c *Client) SendToChatName(ctx context.Context, chatName string, msg SendPa
 	if err := checkMessage(msg, false); err != nil {
 		return "", err
 	}
-	req, err := publicwire.NewSendToChatNameRequest(c.server, publicwire.SendToChatNameRequest{
+	req, err := publicwire.NewSendToChatNameRequest(c.srv(), publicwire.SendToChatNameRequest{
 		ChatName:             chatName,
 		Text:                 msg.Text,
 		FileUid:              msg.FileUID,
@@ -129,7 +129,7 @@ func (c *Client) AddNote(ctx context.Context, chatID int64, note NoteParams) (st
 	if err := checkOptional("NoteParams.Text", &note.Text); err != nil {
 		return "", err
 	}
-	req, err := publicwire.NewAddNoteRequest(c.server, chatID, publicwire.AddNoteRequest{
+	req, err := publicwire.NewAddNoteRequest(c.srv(), chatID, publicwire.AddNoteRequest{
 		Text:      note.Text,
 		IsPrivate: note.IsPrivate,
 	})
@@ -144,7 +144,7 @@ func (c *Client) GetMessage(ctx context.Context, messageUID string) (*Message, e
 	if err := checkID("messageUID", messageUID); err != nil {
 		return nil, err
 	}
-	req, err := publicwire.NewGetMessageRequest(c.server, messageUID)
+	req, err := publicwire.NewGetMessageRequest(c.srv(), messageUID)
 	return fetch(ctx, c, op, req, err, (*messageJSON).message)
 }
 
@@ -157,7 +157,7 @@ func (c *Client) GetMessageStatusHistory(ctx context.Context, messageUID string)
 	if err := checkID("messageUID", messageUID); err != nil {
 		return nil, err
 	}
-	req, err := publicwire.NewGetMessageStatusHistoryRequest(c.server, messageUID)
+	req, err := publicwire.NewGetMessageStatusHistoryRequest(c.srv(), messageUID)
 	return fetchList(ctx, c, op, req, err, "status_history", func(j *statusHistoryJSON) StatusHistoryItem {
 		return StatusHistoryItem{Status: j.Status, Timestamp: j.Timestamp.Time()}
 	})
@@ -171,7 +171,7 @@ func (c *Client) GetReactions(ctx context.Context, messageUID string) (*Reaction
 	if err := checkID("messageUID", messageUID); err != nil {
 		return nil, err
 	}
-	req, err := publicwire.NewGetReactionsRequest(c.server, messageUID)
+	req, err := publicwire.NewGetReactionsRequest(c.srv(), messageUID)
 	return fetch(ctx, c, op, req, err, func(j *reactionsJSON) ReactionsMap { return ReactionsMap(*j) })
 }
 
@@ -189,6 +189,6 @@ func (c *Client) SetReaction(ctx context.Context, messageUID, reaction string) e
 	if err := checkReaction(reaction); err != nil {
 		return err
 	}
-	req, err := publicwire.NewSetReactionRequest(c.server, messageUID, publicwire.SetReactionRequest{Reaction: reaction})
+	req, err := publicwire.NewSetReactionRequest(c.srv(), messageUID, publicwire.SetReactionRequest{Reaction: reaction})
 	return done(ctx, c, op, req, err)
 }

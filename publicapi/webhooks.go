@@ -16,7 +16,7 @@ import (
 // API: GET /webhooks.
 func (c *Client) ListWebhooks(ctx context.Context) ([]Webhook, error) {
 	op := safe("ListWebhooks")
-	req, err := publicwire.NewListWebhooksRequest(c.server)
+	req, err := publicwire.NewListWebhooksRequest(c.srv())
 	return fetchList(ctx, c, op, req, err, "webhooks", (*webhookJSON).webhook)
 }
 
@@ -35,7 +35,7 @@ func (c *Client) CreateWebhook(ctx context.Context, p CreateWebhookParams) (*Web
 	if err := checkHTTPURL("CreateWebhookParams.URL", p.URL); err != nil {
 		return nil, err
 	}
-	req, err := publicwire.NewCreateWebhookRequest(c.server, publicwire.CreateWebhookRequest{
+	req, err := publicwire.NewCreateWebhookRequest(c.srv(), publicwire.CreateWebhookRequest{
 		EventType: p.EventType,
 		Url:       p.URL,
 		Enabled:   p.Enabled,
@@ -51,7 +51,7 @@ func (c *Client) GetWebhook(ctx context.Context, webhookID int64) (*Webhook, err
 	if err := checkPositive("webhookID", webhookID); err != nil {
 		return nil, err
 	}
-	req, err := publicwire.NewGetWebhookRequest(c.server, webhookID)
+	req, err := publicwire.NewGetWebhookRequest(c.srv(), webhookID)
 	return fetch(ctx, c, op, req, err, (*webhookJSON).webhook)
 }
 
@@ -75,7 +75,7 @@ func (c *Client) UpdateWebhook(ctx context.Context, webhookID int64, p UpdateWeb
 			return nil, err
 		}
 	}
-	req, err := publicwire.NewUpdateWebhookRequest(c.server, webhookID, publicwire.UpdateWebhookRequest{
+	req, err := publicwire.NewUpdateWebhookRequest(c.srv(), webhookID, publicwire.UpdateWebhookRequest{
 		EventType: p.EventType,
 		Url:       p.URL,
 		Enabled:   p.Enabled,
@@ -91,6 +91,6 @@ func (c *Client) DeleteWebhook(ctx context.Context, webhookID int64) error {
 	if err := checkPositive("webhookID", webhookID); err != nil {
 		return err
 	}
-	req, err := publicwire.NewDeleteWebhookRequest(c.server, webhookID)
+	req, err := publicwire.NewDeleteWebhookRequest(c.srv(), webhookID)
 	return done(ctx, c, op, req, err)
 }

@@ -13,7 +13,7 @@ import (
 // API: GET /whatsapp_accounts.
 func (c *Client) ListWhatsAppAccounts(ctx context.Context) ([]WhatsAppAccount, error) {
 	op := safe("ListWhatsAppAccounts")
-	req, err := publicwire.NewListWhatsAppAccountsRequest(c.server)
+	req, err := publicwire.NewListWhatsAppAccountsRequest(c.srv())
 	return fetchList(ctx, c, op, req, err, "whatsapp_accounts", (*whatsAppAccountJSON).account)
 }
 
@@ -26,10 +26,10 @@ func (c *Client) ListWhatsAppAccounts(ctx context.Context) ([]WhatsAppAccount, e
 // API: GET /workspace, falling back to GET /workspace/quotas.
 func (c *Client) GetWorkspace(ctx context.Context) (*Workspace, error) {
 	op := safe("GetWorkspace")
-	req, err := publicwire.NewGetWorkspaceRequest(c.server)
+	req, err := publicwire.NewGetWorkspaceRequest(c.srv())
 	w, err := fetch(ctx, c, op, req, err, (*workspaceJSON).workspace)
 	if errors.Is(err, ErrNotFound) {
-		req, err = publicwire.NewGetQuotasRequest(c.server)
+		req, err = publicwire.NewGetQuotasRequest(c.srv())
 		return fetch(ctx, c, op, req, err, (*workspaceJSON).workspace)
 	}
 	return w, err
@@ -40,7 +40,7 @@ func (c *Client) GetWorkspace(ctx context.Context) (*Workspace, error) {
 // API: GET /workspace/teammates.
 func (c *Client) ListTeammates(ctx context.Context) ([]Teammate, error) {
 	op := safe("ListTeammates")
-	req, err := publicwire.NewListTeammatesRequest(c.server)
+	req, err := publicwire.NewListTeammatesRequest(c.srv())
 	return fetchList(ctx, c, op, req, err, "teammates", (*teammateJSON).teammate)
 }
 
@@ -74,7 +74,7 @@ func (c *Client) InviteTeammate(ctx context.Context, p InviteTeammateParams) (*T
 		r := publicwire.InviteTeammateRequestRole(*p.Role)
 		role = &r
 	}
-	req, err := publicwire.NewInviteTeammateRequest(c.server, publicwire.InviteTeammateRequest{
+	req, err := publicwire.NewInviteTeammateRequest(c.srv(), publicwire.InviteTeammateRequest{
 		Email:     p.Email,
 		FirstName: p.FirstName,
 		LastName:  p.LastName,
@@ -93,6 +93,6 @@ func (c *Client) RevokeInvitation(ctx context.Context, userID int64) error {
 	if err := checkPositive("userID", userID); err != nil {
 		return err
 	}
-	req, err := publicwire.NewRevokeInvitationRequest(c.server, userID)
+	req, err := publicwire.NewRevokeInvitationRequest(c.srv(), userID)
 	return done(ctx, c, op, req, err)
 }
