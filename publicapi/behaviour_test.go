@@ -321,7 +321,10 @@ func TestValidationSendsNothing(t *testing.T) {
 		{"phone", func() error { _, err := c.SendToPhone(ctx, "+1 415 555 0100", text); return err }},
 		{"phone", func() error { _, err := c.SendToPhone(ctx, "+0123456789", text); return err }},
 		{"SendParams", func() error { _, err := c.SendToPhone(ctx, "+14155550100", SendParams{}); return err }},
-		{"SendParams", func() error { _, err := c.SendToPhone(ctx, "+14155550100", SendParams{Text: Ptr(""), Label: Ptr("x")}); return err }},
+		{"SendParams", func() error {
+			_, err := c.SendToPhone(ctx, "+14155550100", SendParams{Text: Ptr(""), Label: Ptr("x")})
+			return err
+		}},
 		{"SendParams.WhatsAppAccountPhone", func() error {
 			_, err := c.SendToPhone(ctx, "+14155550100", SendParams{Text: Ptr("x"), WhatsAppAccountPhone: Ptr("972")})
 			return err
@@ -622,7 +625,7 @@ func TestUploadFile(t *testing.T) {
 		_, err := c.UploadFile(ctx, "report \"q1\".png", io.MultiReader(strings.NewReader(content)))
 		assert.ErrorIs(t, err, ErrRateLimited)
 		reqs := rec.requests()
-		require.Len(t, reqs, 1, "a reader that cannot be rewound is sent once")
+		require.Equal(t, 1, len(reqs), "a reader that cannot be rewound is sent once")
 		check(t, reqs[0])
 	})
 	t.Run("voice message", func(t *testing.T) {
