@@ -130,5 +130,5 @@ func TestPublicAPIBaseURLOverride(t *testing.T) {
 	_, err = partner.PublicAPI(ctx, "")
 	var ve *tlpartner.ValidationError
 	assert.ErrorAs(t, err, &ve)
-	assert.Equal(t, int32(0), srv.tokenFetch.Load())
+	assert.Equal(t, int32(1), srv.tokenFetch.Load(), "an invalid workspace ID sends nothing")
 }
