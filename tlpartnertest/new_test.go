@@ -26,7 +26,7 @@ func (r *recordingTB) Logf(format string, args ...any) {
 	defer r.mu.Unlock()
 	r.logs = append(r.logs, fmt.Sprintf(format, args...))
 }
-func (r *recordingTB) Cleanup(f func()) { r.cleanups = append(r.cleanups, f) }
+func (r *recordingTB) Cleanup(f func())  { r.cleanups = append(r.cleanups, f) }
 func (r *recordingTB) Fatal(args ...any) { r.fatal = fmt.Sprint(args...) }
 
 func (r *recordingTB) logText() string {

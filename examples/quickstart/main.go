@@ -198,7 +198,7 @@ func lifecycle(ctx context.Context, w io.Writer, c *tlpartner.Client, cfg config
 	if err != nil {
 		return fmt.Errorf("create workspace: %w", err)
 	}
-	st.ok("workspace %q created: owner user %d, %d of %d seats free", ws.ID, ws.OwnerUserID, ws.SeatsAvailable, ws.SeatsTotal)
+	st.ok("workspace %q created: owner user %d, %d of %d seats free", ws.ID, ws.OwnerUserID, ws.Seats.Remaining(), ws.Seats.Total)
 	st.info("keep this id: there is no endpoint to list workspaces")
 
 	st.step("Add a user for the customer's WhatsApp number")
@@ -207,7 +207,7 @@ func lifecycle(ctx context.Context, w io.Writer, c *tlpartner.Client, cfg config
 		return fmt.Errorf("create users: %w", err)
 	}
 	user := users.Users[0]
-	st.ok("user %d created (%s, %s); seats left: %d", user.ID, user.Role, user.Email, users.SeatsAvailable)
+	st.ok("user %d created (%s, %s); seats left: %d", user.ID, user.Role, user.Email, users.Seats.Remaining())
 
 	st.step("Generate a QR link for that user")
 	qr, err := c.GenerateQR(ctx, ws.ID, user.ID, &tlpartner.GenerateQRParams{ExpiresInHours: 48})
@@ -218,12 +218,12 @@ func lifecycle(ctx context.Context, w io.Writer, c *tlpartner.Client, cfg config
 	if err != nil {
 		return fmt.Errorf("embed URL: %w", err)
 	}
-	st.ok("QR link  %s (expires %s)", qr.Link, qr.ExpiresAt.Format(time.RFC3339))
+	st.ok("QR link  %s (expires %s)", qr.URL, qr.ExpiresAt.Format(time.RFC3339))
 	st.info("embed it  %s", embedURL)
 
 	if world != nil {
 		st.step("Customer scans the QR code (simulated) and the webhook arrives")
-		conn, err := world.srv.SimulateScan(qr.Link, cfg.phone)
+		conn, err := world.srv.SimulateScan(qr.URL, cfg.phone)
 		if err != nil {
 			return fmt.Errorf("simulate scan: %w", err)
 		}
