@@ -165,7 +165,7 @@ func (a *app) issueLink(ctx context.Context) error {
 func (a *app) currentLink() string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.link.Link
+	return a.link.URL
 }
 
 func (a *app) logf(format string, args ...any) {
