@@ -139,8 +139,8 @@ type Attachment struct {
 	Filename string
 	// Size is the file's size in bytes.
 	Size int64
-	// MimeType is the file's media type (mimetype).
-	MimeType string
+	// MIMEType is the file's media type (mimetype).
+	MIMEType string
 }
 
 // AccountInfo is the WhatsApp account an event happened on, as message,

@@ -50,7 +50,7 @@ var (
 		ReplyToUID: "c7ec509d-0171-1ead-a84b-c6943a644768",
 		Attachments: []events.Attachment{{
 			TemporaryDownloadURL: "https://example.s3.amazonaws.com/att/example.doc",
-			Filename:             "example.doc", Size: 1234567, MimeType: "application/msword",
+			Filename:             "example.doc", Size: 1234567, MIMEType: "application/msword",
 		}},
 	}
 	docPayload = events.MessagePayload{Chat: shortChat, WhatsAppAccount: agentAccount, Message: docMessage}
@@ -109,7 +109,7 @@ func parseCases() []struct {
 			Message: events.Message{
 				UID: "c7ec509d-0171-1ead-a84b-c6943a644768", Text: "Hi", Direction: events.DirectionSent,
 				Timestamp:   time.Date(2024, 1, 8, 8, 35, 18, 0, time.UTC),
-				Attachments: []events.Attachment{{Filename: "a.png", Size: 10000, MimeType: "image/png"}},
+				Attachments: []events.Attachment{{Filename: "a.png", Size: 10000, MIMEType: "image/png"}},
 			},
 		}}},
 		{"message_reaction.json", &events.MessageReaction{Chat: shortChat, WhatsAppAccount: agentAccount, Reaction: events.Reaction{

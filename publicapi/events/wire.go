@@ -158,7 +158,7 @@ type wireAttachment struct {
 	TemporaryDownloadURL wStr `json:"temporary_download_url,omitempty"`
 	Filename             wStr `json:"filename,omitempty"`
 	Size                 wInt `json:"size,omitempty"`
-	MimeType             wStr `json:"mimetype,omitempty"`
+	MIMEType             wStr `json:"mimetype,omitempty"`
 }
 
 type wireMessage struct {
@@ -338,7 +338,7 @@ func messageFrom(w *wireMessage) Message {
 			TemporaryDownloadURL: string(a.TemporaryDownloadURL),
 			Filename:             string(a.Filename),
 			Size:                 int64(a.Size),
-			MimeType:             string(a.MimeType),
+			MIMEType:             string(a.MIMEType),
 		})
 	}
 	return m
@@ -360,7 +360,7 @@ func messageTo(m Message) *wireMessage {
 			TemporaryDownloadURL: wStr(a.TemporaryDownloadURL),
 			Filename:             wStr(a.Filename),
 			Size:                 wInt(a.Size),
-			MimeType:             wStr(a.MimeType),
+			MIMEType:             wStr(a.MIMEType),
 		})
 	}
 	return w
