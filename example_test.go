@@ -55,7 +55,7 @@ func ExampleNewClient() {
 	// In production: tlpartner.NewClient(partnerID, partnerSecret).
 	// WithBaseURL points the client at the fake here.
 	c, err := tlpartner.NewClient(srv.PartnerID(), srv.Secret(),
-		tlpartner.WithBaseURL(srv.URL()),
+		tlpartner.WithBaseURL(srv.PartnerAPIURL()),
 		tlpartner.WithUserAgent("acme-billing/1.0"),
 	)
 	if err != nil {

@@ -372,7 +372,7 @@ func newEnv(t *testing.T, opts tlpartnertest.Options) *env {
 	e.fake = tlpartnertest.NewServer(opts)
 	t.Cleanup(e.fake.Close)
 
-	c, err := tlpartner.NewClient(e.fake.PartnerID(), e.fake.Secret(), tlpartner.WithBaseURL(e.fake.URL()))
+	c, err := tlpartner.NewClient(e.fake.PartnerID(), e.fake.Secret(), tlpartner.WithBaseURL(e.fake.PartnerAPIURL()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -498,7 +498,7 @@ func TestBrowserCustomQR(t *testing.T) {
 	qr := e.newLink()
 	page := e.serve("/connect", embed.Widget{
 		QRLink:         qr.URL,
-		ExpectedOrigin: e.fake.Origin(),
+		ExpectedOrigin: e.fake.URL,
 		NotifyURL:      "/notify",
 	})
 	tb := newTab(t)
@@ -554,7 +554,7 @@ func TestBrowserPhonePairing(t *testing.T) {
 	page := e.serve("/phone", embed.Widget{
 		QRLink:         qr.URL,
 		Mode:           embed.ModePhonePairing,
-		ExpectedOrigin: e.fake.Origin(),
+		ExpectedOrigin: e.fake.URL,
 		NotifyURL:      "/notify",
 	})
 	tb := newTab(t)
@@ -654,7 +654,7 @@ func TestBrowserError(t *testing.T) {
 	// No rotation during the test: a new QR would replace the error state.
 	e := newEnv(t, tlpartnertest.Options{QRRotateInterval: time.Hour})
 	qr := e.newLink()
-	page := e.serve("/connect", embed.Widget{QRLink: qr.URL, ExpectedOrigin: e.fake.Origin()})
+	page := e.serve("/connect", embed.Widget{QRLink: qr.URL, ExpectedOrigin: e.fake.URL})
 	tb := newTab(t)
 	tb.navigate(page)
 	tb.waitState(root, "qr")
@@ -693,7 +693,7 @@ func TestBrowserRestartsAfterSilentTimeout(t *testing.T) {
 	qr := e.newLink()
 	page := e.serve("/connect", embed.Widget{
 		QRLink:          qr.URL,
-		ExpectedOrigin:  e.fake.Origin(),
+		ExpectedOrigin:  e.fake.URL,
 		RestartInterval: 700 * time.Millisecond,
 	})
 	tb := newTab(t)
@@ -716,7 +716,7 @@ func TestBrowserIgnoresForeignMessages(t *testing.T) {
 	qr := e.newLink()
 	other := e.newLink() // a second embedded session on the same page
 	forger := newForger(t)
-	page := e.serve("/connect", embed.Widget{QRLink: qr.URL, ExpectedOrigin: e.fake.Origin(), NotifyURL: "/notify"})
+	page := e.serve("/connect", embed.Widget{QRLink: qr.URL, ExpectedOrigin: e.fake.URL, NotifyURL: "/notify"})
 	tb := newTab(t)
 	tb.navigate(page)
 	tb.installSpy()
@@ -736,7 +736,7 @@ func TestBrowserIgnoresForeignMessages(t *testing.T) {
 	if _, err := e.fake.SimulateScan(other.URL, "+31600000001"); err != nil {
 		t.Fatal(err)
 	}
-	tb.waitFor(`window.__spy.some(function(m){return m.origin === `+jsString(e.fake.Origin())+` && !m.own && m.type === "TIMELINES_QR_CONNECTED"})`, `JSON.stringify(window.__spy)`)
+	tb.waitFor(`window.__spy.some(function(m){return m.origin === `+jsString(e.fake.URL)+` && !m.own && m.type === "TIMELINES_QR_CONNECTED"})`, `JSON.stringify(window.__spy)`)
 
 	// The spy's listener was added after the widget's, so by the time the
 	// spy has seen a message the widget has handled it.
@@ -787,7 +787,7 @@ func TestBrowserWrongExpectedOrigin(t *testing.T) {
 	}
 	// The fake page (registered origin = widget site) does post
 	// TIMELINES_QR_CONNECTED to the widget window...
-	tb.waitFor(`window.__spy.some(function(m){return m.origin === `+jsString(e.fake.Origin())+` && m.own && m.type === "TIMELINES_QR_CONNECTED"})`, `JSON.stringify(window.__spy)`)
+	tb.waitFor(`window.__spy.some(function(m){return m.origin === `+jsString(e.fake.URL)+` && m.own && m.type === "TIMELINES_QR_CONNECTED"})`, `JSON.stringify(window.__spy)`)
 	// ...but the widget ignores it, and its TIMELINES_START_QR never reached
 	// the fake (targetOrigin mismatch), so no QR was ever shown.
 	if got := tb.attr(root, "data-state"); got != "waiting" {
@@ -814,7 +814,7 @@ func TestBrowserWrongExpectedOrigin(t *testing.T) {
 func TestBrowserDefaultUI(t *testing.T) {
 	e := newEnv(t, tlpartnertest.Options{})
 	qr := e.newLink()
-	page := e.serve("/connect", embed.Widget{QRLink: qr.URL, Mode: embed.ModeDefaultUI, ExpectedOrigin: e.fake.Origin()})
+	page := e.serve("/connect", embed.Widget{QRLink: qr.URL, Mode: embed.ModeDefaultUI, ExpectedOrigin: e.fake.URL})
 	tb := newTab(t)
 	tb.navigate(page)
 	tb.installSpy()
@@ -857,8 +857,8 @@ func TestBrowserTwoWidgetsOnOnePage(t *testing.T) {
 			http.Error(rw, err.Error(), http.StatusInternalServerError)
 			return
 		}
-		a := embed.Widget{QRLink: qrA.URL, ExpectedOrigin: e.fake.Origin(), ElementID: "a", Nonce: nonce}
-		b := embed.Widget{QRLink: qrB.URL, ExpectedOrigin: e.fake.Origin(), ElementID: "b", Nonce: nonce, Mode: embed.ModePhonePairing}
+		a := embed.Widget{QRLink: qrA.URL, ExpectedOrigin: e.fake.URL, ElementID: "a", Nonce: nonce}
+		b := embed.Widget{QRLink: qrB.URL, ExpectedOrigin: e.fake.URL, ElementID: "b", Nonce: nonce, Mode: embed.ModePhonePairing}
 		fa, errA := a.Fragment()
 		fb, errB := b.Fragment()
 		csp, errC := a.ContentSecurityPolicy(nonce)
@@ -901,7 +901,7 @@ func TestBrowserTwoWidgetsOnOnePage(t *testing.T) {
 func TestBrowserPhoneRuleMatchesGo(t *testing.T) {
 	e := newEnv(t, tlpartnertest.Options{})
 	qr := e.newLink()
-	page := e.serve("/phone", embed.Widget{QRLink: qr.URL, Mode: embed.ModePhonePairing, ExpectedOrigin: e.fake.Origin()})
+	page := e.serve("/phone", embed.Widget{QRLink: qr.URL, Mode: embed.ModePhonePairing, ExpectedOrigin: e.fake.URL})
 	tb := newTab(t)
 	tb.navigate(page)
 	tb.waitFor(`document.querySelector("`+root+`").dataset.loaded === "true"`, stateJS(root))

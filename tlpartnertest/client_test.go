@@ -36,7 +36,7 @@ func TestSDKEveryEndpoint(t *testing.T) {
 	srv := newFake(t, tlpartnertest.Options{PartnerID: "acme"})
 	c := sdk(t, srv)
 	ctx := ctxT(t)
-	if c.PartnerID() != "acme" || c.BaseURL() != srv.URL() {
+	if c.PartnerID() != "acme" || c.BaseURL() != srv.PartnerAPIURL() {
 		t.Fatalf("client %s %s", c.PartnerID(), c.BaseURL())
 	}
 
@@ -137,7 +137,7 @@ func TestSDKTypedErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bad, err := tlpartner.NewClient("acme", "wrong-secret", tlpartner.WithBaseURL(srv.URL()), tlpartner.WithMaxRetries(0))
+	bad, err := tlpartner.NewClient("acme", "wrong-secret", tlpartner.WithBaseURL(srv.PartnerAPIURL()), tlpartner.WithMaxRetries(0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +233,7 @@ func TestSDKRetriesUnderStorms(t *testing.T) {
 	if srv.PendingFaults() != 0 {
 		t.Fatalf("%d faults left", srv.PendingFaults())
 	}
-	if st, _ := srv.QRLinkStatus(qr.URL); st != "active" {
+	if st, _ := srv.QRLinkStatus(qr.URL); st != tlpartnertest.QRLinkActive {
 		t.Fatalf("returned link is %s", st)
 	}
 	// More failures than retries: the error surfaces.
@@ -365,6 +365,9 @@ func TestSDKWebhooksEndToEnd(t *testing.T) {
 	conn, err := srv.SimulateScan(qr.URL, "+14155550123")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if st, err := srv.QRLinkStatus(qr.URL); err != nil || st != tlpartnertest.QRLinkUsed {
+		t.Fatalf("scanned link is %q, %v", st, err)
 	}
 	select {
 	case e := <-got:

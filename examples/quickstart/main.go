@@ -157,7 +157,7 @@ func runFake(ctx context.Context, w io.Writer, cfg config) error {
 	defer hs.Shutdown(context.Background())
 
 	fmt.Fprintln(w, "tlpartner quickstart: mode FAKE (no TL_PARTNER_ID/TL_PARTNER_SECRET set)")
-	fmt.Fprintf(w, "  fake Partner API  %s (partner %q)\n", srv.URL(), srv.PartnerID())
+	fmt.Fprintf(w, "  fake Partner API  %s (partner %q)\n", srv.PartnerAPIURL(), srv.PartnerID())
 	fmt.Fprintf(w, "  webhook receiver  %s\n", webhookURL)
 
 	return lifecycle(ctx, w, client, cfg, &fakeWorld{srv: srv, events: events})

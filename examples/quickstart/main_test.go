@@ -44,12 +44,11 @@ func TestQuickstartFakeModeRunsEveryStep(t *testing.T) {
 }
 
 func TestQuickstartLiveModeIsReadOnly(t *testing.T) {
-	srv := tlpartnertest.NewServer(tlpartnertest.Options{PartnerID: "live-partner"})
-	defer srv.Close()
+	srv := tlpartnertest.New(t, tlpartnertest.Options{PartnerID: "live-partner"})
 
 	var out bytes.Buffer
 	err := run(context.Background(), &out, config{
-		partnerID: srv.PartnerID(), secret: srv.Secret(), baseURL: srv.URL(),
+		partnerID: srv.PartnerID(), secret: srv.Secret(), baseURL: srv.PartnerAPIURL(),
 	})
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
@@ -72,12 +71,11 @@ func TestQuickstartLiveModeIsReadOnly(t *testing.T) {
 }
 
 func TestQuickstartLiveModeRejectsBadCredentials(t *testing.T) {
-	srv := tlpartnertest.NewServer(tlpartnertest.Options{PartnerID: "live-partner"})
-	defer srv.Close()
+	srv := tlpartnertest.New(t, tlpartnertest.Options{PartnerID: "live-partner"})
 
 	var out bytes.Buffer
 	err := run(context.Background(), &out, config{
-		partnerID: srv.PartnerID(), secret: "not-the-secret", baseURL: srv.URL(),
+		partnerID: srv.PartnerID(), secret: "not-the-secret", baseURL: srv.PartnerAPIURL(),
 	})
 	if err == nil || !strings.Contains(err.Error(), "rejected the credentials") {
 		t.Fatalf("want a credentials error, got %v", err)
@@ -88,12 +86,11 @@ func TestQuickstartLiveModeRejectsBadCredentials(t *testing.T) {
 }
 
 func TestQuickstartLiveDestructiveRunsLifecycle(t *testing.T) {
-	srv := tlpartnertest.NewServer(tlpartnertest.Options{PartnerID: "live-partner"})
-	defer srv.Close()
+	srv := tlpartnertest.New(t, tlpartnertest.Options{PartnerID: "live-partner"})
 
 	var out bytes.Buffer
 	err := run(context.Background(), &out, config{
-		partnerID: srv.PartnerID(), secret: srv.Secret(), baseURL: srv.URL(),
+		partnerID: srv.PartnerID(), secret: srv.Secret(), baseURL: srv.PartnerAPIURL(),
 		destructive: true, displayName: "live-co",
 	})
 	if err != nil {

@@ -127,7 +127,7 @@ func run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 	}
 	defer srv.Close()
 
-	fmt.Fprintf(stdout, "TL_PARTNER_BASE_URL=%s\n", srv.URL())
+	fmt.Fprintf(stdout, "TL_PARTNER_BASE_URL=%s\n", srv.PartnerAPIURL())
 	fmt.Fprintf(stdout, "TL_PARTNER_ID=%s\n", srv.PartnerID())
 	fmt.Fprintf(stdout, "TL_PARTNER_SECRET=%s\n", srv.Secret())
 	for _, p := range opts.Partners {
@@ -137,9 +137,9 @@ func run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 		fmt.Fprintf(stderr, "%s: no -embed-origin: the fake QR page will not talk to any parent window\n", prog)
 	}
 	if *controls {
-		fmt.Fprintf(stderr, "%s: test controls at %s/_fake/ (scan, phone-disconnect, usage, quota, qr-error, faults, advance, webhook-url, requests, deliveries)\n", prog, srv.Origin())
+		fmt.Fprintf(stderr, "%s: test controls at %s/_fake/ (scan, phone-disconnect, usage, quota, qr-error, faults, advance, webhook-url, requests, deliveries)\n", prog, srv.URL)
 	}
-	fmt.Fprintf(stderr, "%s: serving the TimelinesAI Partner API fake at %s (Ctrl-C to stop)\n", prog, srv.URL())
+	fmt.Fprintf(stderr, "%s: serving the TimelinesAI Partner API fake at %s (Ctrl-C to stop)\n", prog, srv.PartnerAPIURL())
 
 	<-ctx.Done()
 	done := make(chan struct{})
