@@ -358,7 +358,7 @@ with the time it arrived (RFC 3339).`,
 					if err != nil {
 						return err
 					}
-					if h, err = parseHeaderBlock(raw); err != nil {
+					if h, _, err = parseCapture(raw); err != nil {
 						return err
 					}
 					if *body != "" {
