@@ -125,7 +125,10 @@ type command struct {
 	help string
 	// setup registers the leaf's flags and returns its run function.
 	setup func(fs *flag.FlagSet) runFunc
-	subs  []*command
+	// raw, instead of setup, gets the arguments unparsed (for commands
+	// with their own flag parsing, such as fake).
+	raw  runFunc
+	subs []*command
 	// hidden commands are left out of the group listing.
 	hidden bool
 }
@@ -138,6 +141,11 @@ type usageError struct {
 }
 
 func (e *usageError) Error() string { return e.msg }
+
+// exitCode is an exit status whose reason was already printed.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
 func usagef(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}
@@ -153,6 +161,10 @@ type app struct {
 
 func (a *app) dispatch(ctx context.Context, c *command, path []string, args []string) error {
 	full := strings.TrimSpace("tlpartner " + strings.Join(path, " "))
+	if c.raw != nil {
+		a.path = strings.TrimPrefix(full, "tlpartner ")
+		return c.raw(ctx, a, args)
+	}
 	if c.setup != nil {
 		return a.runLeaf(ctx, c, full, args)
 	}
@@ -215,6 +227,9 @@ func (a *app) help(c *command, path, rest []string) error {
 		c, path = sub, append(path, name)
 	}
 	full := strings.TrimSpace("tlpartner " + strings.Join(path, " "))
+	if c.raw != nil {
+		return c.raw(context.Background(), a, []string{"-h"})
+	}
 	if c.setup != nil {
 		fs := a.flagSet(full)
 		c.setup(fs)

@@ -44,6 +44,10 @@ func (a *app) finish(ctx context.Context, err error) int {
 	if err == nil {
 		return ExitOK
 	}
+	var code exitCode
+	if errors.As(err, &code) {
+		return int(code)
+	}
 	d := errorDetail{Message: err.Error(), Kind: "failure", ExitCode: ExitFailure}
 	var (
 		uerr *usageError

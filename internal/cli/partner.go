@@ -30,6 +30,7 @@ Exit status: 0 success, 1 the operation failed (API error), 2 bad usage,
 			whatsappCommand(),
 			triggerCommand(),
 			verifyCommand(),
+			fakeCommand(),
 			configCommand(),
 		},
 	}
@@ -41,7 +42,7 @@ func Leaves() []string {
 	var out []string
 	var walk func(c *command, path []string)
 	walk = func(c *command, path []string) {
-		if c.setup != nil {
+		if c.setup != nil || c.raw != nil {
 			out = append(out, strings.Join(path, " "))
 			return
 		}
@@ -76,7 +77,7 @@ type suspendedOut struct {
 func newWorkspaceOut(w *tlpartner.Workspace) workspaceOut {
 	out := workspaceOut{
 		WorkspaceID: w.ID, DisplayName: w.DisplayName, PlanID: w.PlanID,
-		SeatsTotal: w.SeatsTotal, SeatsAvailable: w.SeatsAvailable,
+		SeatsTotal: w.Seats.Total, SeatsAvailable: w.Seats.Remaining(),
 		OwnerUserID: w.OwnerUserID, GroupID: w.GroupID,
 		CreatedAt: rfc3339(w.CreatedAt), UpdatedAt: rfc3339(w.UpdatedAt),
 		SuspendedMembers: []suspendedOut{},
@@ -213,14 +214,14 @@ type detailsOut struct {
 }
 
 type quotaOut struct {
-	Total       int64   `json:"total"`
-	Used        int64   `json:"used"`
+	Total       int     `json:"total"`
+	Used        int     `json:"used"`
 	PeriodStart rfc3339 `json:"period_start"`
 	PeriodEnd   rfc3339 `json:"period_end"`
 }
 
 type nonRecurring struct {
-	RemainingBalance int64   `json:"remaining_balance"`
+	RemainingBalance int     `json:"remaining_balance"`
 	LastUpdatedAt    rfc3339 `json:"last_updated_at"`
 }
 
@@ -295,7 +296,7 @@ func (o detailsOut) human(w *tw) {
 	w.kv("seats", quotaText(o.Seats))
 	w.kv("messages", quotaText(o.MessagesQuota))
 	w.kv("api calls", quotaText(o.APICallsQuota))
-	w.kv("non-recurring balance", strconv.FormatInt(o.NonRecurringQuota.RemainingBalance, 10))
+	w.kv("non-recurring balance", strconv.Itoa(o.NonRecurringQuota.RemainingBalance))
 	w.line("")
 	printUsers(w, o.Users)
 	w.line("")
@@ -351,7 +352,7 @@ func usersCommand() *command {
 						SeatsTotal     int       `json:"seats_total"`
 						SeatsAvailable int       `json:"seats_available"`
 						Users          []userOut `json:"users"`
-					}{res.WorkspaceID, res.SeatsTotal, res.SeatsAvailable, newUsersOut(res.Users)}
+					}{res.WorkspaceID, res.Seats.Total, res.Seats.Remaining(), newUsersOut(res.Users)}
 					return a.emit(out, func(w *tw) {
 						w.kv("workspace", out.WorkspaceID)
 						w.kv("seats", fmt.Sprintf("%d total, %d available", out.SeatsTotal, out.SeatsAvailable))
@@ -422,7 +423,7 @@ otherwise it needs --yes.`,
 					ExpiresAt            rfc3339 `json:"expires_at"`
 					WhatsAppDisconnected bool    `json:"whatsapp_disconnected"`
 					PreviousQRRevoked    bool    `json:"previous_qr_revoked"`
-				}{q.WorkspaceID, q.UserID, q.Link, embed, rfc3339(q.ExpiresAt), q.WhatsAppDisconnected, q.PreviousQRRevoked}
+				}{q.WorkspaceID, q.UserID, q.URL, embed, rfc3339(q.ExpiresAt), q.WhatsAppDisconnected, q.PreviousQRRevoked}
 				return a.emit(out, func(w *tw) {
 					w.kv("qr link", out.QRLink)
 					w.kv("embed url", orDash(out.EmbedURL))
