@@ -200,7 +200,7 @@ func cmdConnect(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	uid, err := strconv.ParseInt(args[1], 10, 64)
 	ts.Check(err)
-	q, err := c.GenerateQR(context.Background(), args[0], uid, nil)
+	q, err := c.GenerateQR(context.Background(), args[0], uid, tlpartner.GenerateQRParams{})
 	ts.Check(err)
 	_, err = w.srv.SimulateScan(q.URL, args[2])
 	ts.Check(err)

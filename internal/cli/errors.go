@@ -64,6 +64,7 @@ func (a *app) finish(ctx context.Context, err error) int {
 		}
 	case errors.As(err, &verr):
 		d.Kind, d.ExitCode = "usage", ExitUsage
+		d.Message = fmt.Sprintf("invalid %s: %s", cliName(verr.Field), verr.Reason)
 	case errors.As(err, &aerr):
 		d.Kind = "api"
 		d.StatusCode, d.Code, d.RequestID = aerr.StatusCode, aerr.Code, aerr.RequestID
@@ -92,6 +93,28 @@ func (a *app) finish(ctx context.Context, err error) int {
 		fmt.Fprintf(a.env.Stderr, "  hint:       %s\n", d.Hint)
 	}
 	return d.ExitCode
+}
+
+// cliNames maps the Go names a *ValidationError reports (the SDK names the
+// argument or params field the caller wrote) to what the user typed.
+var cliNames = map[string]string{
+	"workspaceID":                          "WORKSPACE_ID",
+	"userID":                               "USER_ID",
+	"count":                                "--count",
+	"CreateWorkspaceParams.DisplayName":    "--name",
+	"UpdateWorkspaceParams.DisplayName":    "--name",
+	"CreateWorkspaceParams.SeatsPurchased": "--seats",
+	"UpdateWorkspaceParams.SeatsPurchased": "--seats",
+	"GenerateQRParams.ExpiresInHours":      "--expires-in-hours",
+}
+
+// cliName returns the command-line name of a validated field, or the field
+// itself when the command has no flag for it.
+func cliName(field string) string {
+	if n, ok := cliNames[field]; ok {
+		return n
+	}
+	return field
 }
 
 // hint returns advice for the API errors users meet most.

@@ -393,10 +393,10 @@ otherwise it needs --yes.`,
 				if err != nil {
 					return err
 				}
-				var params *tlpartner.GenerateQRParams
+				var params tlpartner.GenerateQRParams
 				fs.Visit(func(f *flag.Flag) {
 					if f.Name == "expires-in-hours" {
-						params = &tlpartner.GenerateQRParams{ExpiresInHours: *hours}
+						params.ExpiresInHours = hours
 					}
 				})
 				c, _, err := a.partnerClient()
