@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -31,6 +30,7 @@ import (
 
 	"github.com/tlpartner/tlpartner-go"
 	"github.com/tlpartner/tlpartner-go/internal/cli"
+	"github.com/tlpartner/tlpartner-go/publicapi/events"
 	"github.com/tlpartner/tlpartner-go/tlpartnertest"
 	"github.com/tlpartner/tlpartner-go/webhooks"
 )
@@ -45,7 +45,7 @@ type world struct {
 
 	mu       sync.Mutex
 	accepted []string // event types the signed receiver's handler accepted
-	public   []string // bodies the unsigned receiver got
+	public   []string // event types the unsigned receiver's events.Handler accepted
 	captured []byte   // the last request the capture receiver got, raw
 	mark     time.Time
 }
@@ -58,20 +58,21 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: true,
 		Setup:               setup,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exits":      cmdExits,
-			"received":   cmdReceived,
-			"capture":    cmdCapture,
-			"connect":    cmdConnect,
-			"noleak":     cmdNoLeak,
-			"delay":      cmdDelay,
-			"mark":       cmdMark,
-			"sleep":      cmdSleep,
-			"within":     cmdWithin,
-			"tokenvalid": cmdTokenValid,
-			"jwtworks":   cmdJWTWorks,
-			"secretfile": cmdSecretFile,
-			"mode":       cmdMode,
-			"freeport":   cmdFreePort,
+			"exits":          cmdExits,
+			"received":       cmdReceived,
+			"publicreceived": cmdPublicReceived,
+			"capture":        cmdCapture,
+			"connect":        cmdConnect,
+			"noleak":         cmdNoLeak,
+			"delay":          cmdDelay,
+			"mark":           cmdMark,
+			"sleep":          cmdSleep,
+			"within":         cmdWithin,
+			"tokenvalid":     cmdTokenValid,
+			"jwtworks":       cmdJWTWorks,
+			"secretfile":     cmdSecretFile,
+			"mode":           cmdMode,
+			"freeport":       cmdFreePort,
 		},
 	})
 }
@@ -97,13 +98,17 @@ func setup(env *testscript.Env) error {
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/partner", h)
-	mux.HandleFunc("/public", func(rw http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
+	ph, err := events.NewHandler()
+	if err != nil {
+		return err
+	}
+	ph.OnEvent(func(ctx context.Context, e events.Event) error {
 		w.mu.Lock()
-		w.public = append(w.public, string(b))
-		w.mu.Unlock()
-		fmt.Fprintln(rw, "Receiver accepted the event")
+		defer w.mu.Unlock()
+		w.public = append(w.public, string(e.Type()))
+		return nil
 	})
+	mux.Handle("/public", ph)
 	mux.HandleFunc("/capture", func(rw http.ResponseWriter, r *http.Request) {
 		dump, err := httputil.DumpRequest(r, true)
 		if err != nil {
@@ -174,6 +179,20 @@ func cmdReceived(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if len(got) != n || (len(args) > 1 && strings.Join(got, " ") != strings.Join(args[1:], " ")) {
 		ts.Fatalf("receiver accepted %d: %v; want %d %v", len(got), got, n, args[1:])
+	}
+}
+
+// publicreceived N [event...]: like received, for the unsigned receiver
+// (the SDK's publicapi/events.Handler).
+func cmdPublicReceived(ts *testscript.TestScript, neg bool, args []string) {
+	w := worldOf(ts)
+	w.mu.Lock()
+	got := append([]string(nil), w.public...)
+	w.mu.Unlock()
+	n, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	if len(got) != n || (len(args) > 1 && strings.Join(got, " ") != strings.Join(args[1:], " ")) {
+		ts.Fatalf("public receiver accepted %d: %v; want %d %v", len(got), got, n, args[1:])
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tlpartner/tlpartner-go/publicapi/events"
 	"github.com/tlpartner/tlpartner-go/webhooks"
 	"github.com/tlpartner/tlpartner-go/webhooks/webhookstest"
 )
@@ -81,38 +82,64 @@ var partnerEvents = []webhooks.EventType{
 }
 
 // publicPayload returns the documented example payload of an (unsigned)
-// Public API webhook event, or nil for an unknown type.
+// Public API webhook event (either naming of package events), or nil for
+// an unknown type. Times are now, in the Public API's own format.
 func publicPayload(t string, now time.Time) map[string]any {
+	et := events.EventType(t)
+	if !et.Known() {
+		return nil
+	}
 	ts := now.Format("2006-01-02 15:04:05 -0700")
+	person := func(name, phone string) map[string]any { return map[string]any{"full_name": name, "phone": phone} }
 	chat := map[string]any{"full_name": "Agent Smith", "chat_url": "https://app.timelines.ai/chat/123456/messages/", "chat_id": 123456, "is_group": false,
 		"phone": "+123456789", "responsible_name": "Agent Brown", "responsible_email": "agent-brown@example.com"}
 	account := map[string]any{"full_name": "Agent Brown", "email": "agent-brown@example.com", "phone": "+123456789"}
-	switch t {
-	case "message:new", "message:received:new", "message:sent:new":
+	p := map[string]any{"event_type": t}
+	switch c := et.Canonical(); c {
+	case events.EventMessageNew, events.EventMessageReceived, events.EventMessageSent:
 		direction := "received"
-		if t == "message:sent:new" {
+		if c == events.EventMessageSent {
 			direction = "sent"
 		}
-		return map[string]any{"event_type": t, "chat": chat, "whatsapp_account": account,
-			"message": map[string]any{"text": "Sending some example document to you", "direction": direction, "origin": "Public API",
-				"timestamp": ts, "message_uid": "c7ec509d-0171-1ead-a84b-c6943a644768",
-				"sender": map[string]any{"full_name": "John Smith", "phone": "+123456789"}, "recipient": map[string]any{"full_name": "John Smith", "phone": "+123456789"}}}
-	case "chat:new", "chat:incoming:new", "chat:outgoing:new", "chat:responsible:assigned", "chat:responsible:unassigned":
-		return map[string]any{"event_type": t, "whatsapp_account": account,
-			"chat": map[string]any{"id": 123456, "name": "John Doe", "phone": "+14155551234", "jid": "14155551234@s.whatsapp.net", "is_group": false,
-				"closed": false, "read": true, "labels": []string{"vip"}, "whatsapp_account_id": "15559876543@s.whatsapp.net",
-				"chat_url": "https://app.timelines.ai/chat/123456/messages/", "created_timestamp": ts}}
-	case "whatsapp:account:connected", "whatsapp:account:disconnected", "whatsapp:account:suspended", "whatsapp:account:resumed":
-		return map[string]any{"event_type": t, "whatsapp_account": map[string]any{"id": "15559876543@s.whatsapp.net", "phone": "+15559876543",
-			"connected_on": ts, "status": "Active", "account_name": "John Doe", "owner_name": "John Doe", "owner_email": "john.doe@example.com"}}
+		p["chat"], p["whatsapp_account"] = chat, account
+		p["message"] = map[string]any{"text": "Sending some example document to you", "direction": direction, "origin": "Public API",
+			"timestamp": ts, "message_uid": "c7ec509d-0171-1ead-a84b-c6943a644768",
+			"sender": person("John Smith", "+123456789"), "recipient": person("John Smith", "+123456789")}
+	case events.EventMessageReaction:
+		p["chat"], p["whatsapp_account"] = chat, account
+		p["reaction"] = map[string]any{"message_uid": "c7ec509d-0171-1ead-a84b-c6943a644768", "action": "set", "emoji": "👍",
+			"timestamp": ts, "reactor": person("John Smith", "+123456789"), "reactions": map[string]any{"👍": 1}}
+	case events.EventCallIncomingEnded, events.EventCallOutgoingEnded, events.EventCallIncomingMissed:
+		direction, status, duration := "incoming", "ended", 125
+		if c == events.EventCallOutgoingEnded {
+			direction = "outgoing"
+		}
+		if c == events.EventCallIncomingMissed {
+			status, duration = "missed", 0
+		}
+		p["chat"], p["whatsapp_account"] = chat, account
+		p["call_details"] = map[string]any{"duration": duration, "direction": direction, "is_video": false, "status": status, "timestamp": ts,
+			"message_uid": "5e0b1d9c-2f7a-4b38-9a61-0f6d2c8e4a10", "caller": person("John Smith", "+123456789"), "recipient": person("Agent Brown", "+123456789")}
+	case events.EventWhatsAppAccountConnected, events.EventWhatsAppAccountDisconnected, events.EventWhatsAppAccountSuspended, events.EventWhatsAppAccountResumed:
+		p["whatsapp_account"] = map[string]any{"id": "15559876543@s.whatsapp.net", "phone": "+15559876543", "connected_on": ts, "status": "Active",
+			"account_name": "Sales line", "owner_name": "Kate Smith", "owner_email": "kate.smith@acme.com"}
+	default: // the chat events
+		p["whatsapp_account"] = map[string]any{"full_name": "Kate Smith", "email": "kate.smith@acme.com", "phone": "+15559876543"}
+		p["chat"] = map[string]any{"id": 123456, "name": "John Doe", "phone": "+14155551234", "jid": "14155551234@s.whatsapp.net", "is_group": false,
+			"closed": false, "read": true, "labels": []string{"vip"}, "unattended_customer": false, "whatsapp_account_id": "15559876543@s.whatsapp.net",
+			"chat_url": "https://app.timelines.ai/chat/123456/messages/", "created_timestamp": ts,
+			"responsible_name": "Kate Smith", "responsible_email": "kate.smith@acme.com"}
 	}
-	return nil
+	return p
 }
 
-var publicEvents = []string{
-	"message:new", "message:received:new", "message:sent:new",
-	"chat:new", "chat:incoming:new", "chat:outgoing:new", "chat:responsible:assigned", "chat:responsible:unassigned",
-	"whatsapp:account:connected", "whatsapp:account:disconnected", "whatsapp:account:suspended", "whatsapp:account:resumed",
+// publicEvents are the Public API event types trigger sends, in the
+// reference's names (the overview's chat names are accepted too).
+var publicEvents = []events.EventType{
+	events.EventMessageNew, events.EventMessageReceived, events.EventMessageSent, events.EventMessageReaction,
+	events.EventChatNew, events.EventChatIncoming, events.EventChatOutgoing, events.EventChatAssigned, events.EventChatUnassigned,
+	events.EventWhatsAppAccountConnected, events.EventWhatsAppAccountDisconnected, events.EventWhatsAppAccountSuspended, events.EventWhatsAppAccountResumed,
+	events.EventCallIncomingEnded, events.EventCallOutgoingEnded, events.EventCallIncomingMissed,
 }
 
 // setFlag collects repeatable field=value overrides.
@@ -166,7 +193,8 @@ and an HS256 X-TL-Signature JWT made with the Partner Secret of the current
 credentials):
 ` + list.String() + `
 Public API webhook events are unsigned (TimelinesAI does not sign them):
-` + pub.String() + `
+` + pub.String() + `  (and the overview's names chat:created, chat:assigned, ...)
+
 The body is the documented example payload; triggered_at and similar times are
 set to now. Override fields with --workspace-id and --set field=value
 (repeatable; value parsed as JSON when valid, e.g. --set seats_purchased=25,
@@ -192,7 +220,7 @@ set to now. Override fields with --workspace-id and --set field=value
 func (a *app) trigger(ctx context.Context, event, to, ws, dataFile string, sets []string, dry bool, timeout time.Duration) error {
 	et := webhooks.EventType(event)
 	partner := et.Known()
-	if !partner && !contains(publicEvents, event) {
+	if !partner && !events.EventType(event).Known() {
 		return usagef("unknown event %q (see 'tlpartner trigger --help' for the list)", event)
 	}
 	if to == "" && !dry {
@@ -294,15 +322,6 @@ func (a *app) trigger(ctx context.Context, event, to, ws, dataFile string, sets 
 		return &failure{msg: fmt.Sprintf("receiver refused the delivery: %s", resp.Status)}
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // readInput reads a file, or standard input for "-".
