@@ -38,11 +38,11 @@ func exampleFake() (*tlpartnertest.Server, *tlpartner.Client) {
 	if err != nil {
 		log.Fatal(err)
 	}
-	qr, err := c.GenerateQR(ctx, ws.ID, users.Users[0].ID, nil)
+	qr, err := c.GenerateQR(ctx, ws.ID, users.Users[0].ID, tlpartner.GenerateQRParams{})
 	if err != nil {
 		log.Fatal(err)
 	}
-	if _, err := srv.SimulateScan(qr.Link, "+31612345678"); err != nil {
+	if _, err := srv.SimulateScan(qr.URL, "+31612345678"); err != nil {
 		log.Fatal(err)
 	}
 	return srv, c
@@ -55,7 +55,7 @@ func ExampleNewClient() {
 	// In production: tlpartner.NewClient(partnerID, partnerSecret).
 	// WithBaseURL points the client at the fake here.
 	c, err := tlpartner.NewClient(srv.PartnerID(), srv.Secret(),
-		tlpartner.WithBaseURL(srv.URL()),
+		tlpartner.WithBaseURL(srv.PartnerAPIURL()),
 		tlpartner.WithUserAgent("acme-billing/1.0"),
 	)
 	if err != nil {
@@ -71,7 +71,7 @@ func ExampleNewClient() {
 		log.Fatal(err)
 	}
 	// Keep ws.ID: there is no endpoint to list workspaces.
-	fmt.Printf("created %s with %d/%d seats free\n", ws.ID, ws.SeatsAvailable, ws.SeatsTotal)
+	fmt.Printf("created %s with %d/%d seats free\n", ws.ID, ws.Seats.Remaining(), ws.Seats.Total)
 	// Output:
 	// example-partner
 	// created acme-co with 4/5 seats free
@@ -90,7 +90,7 @@ func ExampleClient_GenerateQR() {
 
 	// GenerateQR is destructive: it revokes the user's previous link and
 	// disconnects the WhatsApp account connected for that user.
-	qr, err := c.GenerateQR(ctx, "acme-co", agent, &tlpartner.GenerateQRParams{ExpiresInHours: 48})
+	qr, err := c.GenerateQR(ctx, "acme-co", agent, tlpartner.GenerateQRParams{ExpiresInHours: tlpartner.Ptr(48)})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func ExampleClient_GenerateQR() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("embed:", strings.HasPrefix(embedURL, qr.Link), strings.HasSuffix(embedURL, "?display_mode=embedding"))
+	fmt.Println("embed:", strings.HasPrefix(embedURL, qr.URL), strings.HasSuffix(embedURL, "?display_mode=embedding"))
 	fmt.Println("expires:", qr.ExpiresAt.Format(time.RFC3339))
 	fmt.Println("account disconnected:", qr.WhatsAppDisconnected)
 	// Output:

@@ -26,11 +26,14 @@ func TestMisuseGivesErrorsNotPanics(t *testing.T) {
 		},
 		"GetWorkspace": func(c *tlpartner.Client) error { _, err := c.GetWorkspace(bg, "a"); return err },
 		"UpdateWorkspace": func(c *tlpartner.Client) error {
-			_, err := c.UpdateWorkspace(bg, "a", tlpartner.UpdateWorkspaceParams{SeatsPurchased: tlpartner.Int(1)})
+			_, err := c.UpdateWorkspace(bg, "a", tlpartner.UpdateWorkspaceParams{SeatsPurchased: tlpartner.Ptr(1)})
 			return err
 		},
-		"CreateUsers":          func(c *tlpartner.Client) error { _, err := c.CreateUsers(bg, "a", 1); return err },
-		"GenerateQR":           func(c *tlpartner.Client) error { _, err := c.GenerateQR(bg, "a", 1, nil); return err },
+		"CreateUsers": func(c *tlpartner.Client) error { _, err := c.CreateUsers(bg, "a", 1); return err },
+		"GenerateQR": func(c *tlpartner.Client) error {
+			_, err := c.GenerateQR(bg, "a", 1, tlpartner.GenerateQRParams{})
+			return err
+		},
 		"GetPublicAPIToken":    func(c *tlpartner.Client) error { _, err := c.GetPublicAPIToken(bg, "a"); return err },
 		"RotatePublicAPIToken": func(c *tlpartner.Client) error { _, err := c.RotatePublicAPIToken(bg, "a"); return err },
 		"DisconnectWhatsApp":   func(c *tlpartner.Client) error { _, err := c.DisconnectWhatsApp(bg, "a", 1); return err },
@@ -65,7 +68,14 @@ func TestMisuseGivesErrorsNotPanics(t *testing.T) {
 		_, err := q.EmbedURL()
 		var ve *tlpartner.ValidationError
 		require.ErrorAs(t, err, &ve)
-		assert.Equal(t, "qr_link", ve.Field)
+		assert.Equal(t, "QRCode", ve.Field)
+	})
+	var l *tlpartner.QRLink
+	require.NotPanics(t, func() {
+		_, err := l.EmbedURL()
+		var ve *tlpartner.ValidationError
+		require.ErrorAs(t, err, &ve)
+		assert.Equal(t, "QRLink", ve.Field)
 	})
 }
 
@@ -79,7 +89,7 @@ func TestPartnerIDMustBeAHeaderValue(t *testing.T) {
 		assert.Nil(t, c)
 		var ve *tlpartner.ValidationError
 		require.ErrorAs(t, err, &ve, "%q", id)
-		assert.Equal(t, "partner_id", ve.Field)
+		assert.Equal(t, "partnerID", ve.Field)
 	}
 	c, err := tlpartner.NewClient("ünïcode partner-1", testSecret)
 	require.NoError(t, err)

@@ -145,11 +145,11 @@ func ExampleNewHandler() {
 		// GenerateQR revokes the user's previous link; a real app reuses an
 		// active link (WorkspaceDetails.QRLinks) while a connection attempt
 		// is in progress.
-		qr, err := client.GenerateQR(r.Context(), ws, user, nil)
+		qr, err := client.GenerateQR(r.Context(), ws, user, tlpartner.GenerateQRParams{})
 		if err != nil {
 			return embed.Widget{}, err
 		}
-		return embed.Widget{QRLink: qr.Link, NotifyURL: "/whatsapp/connected"}, nil
+		return embed.Widget{QRLink: qr.URL, NotifyURL: "/whatsapp/connected"}, nil
 	}))
 	http.HandleFunc("POST /whatsapp/connected", func(rw http.ResponseWriter, r *http.Request) {
 		if _, err := embed.ReadNotification(r); err != nil {

@@ -36,7 +36,7 @@ func TestSDKEveryEndpoint(t *testing.T) {
 	srv := newFake(t, tlpartnertest.Options{PartnerID: "acme"})
 	c := sdk(t, srv)
 	ctx := ctxT(t)
-	if c.PartnerID() != "acme" || c.BaseURL() != srv.URL() {
+	if c.PartnerID() != "acme" || c.BaseURL() != srv.PartnerAPIURL() {
 		t.Fatalf("client %s %s", c.PartnerID(), c.BaseURL())
 	}
 
@@ -44,23 +44,23 @@ func TestSDKEveryEndpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ws.ID != "acme-corp" || ws.SeatsTotal != 3 || ws.SeatsAvailable != 2 || ws.OwnerUserID == 0 || ws.CreatedAt.IsZero() || ws.PlanID != 1 {
+	if ws.ID != "acme-corp" || ws.Seats.Total != 3 || ws.Seats.Remaining() != 2 || ws.OwnerUserID == 0 || ws.CreatedAt.IsZero() || ws.PlanID != 1 {
 		t.Fatalf("workspace %+v", ws)
 	}
 	users, err := c.CreateUsers(ctx, ws.ID, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(users.Users) != 2 || users.SeatsAvailable != 0 || users.Users[0].Role != "agent" {
+	if len(users.Users) != 2 || users.Seats.Remaining() != 0 || users.Users[0].Role != "agent" {
 		t.Fatalf("users %+v", users)
 	}
 	agent := users.Users[0].ID
 
-	qr, err := c.GenerateQR(ctx, ws.ID, agent, &tlpartner.GenerateQRParams{ExpiresInHours: 48})
+	qr, err := c.GenerateQR(ctx, ws.ID, agent, tlpartner.GenerateQRParams{ExpiresInHours: tlpartner.Ptr(48)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if qr.Link == "" || qr.UserID != agent || qr.PreviousQRRevoked || qr.WhatsAppDisconnected || qr.ExpiresAt.Sub(srv.Now()) < 47*time.Hour {
+	if qr.URL == "" || qr.UserID != agent || qr.PreviousQRRevoked || qr.WhatsAppDisconnected || qr.ExpiresAt.Sub(srv.Now()) < 47*time.Hour {
 		t.Fatalf("qr %+v", qr)
 	}
 	embedURL, err := qr.EmbedURL()
@@ -86,7 +86,7 @@ func TestSDKEveryEndpoint(t *testing.T) {
 		t.Fatalf("quota %+v", det.MessagesQuota)
 	}
 
-	up, err := c.UpdateWorkspace(ctx, ws.ID, tlpartner.UpdateWorkspaceParams{DisplayName: tlpartner.String("Acme Corporation"), SeatsPurchased: tlpartner.Int(2)})
+	up, err := c.UpdateWorkspace(ctx, ws.ID, tlpartner.UpdateWorkspaceParams{DisplayName: tlpartner.Ptr("Acme Corporation"), SeatsPurchased: tlpartner.Ptr(2)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +137,7 @@ func TestSDKTypedErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bad, err := tlpartner.NewClient("acme", "wrong-secret", tlpartner.WithBaseURL(srv.URL()), tlpartner.WithMaxRetries(0))
+	bad, err := tlpartner.NewClient("acme", "wrong-secret", tlpartner.WithBaseURL(srv.PartnerAPIURL()), tlpartner.WithMaxRetries(0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestSDKTypedErrors(t *testing.T) {
 	check("skewed clock", err, tlpartner.ErrUnauthorized, "timestamp_out_of_range")
 	_, err = globex.GetWorkspace(ctx, ws.ID)
 	check("foreign workspace", err, tlpartner.ErrUnauthorized, "workspace_not_owned_by_partner")
-	_, err = c.GenerateQR(ctx, ws.ID, 42, nil)
+	_, err = c.GenerateQR(ctx, ws.ID, 42, tlpartner.GenerateQRParams{})
 	check("unknown user", err, tlpartner.ErrNotFound, "user_not_found")
 	_, err = c.DisconnectWhatsApp(ctx, ws.ID, 42)
 	check("unknown user disconnect", err, tlpartner.ErrNotFound, "user_not_found")
@@ -226,14 +226,14 @@ func TestSDKRetriesUnderStorms(t *testing.T) {
 		tlpartnertest.Fault{Kind: tlpartnertest.FaultDrop},
 		tlpartnertest.Fault{Kind: tlpartnertest.Fault429},
 	)
-	qr, err := c.GenerateQR(ctx, ws.ID, users.Users[0].ID, nil)
+	qr, err := c.GenerateQR(ctx, ws.ID, users.Users[0].ID, tlpartner.GenerateQRParams{})
 	if err != nil {
 		t.Fatalf("QR through a mixed storm: %v", err)
 	}
 	if srv.PendingFaults() != 0 {
 		t.Fatalf("%d faults left", srv.PendingFaults())
 	}
-	if st, _ := srv.QRLinkStatus(qr.Link); st != "active" {
+	if st, _ := srv.QRLinkStatus(qr.URL); st != tlpartnertest.QRLinkActive {
 		t.Fatalf("returned link is %s", st)
 	}
 	// More failures than retries: the error surfaces.
@@ -314,7 +314,7 @@ func TestSDKConcurrentClients(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if int(det.Seats.Used) != 1+created || det.Seats.Used > 60 {
+	if det.Seats.Used != 1+created || det.Seats.Used > 60 {
 		t.Fatalf("seats used %d, created %d", det.Seats.Used, created)
 	}
 	seen := map[int64]bool{}
@@ -358,13 +358,16 @@ func TestSDKWebhooksEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	qr, err := c.GenerateQR(ctx, ws.ID, us.Users[0].ID, nil)
+	qr, err := c.GenerateQR(ctx, ws.ID, us.Users[0].ID, tlpartner.GenerateQRParams{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn, err := srv.SimulateScan(qr.Link, "+14155550123")
+	conn, err := srv.SimulateScan(qr.URL, "+14155550123")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if st, err := srv.QRLinkStatus(qr.URL); err != nil || st != tlpartnertest.QRLinkUsed {
+		t.Fatalf("scanned link is %q, %v", st, err)
 	}
 	select {
 	case e := <-got:
@@ -435,13 +438,13 @@ func TestConcurrentScansAndRelinks(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			u := users.Users[i%4].ID
-			qr, err := c.GenerateQR(ctx, ws.ID, u, nil)
+			qr, err := c.GenerateQR(ctx, ws.ID, u, tlpartner.GenerateQRParams{})
 			if err != nil {
 				t.Error(err)
 				return
 			}
 			// Another goroutine may have replaced the link already: both outcomes are fine.
-			_, err = srv.SimulateScan(qr.Link, fmt.Sprintf("+3161234%04d", i))
+			_, err = srv.SimulateScan(qr.URL, fmt.Sprintf("+3161234%04d", i))
 			if err != nil && !errors.Is(err, tlpartnertest.ErrLinkNotActive) {
 				t.Error(err)
 			}
