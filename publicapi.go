@@ -152,7 +152,7 @@ func (c *Client) PublicAPI(ctx context.Context, workspaceID string, opts ...publ
 	all := make([]publicapi.Option, 0, len(opts)+3)
 	all = append(all,
 		publicapi.WithBaseURL(publicAPIBaseURL(c.baseURL)),
-		publicapi.WithHTTPClient(c.hc),
+		publicapi.WithHTTPClient(c.eng.HTTPClient()),
 		publicapi.WithTokenSource(refetch),
 	)
 	return publicapi.NewClient(tok.Token, append(all, opts...)...)
