@@ -343,7 +343,7 @@ func TestValidationSendsNothing(t *testing.T) {
 		{"jid", func() error { _, err := c.SendToJID(ctx, "14155550100@example.com", text); return err }},
 		{"jid", func() error { _, err := c.SendToJID(ctx, "-1@g.us", text); return err }},
 		{"chatID", func() error { _, err := c.SendToChat(ctx, 0, text); return err }},
-		{"chatName", func() error { _, err := c.SendToChatName(ctx, "", text); return err }}, //nolint:staticcheck // deprecated on purpose
+		{"chatName", func() error { _, err := c.SendToChatName(ctx, "", text); return err }},
 		{"NoteParams.Text", func() error { _, err := c.AddNote(ctx, 1, NoteParams{}); return err }},
 		{"reaction", func() error { return c.SetReaction(ctx, "m", "👍👍") }},
 		{"reaction", func() error { return c.SetReaction(ctx, "m", "ok") }},
@@ -387,7 +387,11 @@ func TestValidationSendsNothing(t *testing.T) {
 		}},
 		{"InviteTeammateParams.Email", func() error { _, err := c.InviteTeammate(ctx, InviteTeammateParams{Email: "nobody"}); return err }},
 		{"userID", func() error { return c.RevokeInvitation(ctx, 0) }},
-		{"ctx", func() error { _, err := c.GetChat(nil, 1); return err }}, //nolint:staticcheck // nil ctx on purpose
+		{"ctx", func() error {
+			//lint:ignore SA1012 testing the nil check
+			_, err := c.GetChat(nil, 1)
+			return err
+		}},
 	}
 	for _, tc := range cases {
 		err := tc.call()

@@ -87,7 +87,7 @@ func TestEndpoints(t *testing.T) {
 		{
 			name: "SendToChatName", answer: "send_result.json",
 			call: func(ctx context.Context, c *Client) (any, error) {
-				return c.SendToChatName(ctx, "My Chat", SendParams{AttachmentTemplateID: Ptr(int64(7))}) //nolint:staticcheck // deprecated on purpose
+				return c.SendToChatName(ctx, "My Chat", SendParams{AttachmentTemplateID: Ptr(int64(7))})
 			},
 			method: "POST", path: "/messages/to_chat_name",
 			body: `{"attachment_template_id":7,"chat_name":"My Chat"}`,
