@@ -40,9 +40,9 @@ func (r *recorder) got() []string {
 	return append([]string(nil), r.events...)
 }
 
-func newTestHandler(t *testing.T, opts ...webhooks.HandlerOption) (*webhooks.Handler, *recorder) {
+func newTestHandler(t *testing.T, opts ...webhooks.Option) (*webhooks.Handler, *recorder) {
 	t.Helper()
-	h, err := webhooks.NewHandler(testPartner, testSecret, append([]webhooks.HandlerOption{webhooks.WithClock(testClock)}, opts...)...)
+	h, err := webhooks.NewHandler(testPartner, testSecret, append([]webhooks.Option{webhooks.WithClock(testClock)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestHandlerRejections(t *testing.T) {
 	tests := []struct {
 		name       string
 		req        func() *http.Request
-		opts       []webhooks.HandlerOption
+		opts       []webhooks.Option
 		wantStatus int
 		wantAllow  bool
 	}{
@@ -168,19 +168,19 @@ func TestHandlerRejections(t *testing.T) {
 			return post(hdr(testPartner, sign(t, jwt.SigningMethodHS256, []byte(testSecret), claims(func(c jwt.MapClaims) { c["exp"] = testNow.Add(-31 * time.Second).Unix() }))), body)
 		}, nil, http.StatusUnauthorized, false},
 		{"partner mismatch", func() *http.Request { return post(hdr("someone-else", genuine), body) }, nil, http.StatusUnauthorized, false},
-		{"oversized body", func() *http.Request { return signedRequest(t, bigValid) }, []webhooks.HandlerOption{webhooks.WithMaxBodyBytes(1024)}, http.StatusRequestEntityTooLarge, false},
+		{"oversized body", func() *http.Request { return signedRequest(t, bigValid) }, []webhooks.Option{webhooks.WithMaxBodyBytes(1024)}, http.StatusRequestEntityTooLarge, false},
 		{"oversized body without content length", func() *http.Request {
 			r := signedRequest(t, bigValid)
 			r.ContentLength = -1
 			r.Body = io.NopCloser(bytes.NewReader(bigValid))
 			return r
-		}, []webhooks.HandlerOption{webhooks.WithMaxBodyBytes(1024)}, http.StatusRequestEntityTooLarge, false},
+		}, []webhooks.Option{webhooks.WithMaxBodyBytes(1024)}, http.StatusRequestEntityTooLarge, false},
 		{"oversized default limit", func() *http.Request {
 			b := append([]byte(`{"event_type":"workspace:seats_full","pad":"`), bytes.Repeat([]byte("x"), 1<<20)...)
 			return signedRequest(t, append(b, `"}`...))
 		}, nil, http.StatusRequestEntityTooLarge, false},
-		{"oversized and forged is 401", func() *http.Request { return post(hdr(testPartner, "a.b.c"), bigValid) }, []webhooks.HandlerOption{webhooks.WithMaxBodyBytes(1024)}, http.StatusUnauthorized, false},
-		{"body at the limit", func() *http.Request { return signedRequest(t, bigValid) }, []webhooks.HandlerOption{webhooks.WithMaxBodyBytes(int64(len(bigValid)))}, http.StatusOK, false},
+		{"oversized and forged is 401", func() *http.Request { return post(hdr(testPartner, "a.b.c"), bigValid) }, []webhooks.Option{webhooks.WithMaxBodyBytes(1024)}, http.StatusUnauthorized, false},
+		{"body at the limit", func() *http.Request { return signedRequest(t, bigValid) }, []webhooks.Option{webhooks.WithMaxBodyBytes(int64(len(bigValid)))}, http.StatusOK, false},
 		{"malformed JSON", func() *http.Request { return signedRequest(t, []byte(`{"event_type":`)) }, nil, http.StatusBadRequest, false},
 		{"empty body", func() *http.Request { return signedRequest(t, nil) }, nil, http.StatusBadRequest, false},
 		{"JSON array", func() *http.Request { return signedRequest(t, []byte(`[1]`)) }, nil, http.StatusBadRequest, false},
@@ -192,7 +192,7 @@ func TestHandlerRejections(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var logBuf testutil.SyncBuffer
-			opts := append([]webhooks.HandlerOption{webhooks.WithLogger(slog.New(slog.NewTextHandler(&logBuf, nil)))}, tc.opts...)
+			opts := append([]webhooks.Option{webhooks.WithLogger(slog.New(slog.NewTextHandler(&logBuf, nil)))}, tc.opts...)
 			h, rec := newTestHandler(t, opts...)
 			req := tc.req()
 			w := serve(h, req)
@@ -333,7 +333,7 @@ func TestHandlerPassesRequestContext(t *testing.T) {
 }
 
 func TestHandlerOptionErrors(t *testing.T) {
-	for _, opt := range []webhooks.HandlerOption{
+	for _, opt := range []webhooks.Option{
 		webhooks.WithMaxBodyBytes(0), webhooks.WithMaxBodyBytes(-1),
 		webhooks.WithLeeway(-1), webhooks.WithClock(nil), webhooks.WithSecrets("a", ""),
 	} {
