@@ -16,6 +16,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	tlpartner "github.com/tlpartner/tlpartner-go"
 	"github.com/tlpartner/tlpartner-go/webhooks"
 	"github.com/tlpartner/tlpartner-go/webhooks/webhookstest"
 
@@ -332,23 +333,70 @@ func TestHandlerPassesRequestContext(t *testing.T) {
 	}
 }
 
+// assertValidation fails unless err is a *webhooks.ValidationError (the
+// shared engine type) naming field, matching tlpartner.ErrInvalidRequest.
+func assertValidation(t *testing.T, err error, field string) {
+	t.Helper()
+	var ve *webhooks.ValidationError
+	if !errors.As(err, &ve) {
+		t.Errorf("%s: error %v (%T) is not a *ValidationError", field, err, err)
+		return
+	}
+	if ve.Field != field {
+		t.Errorf("Field = %q, want %q (%v)", ve.Field, field, err)
+	}
+	var shared *tlpartner.ValidationError = ve // one type across packages
+	if !errors.Is(shared, tlpartner.ErrInvalidRequest) || !strings.HasPrefix(err.Error(), "webhooks: invalid "+field+": ") {
+		t.Errorf("error %q", err)
+	}
+}
+
 func TestHandlerOptionErrors(t *testing.T) {
-	for _, opt := range []webhooks.Option{
-		webhooks.WithMaxBodyBytes(0), webhooks.WithMaxBodyBytes(-1),
-		webhooks.WithLeeway(-1), webhooks.WithClock(nil), webhooks.WithSecrets("a", ""),
+	for field, opt := range map[string][]webhooks.Option{
+		"WithMaxBodyBytes": {webhooks.WithMaxBodyBytes(0), webhooks.WithMaxBodyBytes(-1)},
+		"WithLeeway":       {webhooks.WithLeeway(-1)},
+		"WithClock":        {webhooks.WithClock(nil)},
+		"WithSecrets":      {webhooks.WithSecrets("a", "")},
+		"WithDedupTTL":     {webhooks.WithDedupTTL(0)},
 	} {
-		if _, err := webhooks.NewHandler(testPartner, testSecret, opt); err == nil {
-			t.Errorf("option %T accepted", opt)
+		for _, o := range opt {
+			h, err := webhooks.NewHandler(testPartner, testSecret, o)
+			if h != nil {
+				t.Errorf("%s: handler returned", field)
+			}
+			assertValidation(t, err, field)
 		}
 	}
-	if _, err := webhooks.NewHandler("", testSecret); err == nil {
-		t.Error("empty partner accepted")
+	_, err := webhooks.NewHandler("", testSecret)
+	assertValidation(t, err, "partnerID")
+	_, err = webhooks.NewHandler(testPartner, "")
+	assertValidation(t, err, "secret")
+	h, err := webhooks.NewHandler(testPartner, testSecret, nil, webhooks.WithLogger(nil), webhooks.WithDeduplicator(nil))
+	if err != nil {
+		t.Fatalf("nil option / nil logger / nil deduplicator: %v", err)
 	}
-	if _, err := webhooks.NewHandler(testPartner, ""); err == nil {
-		t.Error("empty secret accepted")
+	assertValidation(t, h.Dispatch(context.Background(), nil), "e")
+}
+
+// The verifier constructors refuse the options only a Handler uses, naming
+// the option.
+func TestVerifierRefusesHandlerOptions(t *testing.T) {
+	for field, opt := range map[string]webhooks.Option{
+		"WithMaxBodyBytes": webhooks.WithMaxBodyBytes(10),
+		"WithLogger":       webhooks.WithLogger(nil),
+		"WithDeduplicator": webhooks.WithDeduplicator(webhooks.NewMemoryDeduplicator(1)),
+		"WithDedupTTL":     webhooks.WithDedupTTL(time.Hour),
+	} {
+		v, err := webhooks.NewVerifier(testPartner, testSecret, webhooks.WithLeeway(time.Second), opt)
+		if v != nil {
+			t.Errorf("%s: verifier returned", field)
+		}
+		assertValidation(t, err, field)
+		_, err = webhooks.ConstructEvent(http.Header{}, nil, testPartner, testSecret, opt)
+		assertValidation(t, err, field)
 	}
-	if _, err := webhooks.NewHandler(testPartner, testSecret, nil, webhooks.WithLogger(nil)); err != nil {
-		t.Errorf("nil option / nil logger: %v", err)
+	if _, err := webhooks.NewVerifier(testPartner, testSecret, webhooks.WithSecrets("x"), webhooks.WithLeeway(0), webhooks.WithClock(testClock)); err != nil {
+		t.Errorf("verification options refused: %v", err)
 	}
 }
 

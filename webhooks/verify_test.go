@@ -367,18 +367,20 @@ func TestConstructEvent(t *testing.T) {
 	for _, tc := range []struct {
 		partner, secret string
 		opts            []webhooks.Option
+		field           string
 	}{
-		{"", testSecret, nil},
-		{testPartner, "", nil},
-		{testPartner, testSecret, []webhooks.Option{webhooks.WithSecrets("")}},
-		{testPartner, testSecret, []webhooks.Option{webhooks.WithLeeway(-time.Second)}},
-		{testPartner, testSecret, []webhooks.Option{webhooks.WithClock(nil)}},
+		{"", testSecret, nil, "partnerID"},
+		{testPartner, "", nil, "secret"},
+		{testPartner, testSecret, []webhooks.Option{webhooks.WithSecrets("")}, "WithSecrets"},
+		{testPartner, testSecret, []webhooks.Option{webhooks.WithLeeway(-time.Second)}, "WithLeeway"},
+		{testPartner, testSecret, []webhooks.Option{webhooks.WithClock(nil)}, "WithClock"},
 	} {
 		_, err := webhooks.ConstructEvent(h, body, tc.partner, tc.secret, tc.opts...)
 		if err == nil {
 			t.Errorf("ConstructEvent(%q, %q, %d opts) accepted a bad configuration", tc.partner, tc.secret, len(tc.opts))
 			continue
 		}
+		assertValidation(t, err, tc.field)
 		for _, s := range sentinels {
 			if errors.Is(err, s) {
 				t.Errorf("configuration error %v matches %v", err, s)
