@@ -191,7 +191,8 @@ func New(cfg Config) *Engine {
 	}
 }
 
-// SetSleep replaces the sleep used for retry waits. Testing knob: call it
+// SetSleep replaces the sleep used for retry waits, for the module's own
+// tests (the engine is internal, so users cannot reach it); call it
 // before the Engine is used.
 func (e *Engine) SetSleep(f func(ctx context.Context, d time.Duration) error) { e.sleep = f }
 
