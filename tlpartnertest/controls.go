@@ -120,6 +120,7 @@ func (s *Server) SimulateScan(qrLink, phoneE164 string) (*Connection, error) {
 		webhookBase: s.base(u.ws, webhooks.EventWhatsAppAccountConnected, now),
 		AccountID:   a.id, Phone: a.phone, UserID: u.id,
 	})
+	s.pubAccountEvent(u.ws, a, evAccountConnected)
 	return &Connection{WorkspaceID: u.ws.id, UserID: u.id, WhatsAppAccountID: a.id, PhoneNumberE164: a.phone, ConnectedAt: now}, nil
 }
 
