@@ -369,14 +369,16 @@ func TestPublicWebhookDeliveryWithRetries(t *testing.T) {
 		t.Fatalf("enabled false not kept: %v", off)
 	}
 	p.subscribe("message:sent:new", idle.URL) // must not fire for an incoming message
+	barrier := newHookReceiver(t, nil)
+	p.subscribe("message:new", barrier.URL) // queued last: when it is done, all are
 
 	in, err := srv.SimulateIncomingMessage(p.id, "+4915112345678", "Hello there")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ds := publicDeliveries(waitN(t, srv, 2))
-	if len(ds) != 2 {
-		t.Fatalf("want 2 public deliveries, got %d", len(ds))
+	ds := publicDeliveries(waitN(t, srv, 3))
+	if len(ds) != 3 || len(srv.Deliveries()) != 3 {
+		t.Fatalf("want 3 public deliveries, got %d", len(ds))
 	}
 	byID := map[int64]tlpartnertest.Delivery{}
 	for _, d := range ds {
@@ -401,7 +403,9 @@ func TestPublicWebhookDeliveryWithRetries(t *testing.T) {
 	if flaky.paths[0] != "/hook?token=s3cret" {
 		t.Fatalf("delivered to %q", flaky.paths[0])
 	}
-	if idle.URL != "" && len(idle.bodies) != 0 {
+	idle.mu.Lock()
+	defer idle.mu.Unlock()
+	if len(idle.bodies) != 0 {
 		t.Fatalf("a disabled or non-matching subscription got %d deliveries", len(idle.bodies))
 	}
 	// errors_counter counts the failed delivery.
