@@ -95,7 +95,7 @@ func endpoints() []endpoint {
 			body:   `{"display_name":"my-first-workspace","seats_purchased":3}`,
 			status: 201, fixture: "workspace_create_201.json",
 			want: &tlpartner.Workspace{
-				ID: wsID, DisplayName: "my-first-workspace", PlanID: 1, SeatsTotal: 3, SeatsAvailable: 2,
+				ID: wsID, DisplayName: "my-first-workspace", PlanID: 1, Seats: tlpartner.Quota{Total: 3, Used: 1},
 				UpdatedAt: ts("2024-01-01T12:00:00Z"), CreatedAt: ts("2024-01-01T10:00:00Z"), OwnerUserID: 42, GroupID: 7,
 			},
 			errors: []errorCase{
@@ -122,7 +122,7 @@ func endpoints() []endpoint {
 			body:   `{"display_name":"updated-workspace-name","seats_purchased":5}`,
 			status: 200, fixture: "workspace_update_200.json",
 			want: &tlpartner.Workspace{
-				ID: wsID, DisplayName: "updated-workspace-name", PlanID: 1, SeatsTotal: 5, SeatsAvailable: 0,
+				ID: wsID, DisplayName: "updated-workspace-name", PlanID: 1, Seats: tlpartner.Quota{Total: 5, Used: 5},
 				UpdatedAt: ts("2024-02-01T12:00:00Z"), CreatedAt: ts("2024-01-01T10:00:00Z"), OwnerUserID: 42, GroupID: 7,
 				SuspendedMembers: []tlpartner.SuspendedMember{
 					{UserID: 123, WhatsAppAccountID: 1092930, PhoneNumbers: []string{"+1234567890"}},
@@ -140,7 +140,7 @@ func endpoints() []endpoint {
 			body:   `{"count":2}`,
 			status: 201, fixture: "users_create_201.json",
 			want: &tlpartner.CreateUsersResult{
-				WorkspaceID: "my-first-workspace", SeatsTotal: 3, SeatsAvailable: 0,
+				WorkspaceID: "my-first-workspace", Seats: tlpartner.Quota{Total: 3, Used: 3},
 				Users: []tlpartner.User{
 					{ID: 43, DisplayName: "Agent 1", Email: "43-my-first-workspace@partners.timelines.ai", Role: "agent", Status: "activated", CreatedAt: ts("2024-01-01T10:00:00Z")},
 					{ID: 44, DisplayName: "Agent 2", Email: "44-my-first-workspace@partners.timelines.ai", Role: "agent", Status: "activated", CreatedAt: ts("2024-01-01T10:00:01Z")},
@@ -161,7 +161,7 @@ func endpoints() []endpoint {
 			body:   `{"expires_in_hours":48}`,
 			status: 200, fixture: "qr_200.json",
 			want: &tlpartner.QRCode{
-				WorkspaceID: "my-first-workspace", UserID: 42, Link: "https://app.timelines.ai/qr/abcdef123456",
+				WorkspaceID: "my-first-workspace", UserID: 42, URL: "https://app.timelines.ai/qr/abcdef123456",
 				ExpiresAt: ts("2024-01-03T12:00:00Z"), WhatsAppDisconnected: true, PreviousQRRevoked: true,
 			},
 			errors: []errorCase{
@@ -361,7 +361,7 @@ func TestGenerateQRNilParamsSendsEmptyObject(t *testing.T) {
 	m.on(reply(t, 200, "qr_200.json"))
 	q, err := c.GenerateQR(bg, "my-first-workspace", 42, nil)
 	require.NoError(t, err)
-	assert.Equal(t, "https://app.timelines.ai/qr/abcdef123456", q.Link)
+	assert.Equal(t, "https://app.timelines.ai/qr/abcdef123456", q.URL)
 	r := m.only()
 	assert.Equal(t, "/partner/api/v1/workspaces/my-first-workspace/users/42/qr", r.Path)
 	assert.Equal(t, "{}", string(r.Body))
@@ -434,8 +434,8 @@ func TestGetWorkspaceTolerantDecoding(t *testing.T) {
 	}
 	assert.Equal(t, want, got)
 	assert.True(t, got.APICallsQuota.PeriodEnd.Equal(time.Date(2024, 1, 31, 21, 59, 59, 0, time.UTC)))
-	assert.Equal(t, int64(990), got.APICallsQuota.Remaining())
-	assert.Equal(t, int64(0), tlpartner.Quota{Total: 5, Used: 9}.Remaining())
+	assert.Equal(t, 990, got.APICallsQuota.Remaining())
+	assert.Equal(t, 0, tlpartner.Quota{Total: 5, Used: 9}.Remaining())
 	m.only()
 }
 

@@ -42,7 +42,7 @@ func exampleFake() (*tlpartnertest.Server, *tlpartner.Client) {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if _, err := srv.SimulateScan(qr.Link, "+31612345678"); err != nil {
+	if _, err := srv.SimulateScan(qr.URL, "+31612345678"); err != nil {
 		log.Fatal(err)
 	}
 	return srv, c
@@ -55,7 +55,7 @@ func ExampleNewClient() {
 	// In production: tlpartner.NewClient(partnerID, partnerSecret).
 	// WithBaseURL points the client at the fake here.
 	c, err := tlpartner.NewClient(srv.PartnerID(), srv.Secret(),
-		tlpartner.WithBaseURL(srv.URL()),
+		tlpartner.WithBaseURL(srv.PartnerAPIURL()),
 		tlpartner.WithUserAgent("acme-billing/1.0"),
 	)
 	if err != nil {
@@ -71,7 +71,7 @@ func ExampleNewClient() {
 		log.Fatal(err)
 	}
 	// Keep ws.ID: there is no endpoint to list workspaces.
-	fmt.Printf("created %s with %d/%d seats free\n", ws.ID, ws.SeatsAvailable, ws.SeatsTotal)
+	fmt.Printf("created %s with %d/%d seats free\n", ws.ID, ws.Seats.Remaining(), ws.Seats.Total)
 	// Output:
 	// example-partner
 	// created acme-co with 4/5 seats free
@@ -99,7 +99,7 @@ func ExampleClient_GenerateQR() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("embed:", strings.HasPrefix(embedURL, qr.Link), strings.HasSuffix(embedURL, "?display_mode=embedding"))
+	fmt.Println("embed:", strings.HasPrefix(embedURL, qr.URL), strings.HasSuffix(embedURL, "?display_mode=embedding"))
 	fmt.Println("expires:", qr.ExpiresAt.Format(time.RFC3339))
 	fmt.Println("account disconnected:", qr.WhatsAppDisconnected)
 	// Output:

@@ -65,7 +65,14 @@ func TestMisuseGivesErrorsNotPanics(t *testing.T) {
 		_, err := q.EmbedURL()
 		var ve *tlpartner.ValidationError
 		require.ErrorAs(t, err, &ve)
-		assert.Equal(t, "qr_link", ve.Field)
+		assert.Equal(t, "QRCode", ve.Field)
+	})
+	var l *tlpartner.QRLink
+	require.NotPanics(t, func() {
+		_, err := l.EmbedURL()
+		var ve *tlpartner.ValidationError
+		require.ErrorAs(t, err, &ve)
+		assert.Equal(t, "QRLink", ve.Field)
 	})
 }
 

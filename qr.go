@@ -13,7 +13,8 @@ import (
 // QRLink is a QR-connection link that is still active, as listed in
 // [WorkspaceDetails.QRLinks].
 type QRLink struct {
-	// URL is the link to the hosted connection page.
+	// URL is the qr_link: the link to the hosted connection page, as in
+	// [QRCode.URL].
 	URL string `json:"qr_link"`
 	// UserID is the user the link connects a WhatsApp account for.
 	UserID int64 `json:"user_id"`
@@ -21,8 +22,17 @@ type QRLink struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
-// EmbedURL returns l.URL prepared for an iframe; see [EmbedURL].
-func (l QRLink) EmbedURL() (string, error) { return EmbedURL(l.URL) }
+// EmbedURL returns l.URL prepared for an iframe; see [EmbedURL]. A bad URL
+// gives a [*ValidationError] with Field "QRLink.URL", a nil l one with
+// Field "QRLink". It has a pointer receiver like [QRCode.EmbedURL], so that
+// neither panics on nil; elements of [WorkspaceDetails.QRLinks] are
+// addressable, so ws.QRLinks[i].EmbedURL() works.
+func (l *QRLink) EmbedURL() (string, error) {
+	if l == nil {
+		return "", &ValidationError{Field: "QRLink", Reason: "must not be nil"}
+	}
+	return embedURL(l.URL, "QRLink.URL")
+}
 
 // GenerateQRParams are the optional parameters of [Client.GenerateQR].
 type GenerateQRParams struct {
@@ -39,10 +49,10 @@ type QRCode struct {
 	WorkspaceID string `json:"workspace_id"`
 	// UserID is the user the link connects a WhatsApp account for.
 	UserID int64 `json:"user_id"`
-	// Link is the hard-to-guess URL of the hosted connection page. Open it
-	// directly, or embed it with [QRCode.EmbedURL]. It is single-use: it
-	// dies after one successful connection.
-	Link string `json:"qr_link"`
+	// URL is the qr_link: the hard-to-guess URL of the hosted connection
+	// page. Open it directly, or embed it with [QRCode.EmbedURL]. It is
+	// single-use: it dies after one successful connection.
+	URL string `json:"qr_link"`
 	// ExpiresAt is when the link stops working; zero if not sent.
 	ExpiresAt time.Time `json:"expires_at"`
 	// WhatsAppDisconnected reports that a WhatsApp account connected for
@@ -53,13 +63,14 @@ type QRCode struct {
 	PreviousQRRevoked bool `json:"previous_qr_revoked"`
 }
 
-// EmbedURL returns q.Link prepared for an iframe; see [EmbedURL]. A nil q
-// gives a [*ValidationError].
+// EmbedURL returns q.URL prepared for an iframe; see [EmbedURL]. A bad URL
+// gives a [*ValidationError] with Field "QRCode.URL", a nil q one with
+// Field "QRCode".
 func (q *QRCode) EmbedURL() (string, error) {
 	if q == nil {
-		return "", &ValidationError{Field: "qr_link", Reason: "must not be empty"}
+		return "", &ValidationError{Field: "QRCode", Reason: "must not be nil"}
 	}
-	return EmbedURL(q.Link)
+	return embedURL(q.URL, "QRCode.URL")
 }
 
 // GenerateQR issues a new QR-connection link for one user of a workspace.
@@ -110,7 +121,7 @@ func (c *Client) GenerateQR(ctx context.Context, workspaceID string, userID int6
 	return &QRCode{
 		WorkspaceID:          string(out.WorkspaceID),
 		UserID:               int64(out.UserID),
-		Link:                 out.Link,
+		URL:                  out.URL,
 		ExpiresAt:            out.ExpiresAt.Time(),
 		WhatsAppDisconnected: out.WhatsAppDisconnected,
 		PreviousQRRevoked:    out.PreviousQRRevoked,
@@ -125,20 +136,23 @@ func (c *Client) GenerateQR(ctx context.Context, workspaceID string, userID int6
 //
 // The link must be an absolute https URL. Plain http is accepted only for
 // loopback hosts (localhost, 127.0.0.0/8, ::1), as used by test servers.
-// Anything else gives a [*ValidationError] with Field "qr_link".
-func EmbedURL(qrLink string) (string, error) {
+// Anything else gives a [*ValidationError] with Field "qrLink".
+func EmbedURL(qrLink string) (string, error) { return embedURL(qrLink, "qrLink") }
+
+// embedURL is [EmbedURL]; field names qrLink in a [*ValidationError].
+func embedURL(qrLink, field string) (string, error) {
 	u, err := url.Parse(qrLink)
 	if err != nil || u.Host == "" {
-		return "", &ValidationError{Field: "qr_link", Reason: "must be an absolute URL"}
+		return "", &ValidationError{Field: field, Reason: "must be an absolute URL"}
 	}
 	switch u.Scheme {
 	case "https":
 	case "http":
 		if !isLoopbackHost(u.Hostname()) {
-			return "", &ValidationError{Field: "qr_link", Reason: "must use https (http is accepted only for loopback hosts)"}
+			return "", &ValidationError{Field: field, Reason: "must use https (http is accepted only for loopback hosts)"}
 		}
 	default:
-		return "", &ValidationError{Field: "qr_link", Reason: "must use https"}
+		return "", &ValidationError{Field: field, Reason: "must use https"}
 	}
 	// Edit the raw query instead of re-encoding it: the other parameters
 	// keep their order and their exact encoding (a signed link stays valid).
@@ -168,7 +182,7 @@ func isLoopbackHost(host string) bool {
 type qrCodeJSON struct {
 	WorkspaceID          jsonString `json:"workspace_id"`
 	UserID               jsonInt    `json:"user_id"`
-	Link                 string     `json:"qr_link"`
+	URL                  string     `json:"qr_link"`
 	ExpiresAt            jsonTime   `json:"expires_at"`
 	WhatsAppDisconnected bool       `json:"whatsapp_disconnected"`
 	PreviousQRRevoked    bool       `json:"previous_qr_revoked"`

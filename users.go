@@ -33,10 +33,10 @@ type User struct {
 type CreateUsersResult struct {
 	// WorkspaceID is the workspace the users were added to.
 	WorkspaceID string `json:"workspace_id"`
-	// SeatsTotal is the number of seats purchased.
-	SeatsTotal int `json:"seats_total"`
-	// SeatsAvailable is the number of seats still free after the call.
-	SeatsAvailable int `json:"seats_available"`
+	// Seats is the seat allowance after the call: Total seats purchased,
+	// Used seats taken; [Quota.Remaining] is the number still free. The
+	// period fields are zero. See [Quota].
+	Seats Quota `json:"seats"`
 	// Users are the users just created.
 	Users []User `json:"users"`
 }
@@ -73,10 +73,9 @@ func (c *Client) CreateUsers(ctx context.Context, workspaceID string, count int)
 		return nil, err
 	}
 	return &CreateUsersResult{
-		WorkspaceID:    string(out.WorkspaceID),
-		SeatsTotal:     int(out.SeatsTotal),
-		SeatsAvailable: int(out.SeatsAvailable),
-		Users:          usersPublic(out.Users),
+		WorkspaceID: string(out.WorkspaceID),
+		Seats:       seatsQuota(out.SeatsTotal, out.SeatsAvailable),
+		Users:       usersPublic(out.Users),
 	}, nil
 }
 

@@ -280,13 +280,23 @@ func TestEmbedURL(t *testing.T) {
 		_, err := tlpartner.EmbedURL(bad)
 		var ve *tlpartner.ValidationError
 		require.ErrorAs(t, err, &ve, bad)
-		assert.Equal(t, "qr_link", ve.Field)
+		assert.Equal(t, "qrLink", ve.Field)
 	}
-	q := &tlpartner.QRCode{Link: "https://app.timelines.ai/qr/x"}
+	q := &tlpartner.QRCode{URL: "https://app.timelines.ai/qr/x"}
 	got, err := q.EmbedURL()
 	require.NoError(t, err)
 	assert.Equal(t, "https://app.timelines.ai/qr/x?display_mode=embedding", got)
-	got, err = tlpartner.QRLink{URL: "https://timelines.ai/qr/y"}.EmbedURL()
+	ws := tlpartner.WorkspaceDetails{QRLinks: []tlpartner.QRLink{{URL: "https://timelines.ai/qr/y"}}}
+	got, err = ws.QRLinks[0].EmbedURL()
 	require.NoError(t, err)
 	assert.Equal(t, "https://timelines.ai/qr/y?display_mode=embedding", got)
+
+	// The methods name the field the caller holds.
+	var ve *tlpartner.ValidationError
+	_, err = (&tlpartner.QRCode{URL: "http://example.com/qr"}).EmbedURL()
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "QRCode.URL", ve.Field)
+	_, err = (&tlpartner.QRLink{}).EmbedURL()
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "QRLink.URL", ve.Field)
 }

@@ -57,10 +57,11 @@ type Workspace struct {
 	DisplayName string `json:"display_name"`
 	// PlanID is the plan the workspace runs on.
 	PlanID int64 `json:"plan_id"`
-	// SeatsTotal is the number of seats purchased.
-	SeatsTotal int `json:"seats_total"`
-	// SeatsAvailable is the number of seats still free.
-	SeatsAvailable int `json:"seats_available"`
+	// Seats is the seat allowance: Total seats purchased, Used seats taken
+	// (the Owner included); [Quota.Remaining] is the number still free.
+	// The period fields are zero: create and update send no period. See
+	// [Quota] for how seats are represented in every result.
+	Seats Quota `json:"seats"`
 	// UpdatedAt is the time of the last change; zero if not sent.
 	UpdatedAt time.Time `json:"updated_at"`
 	// CreatedAt is the creation time; zero if not sent.
@@ -95,7 +96,9 @@ type WorkspaceDetails struct {
 	ID string `json:"workspace_id"`
 	// DisplayName is the human-readable name.
 	DisplayName string `json:"display_name"`
-	// Seats is the seat allowance (Total) and the seats in use (Used).
+	// Seats is the seat allowance: Total seats purchased, Used seats
+	// taken, within the billing period; [Quota.Remaining] is the number
+	// still free.
 	Seats Quota `json:"seats"`
 	// MessagesQuota is the messaging allowance of the current period.
 	MessagesQuota Quota `json:"messages_quota"`
@@ -114,13 +117,23 @@ type WorkspaceDetails struct {
 	QRLinks []QRLink `json:"qr_links,omitempty"`
 }
 
-// Quota is a usage counter with its counting period. It is used for seats,
-// messages and Public API calls.
+// Quota is a usage counter with its counting period. It is used for
+// messages, Public API calls and seats.
+//
+// Seats have this one representation in every result ([Workspace.Seats],
+// [WorkspaceDetails.Seats], [CreateUsersResult.Seats]), the shape the API
+// itself uses for seats in [Client.GetWorkspace]. Create, update and
+// create-users answer with seats_total and seats_available instead; the SDK
+// stores them as Total = seats_total and Used = seats_total −
+// seats_available, so [Quota.Remaining] is the seats_available the server
+// sent, and leaves the period fields zero.
+//
+// Counts are int throughout the package; IDs are int64.
 type Quota struct {
 	// Total is the allowance.
-	Total int64 `json:"total"`
+	Total int `json:"total"`
 	// Used is the amount consumed.
-	Used int64 `json:"used"`
+	Used int `json:"used"`
 	// PeriodStart is the start of the counting period; zero if not sent.
 	PeriodStart time.Time `json:"period_start"`
 	// PeriodEnd is the end of the counting period; zero if not sent.
@@ -128,13 +141,19 @@ type Quota struct {
 }
 
 // Remaining returns Total-Used, or 0 when the quota is used up or overdrawn.
-func (q Quota) Remaining() int64 { return max(q.Total-q.Used, 0) }
+func (q Quota) Remaining() int { return max(q.Total-q.Used, 0) }
+
+// seatsQuota is the [Quota] form of the seats_total and seats_available
+// pair sent by create, update and create-users.
+func seatsQuota(total, available jsonInt) Quota {
+	return Quota{Total: int(total), Used: int(total - available)}
+}
 
 // NonRecurringQuota is a one-off balance that does not reset with the
 // billing period.
 type NonRecurringQuota struct {
 	// RemainingBalance is what is left of the balance; zero if not sent.
-	RemainingBalance int64 `json:"remaining_balance"`
+	RemainingBalance int `json:"remaining_balance"`
 	// LastUpdatedAt is when the balance last changed; zero if not sent.
 	LastUpdatedAt time.Time `json:"last_updated_at"`
 }
@@ -281,15 +300,14 @@ type suspendedMemberJSON struct {
 
 func (w *workspaceJSON) public() *Workspace {
 	out := &Workspace{
-		ID:             string(w.ID),
-		DisplayName:    w.DisplayName,
-		PlanID:         int64(w.PlanID),
-		SeatsTotal:     int(w.SeatsTotal),
-		SeatsAvailable: int(w.SeatsAvailable),
-		UpdatedAt:      w.UpdatedAt.Time(),
-		CreatedAt:      w.CreatedAt.Time(),
-		OwnerUserID:    int64(w.OwnerUserID),
-		GroupID:        int64(w.GroupID),
+		ID:          string(w.ID),
+		DisplayName: w.DisplayName,
+		PlanID:      int64(w.PlanID),
+		Seats:       seatsQuota(w.SeatsTotal, w.SeatsAvailable),
+		UpdatedAt:   w.UpdatedAt.Time(),
+		CreatedAt:   w.CreatedAt.Time(),
+		OwnerUserID: int64(w.OwnerUserID),
+		GroupID:     int64(w.GroupID),
 	}
 	if len(w.SuspendedMembers) > 0 {
 		out.SuspendedMembers = make([]SuspendedMember, len(w.SuspendedMembers))
@@ -312,7 +330,7 @@ type quotaJSON struct {
 }
 
 func (q quotaJSON) public() Quota {
-	return Quota{Total: int64(q.Total), Used: int64(q.Used), PeriodStart: q.PeriodStart.Time(), PeriodEnd: q.PeriodEnd.Time()}
+	return Quota{Total: int(q.Total), Used: int(q.Used), PeriodStart: q.PeriodStart.Time(), PeriodEnd: q.PeriodEnd.Time()}
 }
 
 type workspaceDetailsJSON struct {
@@ -338,7 +356,7 @@ func (d *workspaceDetailsJSON) public() *WorkspaceDetails {
 		MessagesQuota: d.MessagesQuota.public(),
 		APICallsQuota: d.APICallsQuota.public(),
 		NonRecurringQuota: NonRecurringQuota{
-			RemainingBalance: int64(d.NonRecurringQuota.RemainingBalance),
+			RemainingBalance: int(d.NonRecurringQuota.RemainingBalance),
 			LastUpdatedAt:    d.NonRecurringQuota.LastUpdatedAt.Time(),
 		},
 		Users: usersPublic(d.Users),

@@ -372,7 +372,7 @@ func newEnv(t *testing.T, opts tlpartnertest.Options) *env {
 	e.fake = tlpartnertest.NewServer(opts)
 	t.Cleanup(e.fake.Close)
 
-	c, err := tlpartner.NewClient(e.fake.PartnerID(), e.fake.Secret(), tlpartner.WithBaseURL(e.fake.URL()))
+	c, err := tlpartner.NewClient(e.fake.PartnerID(), e.fake.Secret(), tlpartner.WithBaseURL(e.fake.PartnerAPIURL()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -425,7 +425,7 @@ func (e *env) waitNotification() embed.Notification {
 // successful scan.
 func (e *env) assertConnectedServerSide(qr *tlpartner.QRCode, phone string) {
 	e.t.Helper()
-	if st, err := e.fake.QRLinkStatus(qr.Link); err != nil || st != "used" {
+	if st, err := e.fake.QRLinkStatus(qr.URL); err != nil || st != "used" {
 		e.t.Errorf("QR link status = %q, %v; want used", st, err)
 	}
 	details, err := e.client.GetWorkspace(e.t.Context(), e.wsID)
@@ -497,8 +497,8 @@ func TestBrowserCustomQR(t *testing.T) {
 	e := newEnv(t, tlpartnertest.Options{})
 	qr := e.newLink()
 	page := e.serve("/connect", embed.Widget{
-		QRLink:         qr.Link,
-		ExpectedOrigin: e.fake.Origin(),
+		QRLink:         qr.URL,
+		ExpectedOrigin: e.fake.URL,
 		NotifyURL:      "/notify",
 	})
 	tb := newTab(t)
@@ -525,7 +525,7 @@ func TestBrowserCustomQR(t *testing.T) {
 	tb.screenshot("qr-rotated")
 
 	// The user scans: the fake page posts TIMELINES_QR_CONNECTED.
-	if _, err := e.fake.SimulateScan(qr.Link, "+31612345678"); err != nil {
+	if _, err := e.fake.SimulateScan(qr.URL, "+31612345678"); err != nil {
 		t.Fatal(err)
 	}
 	tb.waitState(root, "connected")
@@ -552,9 +552,9 @@ func TestBrowserPhonePairing(t *testing.T) {
 	e := newEnv(t, tlpartnertest.Options{})
 	qr := e.newLink()
 	page := e.serve("/phone", embed.Widget{
-		QRLink:         qr.Link,
+		QRLink:         qr.URL,
 		Mode:           embed.ModePhonePairing,
-		ExpectedOrigin: e.fake.Origin(),
+		ExpectedOrigin: e.fake.URL,
 		NotifyURL:      "/notify",
 	})
 	tb := newTab(t)
@@ -586,7 +586,7 @@ func TestBrowserPhonePairing(t *testing.T) {
 	if got := tb.attr(root, "data-state"); got != "waiting" {
 		t.Errorf("state after invalid input = %s, want waiting", got)
 	}
-	if code, _, err := e.fake.PairingCode(qr.Link); err == nil {
+	if code, _, err := e.fake.PairingCode(qr.URL); err == nil {
 		t.Errorf("fake issued pairing code %s for a malformed number", code)
 	}
 	tb.screenshot("phone-invalid")
@@ -596,7 +596,7 @@ func TestBrowserPhonePairing(t *testing.T) {
 	tb.waitState(root, "code")
 	tb.do(chromedp.WaitVisible(chromedp.CSS(codeSel)), chromedp.WaitNotVisible(chromedp.CSS(phoneErr)))
 	shown := evalIn[string](tb, `document.querySelector("`+codeSel+`").textContent`)
-	code, sentPhone, err := e.fake.PairingCode(qr.Link)
+	code, sentPhone, err := e.fake.PairingCode(qr.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -617,7 +617,7 @@ func TestBrowserPhonePairing(t *testing.T) {
 
 	// A pairing-code timeout arrives as TIMELINES_ERROR: the dead code is
 	// hidden, the message shown, and the form can request a new code.
-	if err := e.fake.EmitQRError(qr.Link, "Pairing code expired. Request a new one."); err != nil {
+	if err := e.fake.EmitQRError(qr.URL, "Pairing code expired. Request a new one."); err != nil {
 		t.Fatal(err)
 	}
 	tb.waitState(root, "error")
@@ -633,7 +633,7 @@ func TestBrowserPhonePairing(t *testing.T) {
 		t.Errorf("data-sent = %s, want 2", got)
 	}
 
-	if _, err := e.fake.SimulateScan(qr.Link, "+31612345678"); err != nil {
+	if _, err := e.fake.SimulateScan(qr.URL, "+31612345678"); err != nil {
 		t.Fatal(err)
 	}
 	tb.waitState(root, "connected")
@@ -654,14 +654,14 @@ func TestBrowserError(t *testing.T) {
 	// No rotation during the test: a new QR would replace the error state.
 	e := newEnv(t, tlpartnertest.Options{QRRotateInterval: time.Hour})
 	qr := e.newLink()
-	page := e.serve("/connect", embed.Widget{QRLink: qr.Link, ExpectedOrigin: e.fake.Origin()})
+	page := e.serve("/connect", embed.Widget{QRLink: qr.URL, ExpectedOrigin: e.fake.URL})
 	tb := newTab(t)
 	tb.navigate(page)
 	tb.waitState(root, "qr")
 
 	// The message is shown as text, markup and all.
 	hostile := `QR Code mismatch. Please generate a new one. <img src=x id=injected><b>bold</b>`
-	if err := e.fake.EmitQRError(qr.Link, hostile); err != nil {
+	if err := e.fake.EmitQRError(qr.URL, hostile); err != nil {
 		t.Fatal(err)
 	}
 	tb.waitState(root, "error")
@@ -692,8 +692,8 @@ func TestBrowserRestartsAfterSilentTimeout(t *testing.T) {
 	e := newEnv(t, tlpartnertest.Options{QRRotateInterval: 150 * time.Millisecond, QRTimeout: 400 * time.Millisecond})
 	qr := e.newLink()
 	page := e.serve("/connect", embed.Widget{
-		QRLink:          qr.Link,
-		ExpectedOrigin:  e.fake.Origin(),
+		QRLink:          qr.URL,
+		ExpectedOrigin:  e.fake.URL,
 		RestartInterval: 700 * time.Millisecond,
 	})
 	tb := newTab(t)
@@ -716,7 +716,7 @@ func TestBrowserIgnoresForeignMessages(t *testing.T) {
 	qr := e.newLink()
 	other := e.newLink() // a second embedded session on the same page
 	forger := newForger(t)
-	page := e.serve("/connect", embed.Widget{QRLink: qr.Link, ExpectedOrigin: e.fake.Origin(), NotifyURL: "/notify"})
+	page := e.serve("/connect", embed.Widget{QRLink: qr.URL, ExpectedOrigin: e.fake.URL, NotifyURL: "/notify"})
 	tb := newTab(t)
 	tb.navigate(page)
 	tb.installSpy()
@@ -731,12 +731,12 @@ func TestBrowserIgnoresForeignMessages(t *testing.T) {
 	// 2. Another iframe from the expected origin (right origin, wrong
 	// source): a second QR session that connects posts
 	// TIMELINES_QR_CONNECTED to this window too.
-	evalIn[chromedp.Void](tb, `(function(){var f=document.createElement("iframe"); f.src=`+jsString(mustEmbedURL(t, other.Link))+`; f.id="other"; document.body.appendChild(f)})()`)
+	evalIn[chromedp.Void](tb, `(function(){var f=document.createElement("iframe"); f.src=`+jsString(mustEmbedURL(t, other.URL))+`; f.id="other"; document.body.appendChild(f)})()`)
 	tb.waitFor(`(function(){var f=document.getElementById("other"); return f && f.contentWindow && f.contentDocument === null})()`, "")
-	if _, err := e.fake.SimulateScan(other.Link, "+31600000001"); err != nil {
+	if _, err := e.fake.SimulateScan(other.URL, "+31600000001"); err != nil {
 		t.Fatal(err)
 	}
-	tb.waitFor(`window.__spy.some(function(m){return m.origin === `+jsString(e.fake.Origin())+` && !m.own && m.type === "TIMELINES_QR_CONNECTED"})`, `JSON.stringify(window.__spy)`)
+	tb.waitFor(`window.__spy.some(function(m){return m.origin === `+jsString(e.fake.URL)+` && !m.own && m.type === "TIMELINES_QR_CONNECTED"})`, `JSON.stringify(window.__spy)`)
 
 	// The spy's listener was added after the widget's, so by the time the
 	// spy has seen a message the widget has handled it.
@@ -760,7 +760,7 @@ func TestBrowserIgnoresForeignMessages(t *testing.T) {
 	tb.screenshot("foreign-ignored")
 
 	// The widget's own session still works afterwards.
-	if _, err := e.fake.SimulateScan(qr.Link, "+31612345678"); err != nil {
+	if _, err := e.fake.SimulateScan(qr.URL, "+31612345678"); err != nil {
 		t.Fatal(err)
 	}
 	tb.waitState(root, "connected")
@@ -776,18 +776,18 @@ func TestBrowserWrongExpectedOrigin(t *testing.T) {
 	forger := newForger(t)
 	// The widget expects the forger's origin, but the iframe is the fake:
 	// nothing may flow in either direction.
-	page := e.serve("/connect", embed.Widget{QRLink: qr.Link, ExpectedOrigin: forger.URL, NotifyURL: "/notify"})
+	page := e.serve("/connect", embed.Widget{QRLink: qr.URL, ExpectedOrigin: forger.URL, NotifyURL: "/notify"})
 	tb := newTab(t)
 	tb.navigate(page)
 	tb.installSpy()
 	tb.waitFor(`+document.querySelector("`+root+`").dataset.sent >= 1`, stateJS(root))
 
-	if _, err := e.fake.SimulateScan(qr.Link, "+31612345678"); err != nil {
+	if _, err := e.fake.SimulateScan(qr.URL, "+31612345678"); err != nil {
 		t.Fatal(err)
 	}
 	// The fake page (registered origin = widget site) does post
 	// TIMELINES_QR_CONNECTED to the widget window...
-	tb.waitFor(`window.__spy.some(function(m){return m.origin === `+jsString(e.fake.Origin())+` && m.own && m.type === "TIMELINES_QR_CONNECTED"})`, `JSON.stringify(window.__spy)`)
+	tb.waitFor(`window.__spy.some(function(m){return m.origin === `+jsString(e.fake.URL)+` && m.own && m.type === "TIMELINES_QR_CONNECTED"})`, `JSON.stringify(window.__spy)`)
 	// ...but the widget ignores it, and its TIMELINES_START_QR never reached
 	// the fake (targetOrigin mismatch), so no QR was ever shown.
 	if got := tb.attr(root, "data-state"); got != "waiting" {
@@ -814,7 +814,7 @@ func TestBrowserWrongExpectedOrigin(t *testing.T) {
 func TestBrowserDefaultUI(t *testing.T) {
 	e := newEnv(t, tlpartnertest.Options{})
 	qr := e.newLink()
-	page := e.serve("/connect", embed.Widget{QRLink: qr.Link, Mode: embed.ModeDefaultUI, ExpectedOrigin: e.fake.Origin()})
+	page := e.serve("/connect", embed.Widget{QRLink: qr.URL, Mode: embed.ModeDefaultUI, ExpectedOrigin: e.fake.URL})
 	tb := newTab(t)
 	tb.navigate(page)
 	tb.installSpy()
@@ -824,7 +824,7 @@ func TestBrowserDefaultUI(t *testing.T) {
 	if got := tb.attr(root, "data-sent"); got != "0" {
 		t.Errorf("data-sent = %s; the default-UI widget must not drive the iframe", got)
 	}
-	if _, err := e.fake.SimulateScan(qr.Link, "+31612345678"); err != nil {
+	if _, err := e.fake.SimulateScan(qr.URL, "+31612345678"); err != nil {
 		t.Fatal(err)
 	}
 	tb.waitState(root, "connected")
@@ -857,8 +857,8 @@ func TestBrowserTwoWidgetsOnOnePage(t *testing.T) {
 			http.Error(rw, err.Error(), http.StatusInternalServerError)
 			return
 		}
-		a := embed.Widget{QRLink: qrA.Link, ExpectedOrigin: e.fake.Origin(), ElementID: "a", Nonce: nonce}
-		b := embed.Widget{QRLink: qrB.Link, ExpectedOrigin: e.fake.Origin(), ElementID: "b", Nonce: nonce, Mode: embed.ModePhonePairing}
+		a := embed.Widget{QRLink: qrA.URL, ExpectedOrigin: e.fake.URL, ElementID: "a", Nonce: nonce}
+		b := embed.Widget{QRLink: qrB.URL, ExpectedOrigin: e.fake.URL, ElementID: "b", Nonce: nonce, Mode: embed.ModePhonePairing}
 		fa, errA := a.Fragment()
 		fb, errB := b.Fragment()
 		csp, errC := a.ContentSecurityPolicy(nonce)
@@ -878,7 +878,7 @@ func TestBrowserTwoWidgetsOnOnePage(t *testing.T) {
 		t.Errorf("%d initialized widgets, want 2", n)
 	}
 
-	if _, err := e.fake.SimulateScan(qrA.Link, "+31612345678"); err != nil {
+	if _, err := e.fake.SimulateScan(qrA.URL, "+31612345678"); err != nil {
 		t.Fatal(err)
 	}
 	tb.waitState("#a", "connected")
@@ -901,7 +901,7 @@ func TestBrowserTwoWidgetsOnOnePage(t *testing.T) {
 func TestBrowserPhoneRuleMatchesGo(t *testing.T) {
 	e := newEnv(t, tlpartnertest.Options{})
 	qr := e.newLink()
-	page := e.serve("/phone", embed.Widget{QRLink: qr.Link, Mode: embed.ModePhonePairing, ExpectedOrigin: e.fake.Origin()})
+	page := e.serve("/phone", embed.Widget{QRLink: qr.URL, Mode: embed.ModePhonePairing, ExpectedOrigin: e.fake.URL})
 	tb := newTab(t)
 	tb.navigate(page)
 	tb.waitFor(`document.querySelector("`+root+`").dataset.loaded === "true"`, stateJS(root))

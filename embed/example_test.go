@@ -149,7 +149,7 @@ func ExampleNewHandler() {
 		if err != nil {
 			return embed.Widget{}, err
 		}
-		return embed.Widget{QRLink: qr.Link, NotifyURL: "/whatsapp/connected"}, nil
+		return embed.Widget{QRLink: qr.URL, NotifyURL: "/whatsapp/connected"}, nil
 	}))
 	http.HandleFunc("POST /whatsapp/connected", func(rw http.ResponseWriter, r *http.Request) {
 		if _, err := embed.ReadNotification(r); err != nil {

@@ -503,7 +503,7 @@ func (s *Server) getWorkspace(w http.ResponseWriter, id string, p *partnerState)
 		}
 		for _, u := range ws.users {
 			d.Users = append(d.Users, userWire(u))
-			if l := u.link; l != nil && l.status(now) == "active" {
+			if l := u.link; l != nil && l.status(now) == QRLinkActive {
 				d.QRLinks = append(d.QRLinks, wireQRLink{QRLink: l.url, UserID: u.id, ExpiresAt: stamp(l.expiresAt)})
 			}
 		}
@@ -565,7 +565,7 @@ func (s *Server) suspendOverflow(ws *workspace, now time.Time) []wireSuspension 
 			m.PhoneNumbers = []string{a.phone}
 			s.disconnectAccount(u, now, "(suspended: seats reduced)")
 		}
-		if u.link != nil && u.link.status(now) == "active" {
+		if u.link != nil && u.link.status(now) == QRLinkActive {
 			u.link.state = linkRevoked
 		}
 		suspended = append(suspended, m)
@@ -627,7 +627,7 @@ func (s *Server) generateQR(w http.ResponseWriter, wsID, userID string, body []b
 			return errf(409, CodeUserNotActive, "user is suspended")
 		}
 		revoked, disconnected := false, false
-		if l := u.link; l != nil && l.status(now) == "active" {
+		if l := u.link; l != nil && l.status(now) == QRLinkActive {
 			l.state = linkRevoked
 			revoked = true
 		}

@@ -238,7 +238,7 @@ func TestSeatDowngradeSuspends(t *testing.T) {
 	if int64(sm[1].(map[string]any)["user_id"].(float64)) != ids[2] {
 		t.Fatalf("second suspended %v", sm[1])
 	}
-	if st, _ := srv.QRLinkStatus(qr2.str("qr_link")); st != "revoked" {
+	if st, _ := srv.QRLinkStatus(qr2.str("qr_link")); st != tlpartnertest.QRLinkRevoked {
 		t.Fatalf("suspended user's link is %s", st)
 	}
 	d := c.do("GET", "/workspaces/"+ws, nil)
@@ -288,7 +288,7 @@ func TestQRLinks(t *testing.T) {
 		t.Fatalf("flags on first link: %s", a.raw)
 	}
 	link1 := a.str("qr_link")
-	if !strings.HasPrefix(link1, srv.Origin()+"/qr/") {
+	if !strings.HasPrefix(link1, srv.URL+"/qr/") {
 		t.Fatalf("qr_link %q", link1)
 	}
 	exp, _ := time.Parse(time.RFC3339, a.str("expires_at"))
@@ -301,7 +301,7 @@ func TestQRLinks(t *testing.T) {
 	if link2 == link1 || a.body["previous_qr_revoked"] != true || a.body["whatsapp_disconnected"] != false {
 		t.Fatalf("second link %s", a.raw)
 	}
-	if st, _ := srv.QRLinkStatus(link1); st != "revoked" {
+	if st, _ := srv.QRLinkStatus(link1); st != tlpartnertest.QRLinkRevoked {
 		t.Fatalf("old link %s", st)
 	}
 	if _, err := srv.SimulateScan(link1, "+4915112345678"); err == nil {
@@ -315,7 +315,7 @@ func TestQRLinks(t *testing.T) {
 
 	// Expiry: move the fake clock past 2 h.
 	srv.Advance(2*time.Hour + time.Minute)
-	if st, _ := srv.QRLinkStatus(link2); st != "expired" {
+	if st, _ := srv.QRLinkStatus(link2); st != tlpartnertest.QRLinkExpired {
 		t.Fatalf("link after 2h: %s", st)
 	}
 	if _, err := srv.SimulateScan(link2, "+4915112345678"); err == nil {
@@ -381,7 +381,7 @@ func TestSimulateScanErrors(t *testing.T) {
 			t.Errorf("phone %q accepted", bad)
 		}
 	}
-	if _, err := srv.SimulateScan(srv.Origin()+"/qr/unknown", "+31612345678"); err == nil {
+	if _, err := srv.SimulateScan(srv.URL+"/qr/unknown", "+31612345678"); err == nil {
 		t.Fatal("unknown link accepted")
 	}
 	if _, err := srv.SimulateScan(l1, "+31612345678"); err != nil {
@@ -508,11 +508,11 @@ func TestSeatDowngradeKeepsExpiredLinksExpired(t *testing.T) {
 	ids := c.mkUsers(ws, 2)
 	link := c.do("POST", fmt.Sprintf("/workspaces/%s/users/%d/qr", ws, ids[1]), map[string]any{"expires_in_hours": 1}).str("qr_link")
 	srv.Advance(2 * time.Hour)
-	if st, _ := srv.QRLinkStatus(link); st != "expired" {
+	if st, _ := srv.QRLinkStatus(link); st != tlpartnertest.QRLinkExpired {
 		t.Fatalf("link is %s before the downgrade, want expired", st)
 	}
 	expectStatus(t, c.do("PATCH", "/workspaces/"+ws, map[string]any{"seats_purchased": 2}), 200)
-	if st, _ := srv.QRLinkStatus(link); st != "expired" {
+	if st, _ := srv.QRLinkStatus(link); st != tlpartnertest.QRLinkExpired {
 		t.Fatalf("seat downgrade turned an expired link into %q", st)
 	}
 }

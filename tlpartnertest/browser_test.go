@@ -107,8 +107,8 @@ func TestBrowserQRPageProtocol(t *testing.T) {
 	defer foreign.Close()
 
 	srv := newFake(t, tlpartnertest.Options{EmbedOrigins: []string{allowed.URL}, QRRotateInterval: 150 * time.Millisecond})
-	allowed.Config.Handler = parentPage(srv.Origin())
-	foreign.Config.Handler = parentPage(srv.Origin())
+	allowed.Config.Handler = parentPage(srv.URL)
+	foreign.Config.Handler = parentPage(srv.URL)
 	_, _, link := issueLink(t, srv, "browser")
 	embedURL := link + "?display_mode=embedding"
 
@@ -169,7 +169,7 @@ func TestBrowserQRPageProtocol(t *testing.T) {
 		}
 		seen := map[string]bool{}
 		for _, q := range qrs {
-			if q.Origin != srv.Origin() || !strings.HasPrefix(q.Data.Data, "data:image/svg+xml;base64,") {
+			if q.Origin != srv.URL || !strings.HasPrefix(q.Data.Data, "data:image/svg+xml;base64,") {
 				t.Fatalf("QR message from %s: %.60s", q.Origin, q.Data.Data)
 			}
 			if seen[q.Data.Data] {
@@ -203,7 +203,7 @@ func TestBrowserQRPageProtocol(t *testing.T) {
 			t.Fatal(err)
 		}
 		b.wait(`of("TIMELINES_QR_CONNECTED").length === 1`)
-		if o := evalAs[string](b, `of("TIMELINES_QR_CONNECTED")[0].origin`); o != srv.Origin() {
+		if o := evalAs[string](b, `of("TIMELINES_QR_CONNECTED")[0].origin`); o != srv.URL {
 			t.Fatalf("connected from %s", o)
 		}
 		// Rotation stops after the connection.

@@ -21,7 +21,7 @@ func FastRetryPolicy() tlpartner.RetryPolicy {
 }
 
 // Client returns a *tlpartner.Client for the primary partner, pointed at
-// the fake (tlpartner.WithBaseURL(s.URL())) and using [FastRetryPolicy].
+// the fake (tlpartner.WithBaseURL(s.PartnerAPIURL())) and using [FastRetryPolicy].
 // opts are applied after those defaults, so they can override them.
 func (s *Server) Client(opts ...tlpartner.Option) (*tlpartner.Client, error) {
 	return s.PartnerClient(s.primary, opts...)
@@ -34,7 +34,7 @@ func (s *Server) PartnerClient(partnerID string, opts ...tlpartner.Option) (*tlp
 		return nil, fmt.Errorf("tlpartnertest: unknown partner %q", partnerID)
 	}
 	all := append([]tlpartner.Option{
-		tlpartner.WithBaseURL(s.URL()),
+		tlpartner.WithBaseURL(s.PartnerAPIURL()),
 		tlpartner.WithRetryPolicy(FastRetryPolicy()),
 	}, opts...)
 	return tlpartner.NewClient(partnerID, secret, all...)

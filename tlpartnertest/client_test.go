@@ -36,7 +36,7 @@ func TestSDKEveryEndpoint(t *testing.T) {
 	srv := newFake(t, tlpartnertest.Options{PartnerID: "acme"})
 	c := sdk(t, srv)
 	ctx := ctxT(t)
-	if c.PartnerID() != "acme" || c.BaseURL() != srv.URL() {
+	if c.PartnerID() != "acme" || c.BaseURL() != srv.PartnerAPIURL() {
 		t.Fatalf("client %s %s", c.PartnerID(), c.BaseURL())
 	}
 
@@ -44,14 +44,14 @@ func TestSDKEveryEndpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ws.ID != "acme-corp" || ws.SeatsTotal != 3 || ws.SeatsAvailable != 2 || ws.OwnerUserID == 0 || ws.CreatedAt.IsZero() || ws.PlanID != 1 {
+	if ws.ID != "acme-corp" || ws.Seats.Total != 3 || ws.Seats.Remaining() != 2 || ws.OwnerUserID == 0 || ws.CreatedAt.IsZero() || ws.PlanID != 1 {
 		t.Fatalf("workspace %+v", ws)
 	}
 	users, err := c.CreateUsers(ctx, ws.ID, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(users.Users) != 2 || users.SeatsAvailable != 0 || users.Users[0].Role != "agent" {
+	if len(users.Users) != 2 || users.Seats.Remaining() != 0 || users.Users[0].Role != "agent" {
 		t.Fatalf("users %+v", users)
 	}
 	agent := users.Users[0].ID
@@ -60,7 +60,7 @@ func TestSDKEveryEndpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if qr.Link == "" || qr.UserID != agent || qr.PreviousQRRevoked || qr.WhatsAppDisconnected || qr.ExpiresAt.Sub(srv.Now()) < 47*time.Hour {
+	if qr.URL == "" || qr.UserID != agent || qr.PreviousQRRevoked || qr.WhatsAppDisconnected || qr.ExpiresAt.Sub(srv.Now()) < 47*time.Hour {
 		t.Fatalf("qr %+v", qr)
 	}
 	embedURL, err := qr.EmbedURL()
@@ -137,7 +137,7 @@ func TestSDKTypedErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bad, err := tlpartner.NewClient("acme", "wrong-secret", tlpartner.WithBaseURL(srv.URL()), tlpartner.WithMaxRetries(0))
+	bad, err := tlpartner.NewClient("acme", "wrong-secret", tlpartner.WithBaseURL(srv.PartnerAPIURL()), tlpartner.WithMaxRetries(0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +233,7 @@ func TestSDKRetriesUnderStorms(t *testing.T) {
 	if srv.PendingFaults() != 0 {
 		t.Fatalf("%d faults left", srv.PendingFaults())
 	}
-	if st, _ := srv.QRLinkStatus(qr.Link); st != "active" {
+	if st, _ := srv.QRLinkStatus(qr.URL); st != tlpartnertest.QRLinkActive {
 		t.Fatalf("returned link is %s", st)
 	}
 	// More failures than retries: the error surfaces.
@@ -314,7 +314,7 @@ func TestSDKConcurrentClients(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if int(det.Seats.Used) != 1+created || det.Seats.Used > 60 {
+	if det.Seats.Used != 1+created || det.Seats.Used > 60 {
 		t.Fatalf("seats used %d, created %d", det.Seats.Used, created)
 	}
 	seen := map[int64]bool{}
@@ -362,9 +362,12 @@ func TestSDKWebhooksEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn, err := srv.SimulateScan(qr.Link, "+14155550123")
+	conn, err := srv.SimulateScan(qr.URL, "+14155550123")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if st, err := srv.QRLinkStatus(qr.URL); err != nil || st != tlpartnertest.QRLinkUsed {
+		t.Fatalf("scanned link is %q, %v", st, err)
 	}
 	select {
 	case e := <-got:
@@ -441,7 +444,7 @@ func TestConcurrentScansAndRelinks(t *testing.T) {
 				return
 			}
 			// Another goroutine may have replaced the link already: both outcomes are fine.
-			_, err = srv.SimulateScan(qr.Link, fmt.Sprintf("+3161234%04d", i))
+			_, err = srv.SimulateScan(qr.URL, fmt.Sprintf("+3161234%04d", i))
 			if err != nil && !errors.Is(err, tlpartnertest.ErrLinkNotActive) {
 				t.Error(err)
 			}

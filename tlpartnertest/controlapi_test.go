@@ -13,7 +13,7 @@ import (
 
 func control(t *testing.T, srv *tlpartnertest.Server, method, op, body string) (int, map[string]any, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest(method, srv.Origin()+"/_fake/"+op, strings.NewReader(body))
+	req, _ := http.NewRequest(method, srv.URL+"/_fake/"+op, strings.NewReader(body))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +108,7 @@ func TestControlEndpoints(t *testing.T) {
 	if _, _, body := get(t, plainLink); strings.Contains(body, `id="dev-scan"`) {
 		t.Fatal("dev scan button without control endpoints")
 	}
-	if st, _, _ := get(t, plain.Origin()+"/_fake/requests"); st != 404 {
+	if st, _, _ := get(t, plain.URL+"/_fake/requests"); st != 404 {
 		t.Fatalf("control endpoints exposed by default: %d", st)
 	}
 }

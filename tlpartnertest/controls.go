@@ -93,7 +93,7 @@ func (s *Server) SimulateScan(qrLink, phoneE164 string) (*Connection, error) {
 	if err != nil {
 		return nil, err
 	}
-	if st := l.status(now); st != "active" {
+	if st := l.status(now); st != QRLinkActive {
 		return nil, fmt.Errorf("%w (%s)", ErrLinkNotActive, st)
 	}
 	for _, ws := range s.workspaces {
@@ -283,10 +283,10 @@ func (s *Server) PairingCode(qrLink string) (code, phone string, err error) {
 	return l.pairingCode, l.pairingPhone, nil
 }
 
-// QRLinkStatus reports the state of a QR link issued by the fake: "active",
-// "expired", "revoked" (a newer link replaced it) or "used" (it connected an
-// account). It fails with [ErrUnknownLink].
-func (s *Server) QRLinkStatus(qrLink string) (string, error) {
+// QRLinkStatus reports the state of a QR link issued by the fake:
+// [QRLinkActive], [QRLinkExpired], [QRLinkRevoked] or [QRLinkUsed]. It fails
+// with [ErrUnknownLink].
+func (s *Server) QRLinkStatus(qrLink string) (QRLinkState, error) {
 	now := s.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -351,25 +351,48 @@ func (s *Server) withPartner(partnerID string, fn func(p *partnerState)) error {
 // Snapshot is a read-only copy of one workspace's state, for assertions in
 // tests (see [Server.Workspace]).
 type Snapshot struct {
-	ID             string         `json:"workspace_id"`
-	PartnerID      string         `json:"partner_id"`
-	DisplayName    string         `json:"display_name"`
-	SeatsPurchased int            `json:"seats_purchased"`
-	SeatsUsed      int            `json:"seats_used"`
-	OwnerUserID    int64          `json:"owner_user_id"`
-	Users          []SnapshotUser `json:"users"`
-	PublicAPIToken string         `json:"public_api_token,omitempty"`
+	// ID is the workspace ID (the API's workspace_id).
+	ID string `json:"workspace_id"`
+	// PartnerID is the partner that created and owns the workspace.
+	PartnerID string `json:"partner_id"`
+	// DisplayName is the workspace's current display name.
+	DisplayName string `json:"display_name"`
+	// SeatsPurchased is the number of seats the partner bought (the API's
+	// seats_purchased, changed by UpdateWorkspace).
+	SeatsPurchased int `json:"seats_purchased"`
+	// SeatsUsed is the number of seats taken: users that are not suspended,
+	// the Owner included.
+	SeatsUsed int `json:"seats_used"`
+	// OwnerUserID is the ID of the Owner user created with the workspace.
+	OwnerUserID int64 `json:"owner_user_id"`
+	// Users lists every user of the workspace in creation order, the Owner
+	// first.
+	Users []SnapshotUser `json:"users"`
+	// PublicAPIToken is the workspace's current Public API token, or "" if
+	// none was issued yet. It is the fake's token, never a real one; it is
+	// included so tests can compare it with what the client returned.
+	PublicAPIToken string `json:"public_api_token,omitempty"`
 }
 
 // SnapshotUser is one user in a [Snapshot].
 type SnapshotUser struct {
-	ID                int64  `json:"user_id"`
-	Role              string `json:"role"`
-	Status            string `json:"status"`
-	Email             string `json:"email"`
-	WhatsAppAccountID int64  `json:"whatsapp_account_id,omitempty"` // 0 when nothing is connected
-	PhoneNumberE164   string `json:"phone_number_e164,omitempty"`   // "" when nothing is connected
-	QRLink            string `json:"qr_link,omitempty"`             // the user's active QR link, or ""
+	// ID is the user ID (the API's user_id).
+	ID int64 `json:"user_id"`
+	// Role is [RoleOwner] or [RoleAgent].
+	Role string `json:"role"`
+	// Status is [UserStatusActivated] or [UserStatusSuspended].
+	Status string `json:"status"`
+	// Email is the address the fake generated for the user.
+	Email string `json:"email"`
+	// WhatsAppAccountID is the ID of the connected WhatsApp account, 0 when
+	// nothing is connected.
+	WhatsAppAccountID int64 `json:"whatsapp_account_id,omitempty"`
+	// PhoneNumberE164 is the connected account's phone number, "" when
+	// nothing is connected.
+	PhoneNumberE164 string `json:"phone_number_e164,omitempty"`
+	// QRLink is the user's active QR link, or "" when the user has none
+	// (never issued, expired, revoked or used).
+	QRLink string `json:"qr_link,omitempty"`
 }
 
 // Workspace returns a snapshot of a workspace, or false if it does not exist.
@@ -390,7 +413,7 @@ func (s *Server) Workspace(workspaceID string) (Snapshot, bool) {
 			su.WhatsAppAccountID = u.account.id
 			su.PhoneNumberE164 = u.account.phone
 		}
-		if u.link != nil && u.link.status(now) == "active" {
+		if u.link != nil && u.link.status(now) == QRLinkActive {
 			su.QRLink = u.link.url
 		}
 		snap.Users = append(snap.Users, su)

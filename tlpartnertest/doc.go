@@ -1,27 +1,32 @@
 // Package tlpartnertest is a stateful, in-memory fake of the TimelinesAI
 // Partner API, served over real HTTP on the loopback interface, for testing
 // partner integrations without credentials. It plays the role pstest plays
-// for Google Pub/Sub: start a [Server], point your code at [Server.URL], and
+// for Google Pub/Sub: start a [Server], point your code at
+// [Server.PartnerAPIURL], and
 // drive the things only a real phone or the real service could do (a QR
 // scan, a phone-side logout, quota usage, outages) through test controls.
 //
 // # Starting the fake
 //
-//	srv := tlpartnertest.NewServer(tlpartnertest.Options{
+//	srv := tlpartnertest.New(t, tlpartnertest.Options{
 //		PartnerID:  "acme",                  // default "test-partner"
 //		Secret:     "acme-secret",           // default: random, see srv.Secret()
 //		WebhookURL: receiver.URL + "/hooks", // optional: Partner webhooks go here
 //	})
-//	defer srv.Close()
+//	// New closes the fake when the test ends and logs to t.Logf.
 //
-//	client, err := srv.Client() // a *tlpartner.Client with WithBaseURL(srv.URL())
+//	client, err := srv.Client() // a *tlpartner.Client with WithBaseURL(srv.PartnerAPIURL())
 //
 // [Server.Client] also installs [FastRetryPolicy] (millisecond backoff) so
 // tests with injected faults stay fast; options passed to it win.
 //
 // Code that is not Go, or that builds its own client, needs only
-// [Server.URL] (for example http://127.0.0.1:41234/partner/api/v1),
-// [Server.PartnerID] and [Server.Secret]. The command
+// [Server.PartnerAPIURL] (for example http://127.0.0.1:41234/partner/api/v1),
+// [Server.PartnerID] and [Server.Secret]. [Server.URL] is the fake's root
+// (http://127.0.0.1:41234), like httptest.Server's URL field; QR links are
+// issued under it, and [Server.PublicAPIURL] is the Public API's base URL.
+// Without a testing.TB (in TestMain, or in a program) use [StartServer] or
+// [NewServer] and call [Server.Close] yourself. The command
 // github.com/tlpartner/tlpartner-go/cmd/tlpartner-fake runs the same fake as
 // a stand-alone process.
 //

@@ -34,7 +34,7 @@ func (o *Onboarding) Start(ctx context.Context, customer string) (workspaceID, q
 	if err != nil {
 		return "", "", fmt.Errorf("qr link: %w", err)
 	}
-	return ws.ID, qr.Link, nil
+	return ws.ID, qr.URL, nil
 }
 
 // A partner integration test: the service under test talks to the fake over
@@ -105,7 +105,7 @@ func ExampleServer_WaitForDeliveries() {
 	ws, _ := client.CreateWorkspace(ctx, tlpartner.CreateWorkspaceParams{DisplayName: "hooks", SeatsPurchased: 3})
 	users, _ := client.CreateUsers(ctx, ws.ID, 1)
 	qr, _ := client.GenerateQR(ctx, ws.ID, users.Users[0].ID, nil)
-	if _, err := srv.SimulateScan(qr.Link, "+4915112345678"); err != nil {
+	if _, err := srv.SimulateScan(qr.URL, "+4915112345678"); err != nil {
 		log.Fatal(err)
 	}
 
@@ -165,9 +165,9 @@ func ExampleServer_Advance() {
 	qr, _ := client.GenerateQR(ctx, ws.ID, users.Users[0].ID, &tlpartner.GenerateQRParams{ExpiresInHours: 1})
 
 	srv.Advance(61 * time.Minute)
-	status, _ := srv.QRLinkStatus(qr.Link)
+	status, _ := srv.QRLinkStatus(qr.URL)
 	fmt.Println("link:", status)
-	_, err := srv.SimulateScan(qr.Link, "+31612345678")
+	_, err := srv.SimulateScan(qr.URL, "+31612345678")
 	fmt.Println("scan refused:", errors.Is(err, tlpartnertest.ErrLinkNotActive))
 	// Output:
 	// link: expired

@@ -16,18 +16,14 @@ import (
 	"github.com/tlpartner/tlpartner-go/tlpartnertest"
 )
 
-// newFake starts a fake closed at the end of the test.
+// newFake starts a fake closed at the end of the test, with fast webhook
+// retries.
 func newFake(t *testing.T, opts tlpartnertest.Options) *tlpartnertest.Server {
 	t.Helper()
-	if opts.Logf == nil {
-		opts.Logf = t.Logf
-	}
 	if opts.WebhookBackoff == 0 {
 		opts.WebhookBackoff = 5 * time.Millisecond
 	}
-	srv := tlpartnertest.NewServer(opts)
-	t.Cleanup(srv.Close)
-	return srv
+	return tlpartnertest.New(t, opts)
 }
 
 // mint makes a partner JWT by hand.
@@ -99,7 +95,7 @@ func (c *raw) doWith(method, path string, body any, headers map[string]string) a
 		}
 		rd = bytes.NewReader(j)
 	}
-	req, err := http.NewRequest(method, c.srv.URL()+path, rd)
+	req, err := http.NewRequest(method, c.srv.PartnerAPIURL()+path, rd)
 	if err != nil {
 		c.t.Fatal(err)
 	}

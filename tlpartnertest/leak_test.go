@@ -38,7 +38,7 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 	srv.InjectFaults(tlpartnertest.Fault{Kind: tlpartnertest.FaultDelay, Delay: time.Hour})
 	delayed := make(chan error, 1)
 	go func() {
-		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL()+"/workspaces/leak", nil)
+		req, _ := http.NewRequestWithContext(ctx, "GET", srv.PartnerAPIURL()+"/workspaces/leak", nil)
 		resp, err := hc.Do(req)
 		if err == nil {
 			resp.Body.Close()

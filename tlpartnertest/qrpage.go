@@ -85,8 +85,8 @@ func (s *Server) serveQRPage(w http.ResponseWriter, r *http.Request, token strin
 	l := s.links[token]
 	var cfg pageConfig
 	if l != nil {
-		st := l.status(now)
-		if st == "active" && l.user.status == UserStatusSuspended {
+		st := string(l.status(now)) // plus "suspended", a page-only state
+		if st == string(QRLinkActive) && l.user.status == UserStatusSuspended {
 			st = "suspended"
 		}
 		p := s.partners[l.ws.partnerID]
@@ -99,7 +99,7 @@ func (s *Server) serveQRPage(w http.ResponseWriter, r *http.Request, token strin
 		if s.opts.ControlEndpoints {
 			cfg.ScanURL = ControlPrefix + "/scan"
 		}
-		if st != "active" {
+		if st != string(QRLinkActive) {
 			cfg.Dead = true
 			cfg.DeadMessage = deadMessage(st)
 		}
@@ -204,8 +204,8 @@ func (s *Server) servePairing(w http.ResponseWriter, r *http.Request, token stri
 		writeRaw(w, http.StatusNotFound, map[string]string{"message": "This QR link does not exist."})
 		return
 	}
-	if st := l.status(now); st != "active" {
-		writeRaw(w, http.StatusGone, map[string]string{"message": deadMessage(st)})
+	if st := l.status(now); st != QRLinkActive {
+		writeRaw(w, http.StatusGone, map[string]string{"message": deadMessage(string(st))})
 		return
 	}
 	if !ValidE164(req.Phone) {

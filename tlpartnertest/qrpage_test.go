@@ -72,7 +72,7 @@ func TestQRPageServed(t *testing.T) {
 	if !strings.Contains(standalone, `data-mode="standalone"`) || !strings.Contains(standalone, "Standalone mode") {
 		t.Fatal("standalone mode not shown")
 	}
-	if status, _, _ := get(t, srv.Origin()+"/qr/nope"); status != 404 {
+	if status, _, _ := get(t, srv.URL+"/qr/nope"); status != 404 {
 		t.Fatalf("unknown link: %d", status)
 	}
 	resp, err := http.Post(link, "text/plain", nil)
@@ -149,7 +149,7 @@ func TestPairingCodeEndpoint(t *testing.T) {
 	if status, out := postPhone(t, link, "+31612345678"); status != 410 || out["message"] == "" {
 		t.Fatalf("used link pairing: %d %v", status, out)
 	}
-	if status, _ := postPhone(t, srv.Origin()+"/qr/unknown", "+31612345678"); status != 404 {
+	if status, _ := postPhone(t, srv.URL+"/qr/unknown", "+31612345678"); status != 404 {
 		t.Fatalf("unknown link pairing: %d", status)
 	}
 }
@@ -230,10 +230,10 @@ func TestQREventStream(t *testing.T) {
 	if ev := s2.next(t); ev.name != "connected" || ev.id != "2" {
 		t.Fatalf("resumed event %+v", ev)
 	}
-	if err := srv.EmitQRError(srv.Origin()+"/qr/unknown", "x"); err == nil {
+	if err := srv.EmitQRError(srv.URL+"/qr/unknown", "x"); err == nil {
 		t.Fatal("unknown link accepted")
 	}
-	if status, _, _ := get(t, srv.Origin()+"/qr/unknown/events"); status != 404 {
+	if status, _, _ := get(t, srv.URL+"/qr/unknown/events"); status != 404 {
 		t.Fatalf("unknown link events: %d", status)
 	}
 }
@@ -296,10 +296,10 @@ func TestServerAccessors(t *testing.T) {
 	if srv.PartnerID() != tlpartnertest.DefaultPartnerID || len(srv.Secret()) != 64 {
 		t.Fatalf("defaults: %q %d", srv.PartnerID(), len(srv.Secret()))
 	}
-	if !strings.HasPrefix(srv.Origin(), "http://127.0.0.1:") || srv.URL() != srv.Origin()+"/partner/api/v1" {
-		t.Fatalf("URL %q origin %q", srv.URL(), srv.Origin())
+	if !strings.HasPrefix(srv.URL, "http://127.0.0.1:") || srv.PartnerAPIURL() != srv.URL+"/partner/api/v1" {
+		t.Fatalf("URL %q origin %q", srv.PartnerAPIURL(), srv.URL)
 	}
-	if s := srv.String(); strings.Contains(s, srv.Secret()) || !strings.Contains(s, srv.URL()) {
+	if s := srv.String(); strings.Contains(s, srv.Secret()) || !strings.Contains(s, srv.URL) {
 		t.Fatalf("String() = %q", s)
 	}
 	if s := fmt.Sprintf("%v %+v %#v", srv, srv, srv); strings.Contains(s, srv.Secret()) {
@@ -313,7 +313,7 @@ func TestServerAccessors(t *testing.T) {
 	if d := srv.Now().Sub(before); d < time.Hour {
 		t.Fatalf("Advance moved the clock by %v", d)
 	}
-	if status, _, _ := get(t, srv.Origin()+"/elsewhere"); status != 404 {
+	if status, _, _ := get(t, srv.URL+"/elsewhere"); status != 404 {
 		t.Fatalf("unknown path: %d", status)
 	}
 }

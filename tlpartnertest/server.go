@@ -13,13 +13,19 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"testing"
 	"time"
 )
 
 // APIPrefix is the path under which the fake mounts the Partner API, the
-// same path the real service uses. [Server.URL] returns the origin plus this
-// prefix.
+// same path the real service uses. [Server.PartnerAPIURL] returns
+// [Server.URL] plus this prefix.
 const APIPrefix = "/partner/api/v1"
+
+// PublicAPIPrefix is the path of the Public API (the per-workspace API that
+// a Public API token unlocks), the same path the real service uses.
+// [Server.PublicAPIURL] returns [Server.URL] plus this prefix.
+const PublicAPIPrefix = "/integrations/api"
 
 // DefaultPartnerID is the partner ID of the primary partner when
 // [Options.PartnerID] is empty.
@@ -127,9 +133,16 @@ type Partner struct {
 }
 
 // Server is a running fake of the TimelinesAI Partner API. It is safe for
-// concurrent use. Create it with [NewServer] or [StartServer] and stop it
-// with [Server.Close].
+// concurrent use. In tests create it with [New], which closes it when the
+// test ends; elsewhere use [StartServer] (or [NewServer]) and stop it with
+// [Server.Close].
 type Server struct {
+	// URL is the root of the fake, scheme://host:port without a trailing
+	// slash (for example "http://127.0.0.1:41234"), like httptest.Server's
+	// URL. QR links are issued under it. Pass [Server.PartnerAPIURL] to
+	// tlpartner.WithBaseURL.
+	URL string
+
 	opts     Options
 	primary  string
 	origin   string
@@ -160,9 +173,29 @@ type Server struct {
 	pub publicState // the Public API's data (public_state.go)
 }
 
-// NewServer starts a fake on [Options.Addr] (default 127.0.0.1 with a random
-// port) and returns it. Like httptest.NewServer it panics if it cannot
-// listen or if opts is invalid; use [StartServer] to get an error instead.
+// New starts a fake for the test t on [Options.Addr] (default 127.0.0.1
+// with a random port) and closes it when the test and its subtests end
+// (t.Cleanup). Unless opts.Logf is set, the fake's log lines go to t.Logf,
+// so they show with -v or when the test fails. If the fake cannot start, New
+// stops the test with t.Fatal.
+func New(t testing.TB, opts Options) *Server {
+	t.Helper()
+	if opts.Logf == nil {
+		opts.Logf = t.Logf
+	}
+	s, err := StartServer(opts)
+	if err != nil {
+		t.Fatal(err)
+		return nil // only reached when t.Fatal does not stop the goroutine
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// NewServer is like [New] for code that has no testing.TB, such as
+// TestMain: the caller must call [Server.Close]. Like httptest.NewServer it
+// panics if it cannot listen or if opts is invalid; use [StartServer] to get
+// an error instead.
 func NewServer(opts Options) *Server {
 	s, err := StartServer(opts)
 	if err != nil {
@@ -257,6 +290,7 @@ func StartServer(opts Options) (*Server, error) {
 	}
 	s.listener = ln
 	s.origin = "http://" + ln.Addr().String()
+	s.URL = s.origin
 	s.http = &http.Server{
 		Handler:           http.HandlerFunc(s.serveHTTP),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -322,13 +356,15 @@ func checkOrigin(o string) error {
 	return nil
 }
 
-// URL returns the base URL of the fake Partner API, for example
-// "http://127.0.0.1:41234/partner/api/v1". Pass it to tlpartner.WithBaseURL.
-func (s *Server) URL() string { return s.origin + APIPrefix }
+// PartnerAPIURL returns the base URL of the fake Partner API, [Server.URL]
+// plus [APIPrefix], for example "http://127.0.0.1:41234/partner/api/v1".
+// Pass it to tlpartner.WithBaseURL ([Server.Client] does).
+func (s *Server) PartnerAPIURL() string { return s.origin + APIPrefix }
 
-// Origin returns the scheme, host and port of the fake, for example
-// "http://127.0.0.1:41234". QR links are issued under it.
-func (s *Server) Origin() string { return s.origin }
+// PublicAPIURL returns the base URL of the fake's Public API, [Server.URL]
+// plus [PublicAPIPrefix], for example
+// "http://127.0.0.1:41234/integrations/api".
+func (s *Server) PublicAPIURL() string { return s.origin + PublicAPIPrefix }
 
 // PartnerID returns the primary partner's ID.
 func (s *Server) PartnerID() string { return s.primary }
@@ -349,7 +385,7 @@ func (s *Server) PartnerSecret(partnerID string) string {
 
 // String describes the server without its secret.
 func (s *Server) String() string {
-	return fmt.Sprintf("tlpartnertest.Server{URL: %s, PartnerID: %s}", s.URL(), s.primary)
+	return fmt.Sprintf("tlpartnertest.Server{URL: %s, PartnerID: %s}", s.origin, s.primary)
 }
 
 // GoString is like [Server.String], so %#v does not print the secret.

@@ -177,18 +177,35 @@ func (w *workspace) seatsAvailable() int {
 	return 0
 }
 
-// status reports the state of a link at now ("active", "expired", "revoked"
-// or "used"), turning expiry into a state.
-func (l *qrLink) status(now time.Time) string {
+// QRLinkState is the state of a QR link issued by the fake, as reported by
+// [Server.QRLinkStatus].
+type QRLinkState string
+
+// The states of a QR link.
+const (
+	// QRLinkActive: the link can still connect a WhatsApp account.
+	QRLinkActive QRLinkState = "active"
+	// QRLinkExpired: the link's expiry (expires_in_hours) has passed on the
+	// fake's domain clock.
+	QRLinkExpired QRLinkState = "expired"
+	// QRLinkRevoked: a newer link for the same user replaced it, or a seat
+	// downgrade suspended its user.
+	QRLinkRevoked QRLinkState = "revoked"
+	// QRLinkUsed: the link connected a WhatsApp account.
+	QRLinkUsed QRLinkState = "used"
+)
+
+// status reports the state of a link at now, turning expiry into a state.
+func (l *qrLink) status(now time.Time) QRLinkState {
 	switch {
 	case l.state == linkUsed:
-		return "used"
+		return QRLinkUsed
 	case l.state == linkRevoked:
-		return "revoked"
+		return QRLinkRevoked
 	case !now.Before(l.expiresAt):
-		return "expired"
+		return QRLinkExpired
 	default:
-		return "active"
+		return QRLinkActive
 	}
 }
 

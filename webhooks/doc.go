@@ -85,16 +85,24 @@
 // the workspace, triggered_at (normalized to UTC) and the event's identifying
 // field (seats_purchased for seats_full, current_period_start for the quota
 // events, whatsapp_account_id for account events, rotated_at for
-// api_token:rotated, a body hash for unknown events), joined by "|". Record
-// keys in a store with an atomic "insert if absent" (Redis SET NX, a unique
-// index) and skip an event whose key is already present. Keep keys at least
-// as long as a token is valid — [Claims.ExpiresAt] plus the leeway, so that
-// a verbatim replay is caught — and preferably a day or more, so that late
-// retries by the sender are caught too; keys are small. Delete the key again
-// if your processing fails, so that the sender's retry is handled. Since the
-// body is not signed, a replayer who edits the body gets a different key:
-// de-duplication stops duplicates and verbatim replays, not forgeries — see
-// the previous section.
+// api_token:rotated, a body hash for unknown events), joined by "|".
+//
+// [WithDeduplicator] makes the [Handler] use it: each key is claimed in a
+// [Deduplicator] before the callback runs, a delivery whose key is already
+// claimed is answered 200 without running a callback, and a failing
+// callback releases its claim so that the sender's retry runs it again. If
+// the store cannot be reached the event is processed anyway (a lost webhook
+// is worse than a duplicate). Keys are kept for [DefaultDedupTTL] (10
+// minutes, [WithDedupTTL] to change), and never for less than the verified
+// token's remaining lifetime plus the leeway, so that a verbatim replay
+// (possible for about 3.5 minutes) is caught. [NewMemoryDeduplicator] serves
+// one process; replicas share a store such as Redis (module
+// github.com/tlpartner/tlpartner-go/tlredis), whose Claim is an atomic
+// "insert if absent" (SET NX PX).
+//
+// Since the body is not signed, a replayer who edits the body gets a
+// different key: de-duplication stops duplicates and verbatim replays, not
+// forgeries — see the previous section.
 //
 // # Decoding
 //

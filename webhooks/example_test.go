@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/tlpartner/tlpartner-go/webhooks"
@@ -147,47 +146,28 @@ func ExampleParse() {
 	// error: webhooks: malformed body: invalid JSON
 }
 
-// The signature covers no body and deliveries have no id: de-duplicate with
-// DedupKey. Use a shared store with an atomic insert-if-absent in production
-// (Redis SET NX EX, a unique index); keep keys at least as long as a token is
-// valid, better a day.
-func Example_dedup() {
-	var (
-		mu   sync.Mutex
-		seen = map[string]time.Time{} // key -> expiry
-	)
-	const ttl = 24 * time.Hour
-	firstTime := func(key string) bool {
-		mu.Lock()
-		defer mu.Unlock()
-		now := time.Now()
-		if exp, ok := seen[key]; ok && now.Before(exp) {
-			return false
-		}
-		seen[key] = now.Add(ttl)
-		return true
-	}
-
-	h, err := webhooks.NewHandler(partnerID, partnerSecret)
+// The signature covers no body and deliveries have no id: let the Handler
+// de-duplicate with each event's DedupKey. A MemoryDeduplicator serves one
+// process; replicas share a store (module tlredis).
+func ExampleWithDeduplicator() {
+	h, err := webhooks.NewHandler(partnerID, partnerSecret,
+		webhooks.WithDeduplicator(webhooks.NewMemoryDeduplicator(0)))
 	if err != nil {
 		log.Fatal(err)
 	}
 	h.OnEvent(func(ctx context.Context, e webhooks.Event) error {
-		if !firstTime(e.DedupKey()) {
-			fmt.Println("duplicate", e.DedupKey())
-			return nil // acknowledge, do nothing
-		}
 		fmt.Println("handling", e.DedupKey())
 		return nil
 	})
 
 	body := `{"workspace_id":"my-workspace","event_type":"workspace:seats_full","partner_id":"partner_12345","triggered_at":"2024-01-01T12:00:00Z","seats_purchased":10,"seats_available":0}`
-	deliver(h, partnerSecret, body)
-	// The same event again, with fractional seconds and different spacing.
-	deliver(h, partnerSecret, strings.Replace(body, `12:00:00Z`, `12:00:00.000Z`, 1))
+	fmt.Println(deliver(h, partnerSecret, body))
+	// The same event again, with fractional seconds: acknowledged, not handled.
+	fmt.Println(deliver(h, partnerSecret, strings.Replace(body, `12:00:00Z`, `12:00:00.000Z`, 1)))
 	// Output:
 	// handling workspace:seats_full|my-workspace|2024-01-01T12:00:00Z|10
-	// duplicate workspace:seats_full|my-workspace|2024-01-01T12:00:00Z|10
+	// 200
+	// 200
 }
 
 // During a Partner Secret rotation accept both secrets, then drop the old one.

@@ -3,12 +3,10 @@ package webhooks
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"net/http"
-	"strconv"
-	"sync"
 	"time"
+
+	"github.com/tlpartner/tlpartner-go/internal/hookhttp"
 )
 
 // Handler is an [http.Handler] that receives Partner webhook deliveries:
@@ -17,9 +15,12 @@ import (
 //   - a delivery failing [Verifier.Verify] gets 401 (the body is not read);
 //   - a body over the limit ([WithMaxBodyBytes], default 1 MiB) gets 413;
 //   - a body [Parse] rejects gets 400;
+//   - with [WithDeduplicator], a delivery whose [Event.DedupKey] was
+//     already claimed gets 200 without running a callback (and is logged);
 //   - otherwise the event is dispatched (see [Handler.Dispatch]) and the
 //     answer is 200 when the callback returned nil, 500 when it returned an
-//     error (so that the sender may retry).
+//     error (so that the sender may retry; the de-duplication claim is
+//     released first, so the retry runs the callback again).
 //
 // Response bodies are short status texts and never say which check failed.
 // Register callbacks with the On… methods; registration is safe at any
@@ -30,25 +31,22 @@ import (
 // them short (the sender's timeout is not documented; the Public API's own
 // webhooks allow 5 s) and hand long work to a queue. A panicking callback is
 // not recovered by the Handler (net/http's server logs it and drops the
-// connection, which the sender sees as a failed delivery).
+// connection, which the sender sees as a failed delivery); its
+// de-duplication claim is released.
 type Handler struct {
-	verifier *Verifier
-	maxBody  int64
-	logger   *slog.Logger
-
-	mu       sync.RWMutex
-	typed    map[EventType]func(context.Context, Event) (bool, error)
-	catchAll func(context.Context, Event) error
+	router hookhttp.Router[EventType, Event]
+	recv   hookhttp.Receiver[Event]
 }
 
 // NewHandler returns a [Handler] for deliveries to partnerID signed with
 // secret (the Partner Secret). partnerID and secret must not be empty.
 // Options: [WithSecrets], [WithLeeway], [WithClock], [WithMaxBodyBytes],
-// [WithLogger].
+// [WithLogger], [WithDeduplicator], [WithDedupTTL].
 func NewHandler(partnerID, secret string, opts ...HandlerOption) (*Handler, error) {
 	cfg := handlerConfig{
-		verify:  verifyConfig{leeway: DefaultLeeway, now: time.Now},
-		maxBody: DefaultMaxBodyBytes,
+		verify:   verifyConfig{leeway: DefaultLeeway, now: time.Now},
+		maxBody:  DefaultMaxBodyBytes,
+		dedupTTL: DefaultDedupTTL,
 	}
 	for _, o := range opts {
 		if o == nil {
@@ -62,28 +60,31 @@ func NewHandler(partnerID, secret string, opts ...HandlerOption) (*Handler, erro
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{
-		verifier: v,
-		maxBody:  cfg.maxBody,
-		logger:   cfg.logger,
-		typed:    make(map[EventType]func(context.Context, Event) (bool, error)),
-	}, nil
+	h := &Handler{}
+	now, leeway := cfg.verify.now, cfg.verify.leeway
+	h.recv = hookhttp.Receiver[Event]{
+		Name:     "webhooks",
+		MaxBody:  cfg.maxBody,
+		Logger:   cfg.logger,
+		Dedup:    cfg.dedup,
+		DedupTTL: cfg.dedupTTL,
+		Authenticate: func(r *http.Request) (time.Duration, error) {
+			c, err := v.Verify(r.Header)
+			if err != nil {
+				return 0, err
+			}
+			// Keep the key at least as long as the token can be replayed.
+			return c.ExpiresAt.Add(leeway).Sub(now()), nil
+		},
+		Parse:    Parse,
+		Describe: func(e Event) (string, string) { return string(e.Type()), e.DedupKey() },
+		Dispatch: h.Dispatch,
+	}
+	return h, nil
 }
 
 func register[T Event](h *Handler, t EventType, fn func(context.Context, T) error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if fn == nil {
-		delete(h.typed, t)
-		return
-	}
-	h.typed[t] = func(ctx context.Context, e Event) (bool, error) {
-		te, ok := e.(T)
-		if !ok {
-			return false, nil
-		}
-		return true, fn(ctx, te)
-	}
+	hookhttp.On(&h.router, t, fn)
 }
 
 // OnSeatsFull registers fn for [EventSeatsFull]. A nil fn removes the
@@ -138,9 +139,7 @@ func (h *Handler) OnAPITokenRotated(fn func(ctx context.Context, e *APITokenRota
 // has no typed callback, including every *[UnknownEvent]. A nil fn removes
 // it.
 func (h *Handler) OnEvent(fn func(ctx context.Context, e Event) error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.catchAll = fn
+	h.router.SetCatchAll(fn)
 }
 
 // Dispatch runs the callback registered for e: the typed callback for its
@@ -152,82 +151,10 @@ func (h *Handler) Dispatch(ctx context.Context, e Event) error {
 	if e == nil {
 		return errors.New("webhooks: Dispatch: nil event")
 	}
-	h.mu.RLock()
-	typed := h.typed[e.Type()]
-	catchAll := h.catchAll
-	h.mu.RUnlock()
-	if typed != nil {
-		if handled, err := typed(ctx, e); handled {
-			return err
-		}
-	}
-	if catchAll != nil {
-		return catchAll(ctx, e)
-	}
-	return nil
+	return h.router.Dispatch(ctx, e.Type(), e)
 }
 
 // ServeHTTP receives one delivery; see [Handler] for the status codes.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		respond(w, http.StatusMethodNotAllowed)
-		return
-	}
-	if _, err := h.verifier.Verify(r.Header); err != nil {
-		h.log(r, slog.LevelWarn, "webhooks: delivery rejected", slog.String("reason", err.Error()))
-		respond(w, http.StatusUnauthorized)
-		return
-	}
-	if r.ContentLength > h.maxBody {
-		h.log(r, slog.LevelWarn, "webhooks: delivery rejected", slog.String("reason", "body too large"),
-			slog.Int64("content_length", r.ContentLength))
-		respond(w, http.StatusRequestEntityTooLarge)
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			h.log(r, slog.LevelWarn, "webhooks: delivery rejected", slog.String("reason", "body too large"))
-			respond(w, http.StatusRequestEntityTooLarge)
-			return
-		}
-		h.log(r, slog.LevelWarn, "webhooks: reading body failed", slog.String("error", err.Error()))
-		respond(w, http.StatusBadRequest)
-		return
-	}
-	e, err := Parse(body)
-	if err != nil {
-		h.log(r, slog.LevelWarn, "webhooks: delivery rejected", slog.String("reason", err.Error()))
-		respond(w, http.StatusBadRequest)
-		return
-	}
-	if err := h.Dispatch(r.Context(), e); err != nil {
-		h.log(r, slog.LevelError, "webhooks: callback failed",
-			slog.String("event_type", string(e.Type())),
-			slog.String("dedup_key", e.DedupKey()),
-			slog.String("error", err.Error()))
-		respond(w, http.StatusInternalServerError)
-		return
-	}
-	w.WriteHeader(http.StatusOK)
-}
-
-func (h *Handler) log(r *http.Request, level slog.Level, msg string, attrs ...slog.Attr) {
-	if h.logger == nil {
-		return
-	}
-	attrs = append(attrs, slog.String("remote_addr", r.RemoteAddr))
-	h.logger.LogAttrs(r.Context(), level, msg, attrs...)
-}
-
-func respond(w http.ResponseWriter, code int) {
-	h := w.Header()
-	h.Set("Content-Type", "text/plain; charset=utf-8")
-	h.Set("X-Content-Type-Options", "nosniff")
-	text := http.StatusText(code) + "\n"
-	h.Set("Content-Length", strconv.Itoa(len(text)))
-	w.WriteHeader(code)
-	_, _ = io.WriteString(w, text)
+	h.recv.ServeHTTP(w, r)
 }

@@ -35,9 +35,11 @@ type verifyConfig struct {
 }
 
 type handlerConfig struct {
-	verify  verifyConfig
-	maxBody int64
-	logger  *slog.Logger
+	verify   verifyConfig
+	maxBody  int64
+	logger   *slog.Logger
+	dedup    Deduplicator
+	dedupTTL time.Duration
 }
 
 type verifyOption func(*verifyConfig) error
@@ -105,12 +107,52 @@ func WithMaxBodyBytes(n int64) HandlerOption {
 }
 
 // WithLogger makes a [Handler] log rejected deliveries (Warn) and failed
-// callbacks (Error) to l. Records carry the reason, the event type, the
-// dedup key and the remote address, never the token or the secret. By
-// default nothing is logged. A nil l disables logging.
+// callbacks (Error) to l, and with [WithDeduplicator] also duplicates
+// (Info) and de-duplication store failures (Warn). Records carry the
+// reason, the event type, the dedup key and the remote address, never the
+// token or the secret. By default nothing is logged. A nil l disables
+// logging.
 func WithLogger(l *slog.Logger) HandlerOption {
 	return handlerOption(func(c *handlerConfig) error {
 		c.logger = l
+		return nil
+	})
+}
+
+// DefaultDedupTTL is how long a [Handler] with [WithDeduplicator] keeps an
+// event's key unless [WithDedupTTL] says otherwise: 10 minutes. It covers
+// the replay window of a signed delivery (the token is valid up to 3
+// minutes after sending plus the 30 s default leeway, about 3.5 minutes)
+// with room for a quick retry by the sender. The Handler never passes a TTL
+// shorter than the verified token's remaining lifetime (exp plus leeway).
+const DefaultDedupTTL = 10 * time.Minute
+
+// WithDeduplicator makes a [Handler] claim each event's [Event.DedupKey]
+// with d before running a callback. A delivery whose key is already claimed
+// is answered 200 without running a callback and logged (Info). A callback
+// that fails releases the claim, so that the sender's retry runs it again.
+// When d fails (Claim returns an error) the event is processed anyway and
+// the failure is logged (Warn): a lost webhook is worse than a duplicate.
+// The default is no de-duplication; a nil d keeps it off.
+//
+// Use [NewMemoryDeduplicator] for a single process, and a shared store
+// (module github.com/tlpartner/tlpartner-go/tlredis) when several replicas
+// receive deliveries.
+func WithDeduplicator(d Deduplicator) HandlerOption {
+	return handlerOption(func(c *handlerConfig) error {
+		c.dedup = d
+		return nil
+	})
+}
+
+// WithDedupTTL sets how long a [Handler] with [WithDeduplicator] keeps an
+// event's key (default [DefaultDedupTTL]). It must be positive.
+func WithDedupTTL(ttl time.Duration) HandlerOption {
+	return handlerOption(func(c *handlerConfig) error {
+		if ttl <= 0 {
+			return errors.New("webhooks: WithDedupTTL: ttl must be positive")
+		}
+		c.dedupTTL = ttl
 		return nil
 	})
 }

@@ -115,7 +115,9 @@ func (v *Verifier) key(t *jwt.Token) (any, error) {
 // Verify checks the delivery headers: X-TL-Signature must be an HS256 JWT
 // signed with a configured secret, with exp and nbf present and valid (within
 // the leeway) and a partner_id claim equal to the X-TL-Partner-Id header and
-// to the configured partner ID. Header names are matched case-insensitively.
+// to the configured partner ID. Header names are matched case-insensitively;
+// a header that appears more than once, also under keys that differ only in
+// case (as a hand-built http.Header may hold), is refused.
 //
 // The token does not cover the body; see the package documentation. On
 // failure the error wraps one of [ErrMissingHeader], [ErrInvalidSignature],
@@ -246,19 +248,19 @@ func equal(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
 
-// headerValues returns the values of name, also when h was built by hand
+// headerValues returns every value of name, also when h was built by hand
 // with non-canonical keys (for example lower-case keys from a serverless
-// gateway).
+// gateway). Values stored under keys that differ only in case are all
+// returned, so that Verify refuses them like a repeated header instead of
+// picking one of them in map order.
 func headerValues(h http.Header, name string) []string {
-	if v := h.Values(name); len(v) > 0 {
-		return v
-	}
+	var out []string
 	for k, v := range h {
-		if strings.EqualFold(k, name) && len(v) > 0 {
-			return v
+		if len(v) > 0 && strings.EqualFold(k, name) {
+			out = append(out, v...)
 		}
 	}
-	return nil
+	return out
 }
 
 // String returns a redacted description of the Verifier.

@@ -482,3 +482,54 @@ func TestHeaderConstantsMatchSigner(t *testing.T) {
 // Compile-time check that the asymmetric keys satisfy crypto.Signer, so the
 // algorithm-confusion cases sign with real keys.
 var _ = []crypto.Signer{(*rsa.PrivateKey)(nil), (*ecdsa.PrivateKey)(nil), ed25519.PrivateKey(nil)}
+
+// TestVerifyRefusesCaseVariantDuplicates: a hand-built header (as some
+// serverless gateways produce) may hold the same header under keys that
+// differ only in case. Verify must refuse such a delivery like a repeated
+// header, every time: before the fix the outcome depended on map order.
+func TestVerifyRefusesCaseVariantDuplicates(t *testing.T) {
+	t.Parallel()
+	genuine, err := testSigner.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := webhooks.NewVerifier(testPartner, testSecret, webhooks.WithClock(testClock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name    string
+		header  http.Header
+		wantErr error
+	}{
+		{"signature: valid and junk, both non-canonical", http.Header{"x-tl-signature": {genuine}, "X-TL-SIGNATURE": {"junk"}, "X-Tl-Partner-Id": {testPartner}}, webhooks.ErrInvalidSignature},
+		{"signature: canonical valid, variant junk", http.Header{"X-Tl-Signature": {genuine}, "x-tl-signature": {"junk"}, "X-Tl-Partner-Id": {testPartner}}, webhooks.ErrInvalidSignature},
+		{"signature: the same valid token twice", http.Header{"x-tl-signature": {genuine}, "X-TL-Signature": {genuine}, "x-tl-partner-id": {testPartner}}, webhooks.ErrInvalidSignature},
+		{"partner id: two values in two spellings", http.Header{"X-Tl-Signature": {genuine}, "x-tl-partner-id": {testPartner}, "X-TL-PARTNER-ID": {"other"}}, webhooks.ErrPartnerMismatch},
+		{"partner id: canonical and variant agree", http.Header{"X-Tl-Signature": {genuine}, "X-Tl-Partner-Id": {testPartner}, "x-tl-partner-id": {testPartner}}, webhooks.ErrPartnerMismatch},
+	}
+	for _, tc := range cases {
+		accepted := 0
+		for range 200 {
+			claims, err := v.Verify(tc.header)
+			if err == nil {
+				accepted++
+				continue
+			}
+			if claims != nil {
+				t.Fatalf("%s: claims returned with error", tc.name)
+			}
+			assertOnlySentinel(t, err, tc.wantErr)
+		}
+		if accepted > 0 {
+			t.Errorf("%s: accepted %d of 200 times", tc.name, accepted)
+		}
+	}
+	// A case-variant key without values is no header at all.
+	h := http.Header{"x-tl-signature": {genuine}, "X-TL-SIGNATURE": nil, "X-Tl-Partner-Id": {testPartner}}
+	for range 50 {
+		if _, err := v.Verify(h); err != nil {
+			t.Fatalf("empty variant key: %v", err)
+		}
+	}
+}

@@ -124,7 +124,7 @@ func run(ctx context.Context, ln net.Listener, rotate time.Duration, out io.Writ
 		defer cancel()
 		_ = srv.Shutdown(shutdown)
 	}()
-	fmt.Fprintf(out, "partner app: %s/  (widget: %s/connect)\nfake TimelinesAI: %s\nCtrl-C to stop.\n", origin, origin, fake.Origin())
+	fmt.Fprintf(out, "partner app: %s/  (widget: %s/connect)\nfake TimelinesAI: %s\nCtrl-C to stop.\n", origin, origin, fake.URL)
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
@@ -165,7 +165,7 @@ func (a *app) issueLink(ctx context.Context) error {
 func (a *app) currentLink() string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.link.Link
+	return a.link.URL
 }
 
 func (a *app) logf(format string, args ...any) {
@@ -191,7 +191,7 @@ func (a *app) widget(r *http.Request) (embed.Widget, error) {
 		Mode:   mode,
 		// The fake QR page lives on the fake's origin; in production leave
 		// this empty (embed.Origin, https://app.timelines.ai).
-		ExpectedOrigin: a.fake.Origin(),
+		ExpectedOrigin: a.fake.URL,
 		NotifyURL:      "/connected",
 	}, nil
 }
@@ -270,7 +270,8 @@ pre{background:#f6f8fa;padding:.75rem;white-space:pre-wrap}</style></head>
 </body></html>`))
 
 func (a *app) panel(w http.ResponseWriter, r *http.Request) {
-	status, err := a.fake.QRLinkStatus(a.currentLink())
+	st, err := a.fake.QRLinkStatus(a.currentLink())
+	status := string(st)
 	if err != nil {
 		status = err.Error()
 	}

@@ -10,10 +10,11 @@
 // whatsapp_account:connected webhook, read the workspace, get and rotate the
 // Public API token, and disconnect the account to stop billing.
 //
-// With TL_PARTNER_ID and TL_PARTNER_SECRET set it talks to the real API
-// (TL_BASE_URL overrides the base URL) and only makes read-only calls: it
-// checks the credentials and, when TL_WORKSPACE_ID is set, reads that
-// workspace. Pass -destructive to create a workspace, a user, a QR link and
+// With TL_PARTNER_ID and TL_PARTNER_SECRET set it talks to the real API and
+// makes read-only calls only: it checks the credentials and, when
+// TL_WORKSPACE_ID is set, reads that workspace. TL_PARTNER_BASE_URL (the
+// name cmd/tlpartner-fake prints) points it at another base URL, such as a
+// stand-alone fake; the base URL is printed before the first request. Pass -destructive to create a workspace, a user, a QR link and
 // rotate the token for real; the scan then has to happen on a real phone.
 package main
 
@@ -46,11 +47,10 @@ type config struct {
 }
 
 func main() {
-	cfg := config{
-		partnerID:   os.Getenv("TL_PARTNER_ID"),
-		secret:      os.Getenv("TL_PARTNER_SECRET"),
-		baseURL:     os.Getenv("TL_BASE_URL"),
-		workspaceID: os.Getenv("TL_WORKSPACE_ID"),
+	cfg, err := configFromEnv(os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "quickstart:", err)
+		os.Exit(2)
 	}
 	flag.BoolVar(&cfg.destructive, "destructive", false,
 		"with real credentials: also create a workspace, a user and a QR link, and rotate the Public API token")
@@ -64,6 +64,23 @@ func main() {
 		fmt.Fprintln(os.Stderr, "quickstart failed:", err)
 		os.Exit(1)
 	}
+}
+
+// configFromEnv reads the environment variables the quick start uses: the
+// names cmd/tlpartner-fake prints, so that exporting the fake's output
+// points the quick start at the fake.
+func configFromEnv(getenv func(string) string) (config, error) {
+	if getenv("TL_BASE_URL") != "" && getenv("TL_PARTNER_BASE_URL") == "" {
+		// The old name. Ignoring it would silently call production with
+		// what may be a fake's credentials.
+		return config{}, errors.New("TL_BASE_URL is not read any more: set TL_PARTNER_BASE_URL (the name cmd/tlpartner-fake prints)")
+	}
+	return config{
+		partnerID:   getenv("TL_PARTNER_ID"),
+		secret:      getenv("TL_PARTNER_SECRET"),
+		baseURL:     getenv("TL_PARTNER_BASE_URL"),
+		workspaceID: getenv("TL_WORKSPACE_ID"),
+	}, nil
 }
 
 // run dispatches on the mode. It writes a readable log of each step to w.
@@ -140,7 +157,7 @@ func runFake(ctx context.Context, w io.Writer, cfg config) error {
 	defer hs.Shutdown(context.Background())
 
 	fmt.Fprintln(w, "tlpartner quickstart: mode FAKE (no TL_PARTNER_ID/TL_PARTNER_SECRET set)")
-	fmt.Fprintf(w, "  fake Partner API  %s (partner %q)\n", srv.URL(), srv.PartnerID())
+	fmt.Fprintf(w, "  fake Partner API  %s (partner %q)\n", srv.PartnerAPIURL(), srv.PartnerID())
 	fmt.Fprintf(w, "  webhook receiver  %s\n", webhookURL)
 
 	return lifecycle(ctx, w, client, cfg, &fakeWorld{srv: srv, events: events})
@@ -181,7 +198,7 @@ func lifecycle(ctx context.Context, w io.Writer, c *tlpartner.Client, cfg config
 	if err != nil {
 		return fmt.Errorf("create workspace: %w", err)
 	}
-	st.ok("workspace %q created: owner user %d, %d of %d seats free", ws.ID, ws.OwnerUserID, ws.SeatsAvailable, ws.SeatsTotal)
+	st.ok("workspace %q created: owner user %d, %d of %d seats free", ws.ID, ws.OwnerUserID, ws.Seats.Remaining(), ws.Seats.Total)
 	st.info("keep this id: there is no endpoint to list workspaces")
 
 	st.step("Add a user for the customer's WhatsApp number")
@@ -190,7 +207,7 @@ func lifecycle(ctx context.Context, w io.Writer, c *tlpartner.Client, cfg config
 		return fmt.Errorf("create users: %w", err)
 	}
 	user := users.Users[0]
-	st.ok("user %d created (%s, %s); seats left: %d", user.ID, user.Role, user.Email, users.SeatsAvailable)
+	st.ok("user %d created (%s, %s); seats left: %d", user.ID, user.Role, user.Email, users.Seats.Remaining())
 
 	st.step("Generate a QR link for that user")
 	qr, err := c.GenerateQR(ctx, ws.ID, user.ID, &tlpartner.GenerateQRParams{ExpiresInHours: 48})
@@ -201,12 +218,12 @@ func lifecycle(ctx context.Context, w io.Writer, c *tlpartner.Client, cfg config
 	if err != nil {
 		return fmt.Errorf("embed URL: %w", err)
 	}
-	st.ok("QR link  %s (expires %s)", qr.Link, qr.ExpiresAt.Format(time.RFC3339))
+	st.ok("QR link  %s (expires %s)", qr.URL, qr.ExpiresAt.Format(time.RFC3339))
 	st.info("embed it  %s", embedURL)
 
 	if world != nil {
 		st.step("Customer scans the QR code (simulated) and the webhook arrives")
-		conn, err := world.srv.SimulateScan(qr.Link, cfg.phone)
+		conn, err := world.srv.SimulateScan(qr.URL, cfg.phone)
 		if err != nil {
 			return fmt.Errorf("simulate scan: %w", err)
 		}
@@ -323,7 +340,12 @@ func runLive(ctx context.Context, w io.Writer, cfg config) error {
 	if cfg.destructive {
 		mode = "LIVE, destructive (-destructive): creates a workspace and rotates its token"
 	}
-	fmt.Fprintf(w, "tlpartner quickstart: mode %s\n  Partner API %s as %s\n", mode, c.BaseURL(), c.PartnerID())
+	target := "from TL_PARTNER_BASE_URL"
+	if c.BaseURL() == tlpartner.DefaultBaseURL {
+		target = "production; set TL_PARTNER_BASE_URL to call a fake"
+	}
+	// Say where the credentials go before anything is sent.
+	fmt.Fprintf(w, "tlpartner quickstart: calling %s (%s) as partner %s\n  mode %s\n", c.BaseURL(), target, c.PartnerID(), mode)
 
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()

@@ -1,4 +1,4 @@
-package main
+package fakecmd
 
 import (
 	"bufio"
@@ -23,7 +23,7 @@ func TestRunServesTheFake(t *testing.T) {
 	var stderr testutil.SyncBuffer
 	errc := make(chan error, 1)
 	go func() {
-		errc <- run(ctx, []string{"-addr", "127.0.0.1:0", "-partner-id", "acme", "-embed-origin", "http://127.0.0.1:3000,http://localhost:3000", "-partner", "globex=gsecret", "-secret", "from-flag", "-v"},
+		errc <- run(ctx, DefaultProg, []string{"-addr", "127.0.0.1:0", "-partner-id", "acme", "-embed-origin", "http://127.0.0.1:3000,http://localhost:3000", "-partner", "globex=gsecret", "-secret", "from-flag", "-v"},
 			pw, &stderr)
 		pw.Close()
 	}()
@@ -89,7 +89,7 @@ func TestRunRejectsBadFlags(t *testing.T) {
 	}
 	for _, args := range cases {
 		var out, errOut testutil.SyncBuffer
-		if err := run(context.Background(), args, &out, &errOut); err == nil {
+		if err := run(context.Background(), DefaultProg, args, &out, &errOut); err == nil {
 			t.Errorf("%v accepted", args)
 		}
 		if out.String() != "" {
@@ -97,7 +97,7 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		}
 	}
 	var out, errOut testutil.SyncBuffer
-	if err := run(context.Background(), []string{"-h"}, &out, &errOut); !errors.Is(err, flag.ErrHelp) {
+	if err := run(context.Background(), DefaultProg, []string{"-h"}, &out, &errOut); !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("-h: %v", err)
 	}
 	if !strings.Contains(errOut.String(), "-embed-origin") {
@@ -110,7 +110,7 @@ func TestRunIgnoresSecretEnv(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var out, errOut testutil.SyncBuffer
-	if err := run(ctx, []string{"-addr", "127.0.0.1:0"}, &out, &errOut); err != nil {
+	if err := run(ctx, DefaultProg, []string{"-addr", "127.0.0.1:0"}, &out, &errOut); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(out.String()+errOut.String(), "real-secret-must-not-leak") {
@@ -124,10 +124,35 @@ func TestRunNonLoopbackNeedsFlag(t *testing.T) {
 	var out, errOut testutil.SyncBuffer
 	// The flag path is exercised with a loopback address so the test never
 	// opens a public port.
-	if err := run(ctx, []string{"-addr", "127.0.0.1:0", "-allow-non-loopback"}, &out, &errOut); err != nil {
+	if err := run(ctx, DefaultProg, []string{"-addr", "127.0.0.1:0", "-allow-non-loopback"}, &out, &errOut); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "TL_PARTNER_SECRET=") {
 		t.Fatalf("output %q", out.String())
+	}
+}
+
+func TestRunExitCodes(t *testing.T) {
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel()
+	cases := []struct {
+		args []string
+		want int
+	}{
+		{[]string{"-h"}, ExitOK},
+		{[]string{"-addr", "127.0.0.1:0"}, ExitOK},
+		{[]string{"-no-such-flag"}, ExitUsage},
+		{[]string{"-addr", "127.0.0.1:0", "extra-arg"}, ExitUsage},
+		{[]string{"-partner", "nosecret"}, ExitUsage},
+		{[]string{"-addr", "0.0.0.0:0"}, ExitError},
+	}
+	for _, tc := range cases {
+		var out, errOut testutil.SyncBuffer
+		if got := RunNamed(stopped, "tlpartner fake", tc.args, &out, &errOut); got != tc.want {
+			t.Errorf("%v: exit %d, want %d; stderr:\n%s", tc.args, got, tc.want, errOut.String())
+		}
+		if tc.want != ExitOK && !strings.Contains(errOut.String(), "tlpartner fake: ") {
+			t.Errorf("%v: stderr does not name the program: %q", tc.args, errOut.String())
+		}
 	}
 }
