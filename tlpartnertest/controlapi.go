@@ -28,6 +28,14 @@ import (
 //	GET  /_fake/deliveries        -> [Delivery...]
 //	GET  /_fake/workspaces/{id}   -> Snapshot
 //
+// and for the Public API:
+//
+//	POST /_fake/incoming-message  {"workspace_id": "...", "phone": "+4915112345678", "text": "Hi"}  -> IncomingMessage
+//	POST /_fake/reaction          {"workspace_id": "...", "message_uid": "...", "phone": "+4915112345678", "emoji": "👍"}
+//	POST /_fake/assign            {"workspace_id": "...", "chat_id": 1000001, "email": "..."}  ("" unassigns)
+//	POST /_fake/fail-message      {"workspace_id": "...", "message_uid": "..."}
+//	POST /_fake/sync              {"workspace_id": "...", "user_id": 1001, "suspended": true}
+//
 // Errors answer 400 or 404 with {"error": "..."}. The endpoints have no
 // authentication: they exist only when enabled, on a loopback listener.
 const ControlPrefix = "/_fake"
@@ -41,26 +49,29 @@ type controlConnection struct {
 }
 
 type controlRequest struct {
-	Time       time.Time   `json:"time"`
-	Method     string      `json:"method"`
-	Path       string      `json:"path"`
-	RawQuery   string      `json:"raw_query,omitempty"`
-	Header     http.Header `json:"header"`
-	Body       string      `json:"body"`
-	PartnerID  string      `json:"partner_id,omitempty"`
-	StatusCode int         `json:"status_code"`
-	Fault      string      `json:"fault,omitempty"`
+	Time        time.Time   `json:"time"`
+	Method      string      `json:"method"`
+	Path        string      `json:"path"`
+	RawQuery    string      `json:"raw_query,omitempty"`
+	Header      http.Header `json:"header"`
+	Body        string      `json:"body"`
+	PartnerID   string      `json:"partner_id,omitempty"`
+	WorkspaceID string      `json:"workspace_id,omitempty"`
+	StatusCode  int         `json:"status_code"`
+	Fault       string      `json:"fault,omitempty"`
 }
 
 type controlDelivery struct {
-	PartnerID   string             `json:"partner_id"`
-	EventType   webhooks.EventType `json:"event_type"`
-	WorkspaceID string             `json:"workspace_id"`
-	URL         string             `json:"url"`
-	Body        json.RawMessage    `json:"body"`
-	Attempts    int                `json:"attempts"`
-	StatusCode  int                `json:"status_code"`
-	Error       string             `json:"error,omitempty"`
+	PartnerID    string             `json:"partner_id"`
+	EventType    webhooks.EventType `json:"event_type"`
+	WorkspaceID  string             `json:"workspace_id"`
+	URL          string             `json:"url"`
+	Body         json.RawMessage    `json:"body"`
+	Attempts     int                `json:"attempts"`
+	StatusCode   int                `json:"status_code"`
+	Error        string             `json:"error,omitempty"`
+	Public       bool               `json:"public,omitempty"`
+	Subscription int64              `json:"subscription_id,omitempty"`
 }
 
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
@@ -85,6 +96,12 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		Method      string  `json:"method"`
 		Seconds     float64 `json:"seconds"`
 		URL         string  `json:"url"`
+		Text        string  `json:"text"`
+		MessageUID  string  `json:"message_uid"`
+		Emoji       string  `json:"emoji"`
+		ChatID      int64   `json:"chat_id"`
+		Email       string  `json:"email"`
+		Suspended   bool    `json:"suspended"`
 	}
 	if r.Method == http.MethodPost {
 		body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))
@@ -95,7 +112,8 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	post := map[string]bool{"scan": true, "phone-disconnect": true, "usage": true, "quota": true, "qr-error": true, "faults": true, "advance": true, "webhook-url": true}
+	post := map[string]bool{"scan": true, "phone-disconnect": true, "usage": true, "quota": true, "qr-error": true, "faults": true, "advance": true, "webhook-url": true,
+		"incoming-message": true, "reaction": true, "assign": true, "fail-message": true, "sync": true}
 	wantMethod := http.MethodGet
 	if post[op] {
 		wantMethod = http.MethodPost
@@ -161,7 +179,7 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		out := []controlRequest{}
 		for _, rr := range s.Requests() {
 			cr := controlRequest{Time: rr.Time, Method: rr.Method, Path: rr.Path, RawQuery: rr.RawQuery, Header: rr.Header,
-				Body: string(rr.Body), PartnerID: rr.PartnerID, StatusCode: rr.StatusCode}
+				Body: string(rr.Body), PartnerID: rr.PartnerID, WorkspaceID: rr.WorkspaceID, StatusCode: rr.StatusCode}
 			if rr.Fault != 0 {
 				cr.Fault = rr.Fault.String()
 			}
@@ -172,13 +190,38 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		out := []controlDelivery{}
 		for _, d := range s.Deliveries() {
 			cd := controlDelivery{PartnerID: d.PartnerID, EventType: d.EventType, WorkspaceID: d.WorkspaceID, URL: d.URL,
-				Body: json.RawMessage(d.Body), Attempts: d.Attempts, StatusCode: d.StatusCode}
+				Body: json.RawMessage(d.Body), Attempts: d.Attempts, StatusCode: d.StatusCode,
+				Public: d.Public, Subscription: d.SubscriptionID}
 			if d.Err != nil {
 				cd.Error = d.Err.Error()
 			}
 			out = append(out, cd)
 		}
 		ok(out)
+	case op == "incoming-message":
+		m, err := s.SimulateIncomingMessage(in.WorkspaceID, in.Phone, in.Text)
+		if err != nil {
+			fail(http.StatusBadRequest, err)
+			return
+		}
+		ok(map[string]any{"chat_id": m.ChatID, "message_uid": m.MessageUID, "whatsapp_account_id": m.WhatsAppAccountID, "new_chat": m.NewChat})
+	case op == "reaction" || op == "assign" || op == "fail-message" || op == "sync":
+		var err error
+		switch op {
+		case "reaction":
+			err = s.SimulateReaction(in.WorkspaceID, in.MessageUID, in.Phone, in.Emoji)
+		case "assign":
+			err = s.SimulateChatAssignment(in.WorkspaceID, in.ChatID, in.Email)
+		case "fail-message":
+			err = s.FailMessage(in.WorkspaceID, in.MessageUID)
+		default:
+			err = s.setSyncSuspended(in.WorkspaceID, in.UserID, in.Suspended)
+		}
+		if err != nil {
+			fail(http.StatusBadRequest, err)
+			return
+		}
+		ok(map[string]bool{"ok": true})
 	case strings.HasPrefix(op, "workspaces/"):
 		snap, found := s.Workspace(strings.TrimPrefix(op, "workspaces/"))
 		if !found {

@@ -30,11 +30,6 @@ const (
 	publicMessageTooManyReqs = "Too Many Requests"
 )
 
-// PublicAPIURL returns the base URL of the fake Public API, for example
-// "http://127.0.0.1:41234/integrations/api". Pass it to the publicapi
-// client's base-URL option together with a workspace's token.
-func (s *Server) PublicAPIURL() string { return s.origin + PublicAPIPrefix }
-
 // pubError is an error answer of the Public API.
 type pubError struct {
 	status  int

@@ -7,11 +7,6 @@ import (
 	"time"
 )
 
-// PublicAPIPrefix is the path under which the fake mounts the TimelinesAI
-// Public API, the path the real service uses. [Server.PublicAPIURL]
-// returns the origin plus this prefix.
-const PublicAPIPrefix = "/integrations/api"
-
 // FilesPrefix is the path under which the fake serves the temporary
 // download URLs of files uploaded through the Public API.
 const FilesPrefix = "/_files"

@@ -894,3 +894,39 @@ func TestPublicSentWebhookOnSend(t *testing.T) {
 		t.Fatalf("second sent event: %s", ds[1].Body)
 	}
 }
+
+func TestPublicControlEndpoints(t *testing.T) {
+	t.Parallel()
+	srv := newFake(t, tlpartnertest.Options{ControlEndpoints: true})
+	p := newPubWS(t, srv, "pubctl", "+31612345678")
+	rcv := newHookReceiver(t, nil)
+	p.subscribe("message:reaction", rcv.URL)
+
+	st, m, raw := control(t, srv, "POST", "incoming-message", fmt.Sprintf(`{"workspace_id":%q,"phone":"+4915112345678","text":"hi"}`, p.id))
+	if st != 200 || m["new_chat"] != true || m["message_uid"] == "" {
+		t.Fatalf("incoming-message %d %s", st, raw)
+	}
+	uid, chatID := m["message_uid"].(string), int64(m["chat_id"].(float64))
+	if st, _, raw := control(t, srv, "POST", "reaction", fmt.Sprintf(`{"workspace_id":%q,"message_uid":%q,"phone":"+4915112345678","emoji":"👍"}`, p.id, uid)); st != 200 {
+		t.Fatalf("reaction %d %s", st, raw)
+	}
+	owner := okMap(t, p.do("GET", "/workspace/teammates", nil))["teammates"].([]any)[0].(map[string]any)["email"].(string)
+	if st, _, raw := control(t, srv, "POST", "assign", fmt.Sprintf(`{"workspace_id":%q,"chat_id":%d,"email":%q}`, p.id, chatID, owner)); st != 200 {
+		t.Fatalf("assign %d %s", st, raw)
+	}
+	if c := okMap(t, p.do("GET", fmt.Sprintf("/chats/%d", chatID), nil)); c["responsible_email"] != owner {
+		t.Fatalf("chat: %v", c)
+	}
+	if st, _, raw := control(t, srv, "POST", "sync", fmt.Sprintf(`{"workspace_id":%q,"user_id":%d,"suspended":true}`, p.id, p.userID)); st != 200 {
+		t.Fatalf("sync %d %s", st, raw)
+	}
+	pubFail(t, p.do("POST", fmt.Sprintf("/chats/%d/messages", chatID), map[string]any{"text": "x"}), 400, "whatsapp_account_suspended")
+	if st, _, _ := control(t, srv, "POST", "fail-message", fmt.Sprintf(`{"workspace_id":%q,"message_uid":"nope"}`, p.id)); st != 400 {
+		t.Fatalf("fail-message of an unknown message: %d", st)
+	}
+	waitN(t, srv, 1)
+	st, _, raw = control(t, srv, "GET", "deliveries", "")
+	if st != 200 || !strings.Contains(string(raw), `"public":true`) || !strings.Contains(string(raw), `"subscription_id"`) {
+		t.Fatalf("deliveries %d %s", st, raw)
+	}
+}
