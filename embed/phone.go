@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	phonerule "github.com/tlpartner/tlpartner-go/internal/phone"
 )
 
 // Phone numbers sent with TIMELINES_START_PHONE_LINKING must be in E.164
@@ -15,10 +17,11 @@ import (
 // numbering plans such as Niue, +683 and four digits) have 7 digits with the
 // country code, and anything shorter cannot be a phone number. The server
 // validates the number again and answers a bad one with TIMELINES_ERROR.
-// [tlpartnertest] applies the same rule.
+// [tlpartnertest] and package publicapi apply the same rule (one
+// implementation, in an internal package).
 const (
-	MinPhoneDigits = 7
-	MaxPhoneDigits = 15
+	MinPhoneDigits = phonerule.MinDigits
+	MaxPhoneDigits = phonerule.MaxDigits
 )
 
 // ErrInvalidPhone is returned, wrapped, by [ValidatePhone] and
@@ -31,22 +34,8 @@ var ErrInvalidPhone = errors.New("embed: invalid phone number")
 // input). The widget's phone form applies the same rule in JavaScript.
 // Errors wrap [ErrInvalidPhone].
 func ValidatePhone(phone string) error {
-	if !strings.HasPrefix(phone, "+") {
-		return fmt.Errorf("%w: must start with + and the country code", ErrInvalidPhone)
-	}
-	digits := phone[1:]
-	for i := 0; i < len(digits); i++ {
-		if digits[i] < '0' || digits[i] > '9' {
-			return fmt.Errorf("%w: only digits may follow the +", ErrInvalidPhone)
-		}
-	}
-	switch {
-	case len(digits) == 0 || digits[0] == '0':
-		return fmt.Errorf("%w: country code must not start with 0", ErrInvalidPhone)
-	case len(digits) < MinPhoneDigits:
-		return fmt.Errorf("%w: fewer than %d digits", ErrInvalidPhone, MinPhoneDigits)
-	case len(digits) > MaxPhoneDigits:
-		return fmt.Errorf("%w: more than %d digits", ErrInvalidPhone, MaxPhoneDigits)
+	if reason := phonerule.Check(phone); reason != "" {
+		return fmt.Errorf("%w: %s", ErrInvalidPhone, reason)
 	}
 	return nil
 }

@@ -1,0 +1,318 @@
+package tlredis_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tlpartner/tlpartner-go"
+	"github.com/tlpartner/tlpartner-go/tlredis"
+	"github.com/tlpartner/tlpartner-go/tlredis/internal/redistest"
+)
+
+func TestNewLimiterValidation(t *testing.T) {
+	t.Parallel()
+	rdb := clientFor(t, deadAddr(t))
+	cases := []struct {
+		name  string
+		field string
+		make  func() (*tlredis.Limiter, error)
+	}{
+		{"nil client", "rdb", func() (*tlredis.Limiter, error) { return tlredis.NewLimiter(nil, "k", 1, 1) }},
+		{"empty key", "key", func() (*tlredis.Limiter, error) { return tlredis.NewLimiter(rdb, "", 1, 1) }},
+		{"zero rate", "perSecond", func() (*tlredis.Limiter, error) { return tlredis.NewLimiter(rdb, "k", 0, 1) }},
+		{"huge rate", "perSecond", func() (*tlredis.Limiter, error) { return tlredis.NewLimiter(rdb, "k", 2e6, 1) }},
+		{"zero burst", "burst", func() (*tlredis.Limiter, error) { return tlredis.NewLimiter(rdb, "k", 1, 0) }},
+		{"bad mode", "WithFailMode", func() (*tlredis.Limiter, error) {
+			return tlredis.NewLimiter(rdb, "k", 1, 1, tlredis.WithFailMode(7))
+		}},
+		{"nil logger", "WithLogger", func() (*tlredis.Limiter, error) { return tlredis.NewLimiter(rdb, "k", 1, 1, tlredis.WithLogger(nil)) }},
+		{"nil fallback", "WithFallback", func() (*tlredis.Limiter, error) {
+			return tlredis.NewLimiter(rdb, "k", 1, 1, tlredis.WithFallback(nil))
+		}},
+		{"zero timeout", "WithTimeout", func() (*tlredis.Limiter, error) { return tlredis.NewLimiter(rdb, "k", 1, 1, tlredis.WithTimeout(0)) }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			l, err := tc.make()
+			assert.Nil(t, l)
+			var ve *tlpartner.ValidationError
+			require.ErrorAs(t, err, &ve)
+			assert.Equal(t, tc.field, ve.Field)
+		})
+	}
+}
+
+func TestLimiterBurstThenPace(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	l, err := tlredis.NewLimiter(srv.Client(t), "burst-pace", 50, 5)
+	require.NoError(t, err)
+	ctx := context.Background()
+
+	start := time.Now()
+	for range 5 {
+		require.NoError(t, l.Wait(ctx))
+	}
+	assert.Less(t, time.Since(start), 100*time.Millisecond, "the burst must not wait")
+	for range 10 {
+		require.NoError(t, l.Wait(ctx))
+	}
+	// 10 requests beyond the burst at 50/s take 200ms.
+	elapsed := time.Since(start)
+	assert.GreaterOrEqual(t, elapsed, 190*time.Millisecond)
+	assert.Less(t, elapsed, 500*time.Millisecond)
+}
+
+func TestLimiterSharedByKey(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	// Two limiters with their own connections stand for two processes.
+	a, err := tlredis.NewLimiter(srv.Client(t), "shared", 10, 3)
+	require.NoError(t, err)
+	b, err := tlredis.NewLimiter(srv.Client(t), "shared", 10, 3)
+	require.NoError(t, err)
+	other, err := tlredis.NewLimiter(srv.Client(t), "other", 10, 3)
+	require.NoError(t, err)
+	ctx := context.Background()
+
+	for range 3 {
+		require.NoError(t, a.Wait(ctx))
+	}
+	start := time.Now()
+	require.NoError(t, other.Wait(ctx))
+	assert.Less(t, time.Since(start), 50*time.Millisecond, "another key has its own budget")
+	require.NoError(t, b.Wait(ctx))
+	assert.GreaterOrEqual(t, time.Since(start), 90*time.Millisecond, "b shares a's exhausted budget")
+}
+
+// TestLimiterConcurrentRate: 40 goroutines over 2 limiters (same key) get
+// no more than the burst plus the rate.
+func TestLimiterConcurrentRate(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	rdb := srv.Client(t)
+	var ls [2]*tlredis.Limiter
+	for i := range ls {
+		var err error
+		ls[i], err = tlredis.NewLimiter(rdb, "concurrent", 100, 10)
+		require.NoError(t, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	var granted atomic.Int64
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				if ls[i%2].Wait(ctx) == nil {
+					granted.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	// 500ms at 100/s plus a burst of 10: at most 60 (one more for timing).
+	assert.LessOrEqual(t, granted.Load(), int64(61))
+	assert.GreaterOrEqual(t, granted.Load(), int64(50))
+}
+
+func TestLimiterDeadlineTooClose(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	l, err := tlredis.NewLimiter(srv.Client(t), "deadline", 2, 1)
+	require.NoError(t, err)
+	require.NoError(t, l.Wait(context.Background())) // the burst; the next slot is 500ms away
+
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err = l.Wait(ctx)
+	assert.Less(t, time.Since(start), 50*time.Millisecond, "must fail at once, not sleep to the deadline")
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Contains(t, err.Error(), "would exceed the context deadline")
+
+	// The refused wait reserved nothing: the next slot is still ~500ms
+	// after the first request, not 1s.
+	start = time.Now()
+	require.NoError(t, l.Wait(context.Background()))
+	assert.Less(t, time.Since(start), 520*time.Millisecond)
+}
+
+func TestLimiterContextEndsDuringWait(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	l, err := tlredis.NewLimiter(srv.Client(t), "cancel", 1, 1)
+	require.NoError(t, err)
+	require.NoError(t, l.Wait(context.Background()))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	start := time.Now()
+	err = l.Wait(ctx) // no deadline: reserves the slot 1s away, then is cancelled
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Less(t, time.Since(start), 300*time.Millisecond)
+
+	done, cancel2 := context.WithCancel(context.Background())
+	cancel2()
+	require.ErrorIs(t, l.Wait(done), context.Canceled)
+}
+
+func TestLimiterRedisDownFailOpen(t *testing.T) {
+	t.Parallel()
+	logger, logs := newLogger()
+	l, err := tlredis.NewLimiter(clientFor(t, deadAddr(t)), "k", 1, 1, tlredis.WithLogger(logger))
+	require.NoError(t, err)
+	for range 5 {
+		require.NoError(t, l.Wait(context.Background()), "fail open lets every request go")
+	}
+	assert.Equal(t, 1, logs.count("level=WARN msg=\"tlredis: rate limiter cannot reach redis; requests are not limited (fail open)\""),
+		"one warning per 10s, not one per request:\n%s", logs)
+}
+
+func TestLimiterRedisDownFailOpenFallback(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int64
+	fb := waiterFunc(func(ctx context.Context) error { calls.Add(1); return nil })
+	logger, logs := newLogger()
+	l, err := tlredis.NewLimiter(clientFor(t, deadAddr(t)), "k", 1, 1, tlredis.WithFallback(fb), tlredis.WithLogger(logger))
+	require.NoError(t, err)
+	for range 3 {
+		require.NoError(t, l.Wait(context.Background()))
+	}
+	assert.Equal(t, int64(3), calls.Load())
+	assert.Contains(t, logs.String(), "fallback limiter")
+}
+
+type waiterFunc func(context.Context) error
+
+func (f waiterFunc) Wait(ctx context.Context) error { return f(ctx) }
+
+func TestLimiterRedisDownFailClosed(t *testing.T) {
+	t.Parallel()
+	logger, logs := newLogger()
+	l, err := tlredis.NewLimiter(clientFor(t, deadAddr(t)), "k", 1, 1,
+		tlredis.WithFailMode(tlredis.FailClosed), tlredis.WithLogger(logger))
+	require.NoError(t, err)
+	err = l.Wait(context.Background())
+	require.ErrorIs(t, err, tlredis.ErrUnavailable)
+	assert.Contains(t, err.Error(), "refused")
+	assert.Contains(t, logs.String(), "fail closed")
+}
+
+// TestLimiterRedisHung: a Redis that accepts connections and never answers
+// counts as unavailable after WithTimeout, and a shorter context wins.
+func TestLimiterRedisHung(t *testing.T) {
+	t.Parallel()
+	rdb := clientFor(t, silentAddr(t))
+	l, err := tlredis.NewLimiter(rdb, "k", 1, 1, tlredis.WithFailMode(tlredis.FailClosed),
+		tlredis.WithTimeout(100*time.Millisecond), tlredis.WithLogger(newDiscard()))
+	require.NoError(t, err)
+
+	start := time.Now()
+	err = l.Wait(context.Background())
+	require.ErrorIs(t, err, tlredis.ErrUnavailable)
+	assert.Less(t, time.Since(start), 250*time.Millisecond)
+
+	// The failure opened the circuit: for RetryAfterFailure the limiter
+	// does not ask Redis again, and answers at once.
+	start = time.Now()
+	err = l.Wait(context.Background())
+	require.ErrorIs(t, err, tlredis.ErrUnavailable)
+	assert.Contains(t, err.Error(), "not asked again yet")
+	assert.Less(t, time.Since(start), 20*time.Millisecond)
+
+	l2, err := tlredis.NewLimiter(rdb, "k", 1, 1, tlredis.WithFailMode(tlredis.FailClosed),
+		tlredis.WithTimeout(100*time.Millisecond), tlredis.WithLogger(newDiscard()))
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	start = time.Now()
+	err = l2.Wait(ctx)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.NotErrorIs(t, err, tlredis.ErrUnavailable)
+	assert.Less(t, time.Since(start), 100*time.Millisecond)
+}
+
+// TestLimiterRedisKilledMidway: while goroutines wait on the limiter, Redis
+// is killed and later restarted. Each mode does what it says, nothing
+// hangs past its context, and the limiter recovers.
+func TestLimiterRedisKilledMidway(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []tlredis.FailMode{tlredis.FailOpen, tlredis.FailClosed} {
+		t.Run(mode.String(), func(t *testing.T) {
+			t.Parallel()
+			srv := redistest.Start(t)
+			logger, logs := newLogger()
+			l, err := tlredis.NewLimiter(srv.Client(t), "killed", 20, 2,
+				tlredis.WithFailMode(mode), tlredis.WithLogger(logger), tlredis.WithTimeout(200*time.Millisecond))
+			require.NoError(t, err)
+
+			ctx, cancel := context.WithTimeout(context.Background(), 600*time.Millisecond)
+			defer cancel()
+			var ok, unavailable, ctxErr, other atomic.Int64
+			var wg sync.WaitGroup
+			for range 8 {
+				wg.Go(func() {
+					for ctx.Err() == nil {
+						err := l.Wait(ctx)
+						switch {
+						case err == nil:
+							ok.Add(1)
+						case errors.Is(err, tlredis.ErrUnavailable):
+							unavailable.Add(1)
+						case ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded):
+							ctxErr.Add(1)
+						default:
+							other.Add(1)
+							t.Errorf("unexpected error: %v", err)
+						}
+						if err != nil {
+							time.Sleep(time.Millisecond) // don't spin on a dead Redis
+						}
+					}
+				})
+			}
+			time.Sleep(200 * time.Millisecond)
+			okBefore := ok.Load()
+			srv.Kill()
+			doneAt := make(chan time.Time, 1)
+			go func() { wg.Wait(); doneAt <- time.Now() }()
+			select {
+			case end := <-doneAt:
+				dl, _ := ctx.Deadline()
+				assert.WithinDuration(t, dl, end, 300*time.Millisecond, "nothing hangs past the context")
+			case <-time.After(3 * time.Second):
+				t.Fatal("waiters hang after Redis was killed")
+			}
+			okAfter := ok.Load() - okBefore
+			switch mode {
+			case tlredis.FailOpen:
+				assert.Greater(t, okAfter, int64(100), "fail open lets requests through while Redis is down")
+				assert.Zero(t, unavailable.Load())
+				assert.Contains(t, logs.String(), "level=WARN")
+			case tlredis.FailClosed:
+				assert.LessOrEqual(t, okAfter, int64(8), "fail closed grants only slots reserved before the kill")
+				assert.Greater(t, unavailable.Load(), int64(0))
+			}
+
+			// Redis comes back: within RetryAfterFailure the limiter asks
+			// it again, limits again and says so.
+			srv.Restart(t)
+			deadline := time.Now().Add(3 * tlredis.RetryAfterFailure)
+			for logs.count("rate limiter reaches redis again") == 0 && time.Now().Before(deadline) {
+				_ = l.Wait(context.Background())
+				time.Sleep(10 * time.Millisecond)
+			}
+			assert.Equal(t, 1, logs.count("rate limiter reaches redis again"))
+			require.NoError(t, l.Wait(context.Background()))
+		})
+	}
+}
