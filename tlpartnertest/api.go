@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tlpartner/tlpartner-go"
+	"github.com/tlpartner/tlpartner-go/publicapi/events"
 	"github.com/tlpartner/tlpartner-go/webhooks"
 )
 
@@ -686,7 +687,7 @@ func (s *Server) disconnectAccount(u *user, now time.Time, reason string) *accou
 		AccountID:   a.id, Phone: a.phone, UserID: u.id,
 		DisconnectedAt: stamp(now), Reason: reason,
 	})
-	s.pubAccountEvent(u.ws, a, evAccountDisconnected)
+	s.pubAccountEvent(u.ws, a, events.EventWhatsAppAccountDisconnected)
 	return a
 }
 

@@ -3,6 +3,7 @@ package tlpartnertest
 import (
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"maps"
 	"net/http"
 	"slices"
@@ -275,8 +276,9 @@ func (s *Server) publicRoute(q *pubReq, method, rel string, fetched *fetchedFile
 func (q *pubReq) decode(v any) *pubError {
 	if e := decodeBody(q.body, v, false); e != nil {
 		pe := pubErr(http.StatusBadRequest, PublicCodeValidation, e.desc)
-		if f, ok := strings.CutPrefix(e.desc, "field "); ok {
-			pe.fields = []string{strings.TrimSuffix(f, " has the wrong type")}
+		var te *json.UnmarshalTypeError
+		if errors.As(json.Unmarshal(q.body, v), &te) && te.Field != "" {
+			pe.fields = []string{te.Field}
 		}
 		return pe
 	}

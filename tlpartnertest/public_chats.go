@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tlpartner/tlpartner-go/publicapi/events"
 )
 
 // wireChat is the Chat object. id and the messages' chat_id are strings,
@@ -332,9 +334,9 @@ func (s *Server) pubAssign(c *pubChat, u *user, now time.Time) {
 	}
 	c.responsible = u
 	if u == nil {
-		s.pubEmitChat(c, []string{evChatUnassigned}, prev, now)
+		s.pubEmitChat(c, []events.EventType{events.EventChatUnassigned}, prev, now)
 	} else {
-		s.pubEmitChat(c, []string{evChatAssigned}, prev, now)
+		s.pubEmitChat(c, []events.EventType{events.EventChatAssigned}, prev, now)
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/tlpartner/tlpartner-go/publicapi/events"
 )
 
 // Errors of the Public API test controls. Match them with errors.Is.
@@ -167,10 +169,10 @@ func (s *Server) setSyncSuspended(workspaceID string, userID int64, suspended bo
 	if s.pub.suspended[a.id] == suspended {
 		return nil
 	}
-	ev := evAccountResumed
+	ev := events.EventWhatsAppAccountResumed
 	if suspended {
 		s.pub.suspended[a.id] = true
-		ev = evAccountSuspended
+		ev = events.EventWhatsAppAccountSuspended
 	} else {
 		delete(s.pub.suspended, a.id)
 	}
@@ -198,14 +200,15 @@ func (s *Server) SimulateCall(workspaceID, phone string, kind CallKind, duration
 	if !ValidE164(phone) {
 		return fmt.Errorf("%w: %q", ErrInvalidPhone, phone)
 	}
-	var ev, direction, status string
+	var ev events.EventType
+	var direction, status string
 	switch kind {
 	case CallIncomingMissed:
-		ev, direction, status = evCallIncomingMissed, "incoming", "missed"
+		ev, direction, status = events.EventCallIncomingMissed, "incoming", "missed"
 	case CallIncomingEnded:
-		ev, direction, status = evCallIncomingEnded, "incoming", "ended"
+		ev, direction, status = events.EventCallIncomingEnded, "incoming", "ended"
 	case CallOutgoingEnded:
-		ev, direction, status = evCallOutgoingEnded, "outgoing", "ended"
+		ev, direction, status = events.EventCallOutgoingEnded, "outgoing", "ended"
 	default:
 		return fmt.Errorf("tlpartnertest: unknown call kind %d", kind)
 	}
@@ -246,13 +249,13 @@ func (s *Server) SimulateCall(workspaceID, phone string, kind CallKind, duration
 		Recipient  whParty `json:"recipient"`
 	}
 	body := struct {
-		EventType       string    `json:"event_type"`
-		Chat            whChat    `json:"chat"`
-		WhatsAppAccount whAccount `json:"whatsapp_account"`
-		CallDetails     details   `json:"call_details"`
+		EventType       events.EventType `json:"event_type"`
+		Chat            whChat           `json:"chat"`
+		WhatsAppAccount whAccount        `json:"whatsapp_account"`
+		CallDetails     details          `json:"call_details"`
 	}{ev, s.whChatOf(chat), acct, details{Duration: secs, Direction: direction, IsVideo: video, Status: status,
 		Timestamp: pubStamp(now), MessageUID: newUUID(), Caller: caller, Recipient: callee}}
-	s.pubEmit(pw, []string{ev}, func(string) any { return body })
+	s.pubEmit(pw, []events.EventType{ev}, func(events.EventType) any { return body })
 	return nil
 }
 

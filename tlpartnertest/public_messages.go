@@ -7,6 +7,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/tlpartner/tlpartner-go/embed"
 )
 
 // pubSendBody is the union of the send endpoints' JSON bodies. Unknown
@@ -41,25 +43,15 @@ func deref(p *string) string {
 }
 
 // normalizePhone accepts an international number with or without '+',
-// spaces, dashes, dots or parentheses (the sending guide's forms) and
-// returns it as +digits; 7 to 15 digits, no leading zero.
+// with spaces, dashes, dots or parentheses (the sending guide's forms), and
+// returns it in E.164 by the SDK's one phone rule ([embed.NormalizePhone]).
 func normalizePhone(p string) (string, bool) {
-	var b strings.Builder
-	for i, r := range strings.TrimSpace(p) {
-		switch {
-		case r >= '0' && r <= '9':
-			b.WriteRune(r)
-		case r == '+' && i == 0:
-		case r == ' ' || r == '-' || r == '(' || r == ')' || r == '.':
-		default:
-			return "", false
-		}
+	p = strings.TrimSpace(p)
+	if !strings.HasPrefix(p, "+") {
+		p = "+" + p
 	}
-	d := b.String()
-	if len(d) < 7 || len(d) > 15 || d[0] == '0' {
-		return "", false
-	}
-	return "+" + d, true
+	n, err := embed.NormalizePhone(p)
+	return n, err == nil
 }
 
 // pubContent validates the message part of a send body (text, file,

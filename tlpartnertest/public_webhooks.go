@@ -1,72 +1,31 @@
 package tlpartnertest
 
 import (
-	"maps"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/tlpartner/tlpartner-go/publicapi/events"
 	"github.com/tlpartner/tlpartner-go/webhooks"
 )
 
-// Public API webhook event types, as the webhook reference and the app
-// spell them (the overview's other names are accepted as aliases).
-const (
-	evMessageNew          = "message:new"
-	evMessageSent         = "message:sent:new"
-	evMessageReceived     = "message:received:new"
-	evMessageReaction     = "message:reaction"
-	evChatNew             = "chat:new"
-	evChatIncoming        = "chat:incoming:new"
-	evChatOutgoing        = "chat:outgoing:new"
-	evChatAssigned        = "chat:responsible:assigned"
-	evChatUnassigned      = "chat:responsible:unassigned"
-	evAccountConnected    = "whatsapp:account:connected"
-	evAccountDisconnected = "whatsapp:account:disconnected"
-	evAccountSuspended    = "whatsapp:account:suspended"
-	evAccountResumed      = "whatsapp:account:resumed"
-	evCallIncomingMissed  = "call:incoming:missed"
-	evCallIncomingEnded   = "call:incoming:ended"
-	evCallOutgoingEnded   = "call:outgoing:ended"
-)
-
-var pubEventTypes = []string{
-	evMessageNew, evMessageSent, evMessageReceived, evMessageReaction,
-	evChatNew, evChatIncoming, evChatOutgoing, evChatAssigned, evChatUnassigned,
-	evAccountConnected, evAccountDisconnected, evAccountSuspended, evAccountResumed,
-	evCallIncomingMissed, evCallIncomingEnded, evCallOutgoingEnded,
-}
-
-// pubEventAliases maps the overview's and guide's names (C4) to the
-// reference's.
-var pubEventAliases = map[string]string{
-	"chat:created":          evChatNew,
-	"chat:received:created": evChatIncoming,
-	"chat:sent:created":     evChatOutgoing,
-	"chat:assigned":         evChatAssigned,
-	"chat:unassigned":       evChatUnassigned,
-}
-
-// canonicalEvent returns the reference name of an event type, or "" if
-// the fake does not know it.
-func canonicalEvent(t string) string {
-	if c, ok := pubEventAliases[t]; ok {
-		return c
-	}
-	if slices.Contains(pubEventTypes, t) {
-		return t
+// canonicalEvent returns the reference name of an event type (the
+// overview's names such as chat:created are aliases, C4), or "" if it is
+// not one of the Public API's event types.
+func canonicalEvent(t string) events.EventType {
+	if et := events.EventType(t); et.Known() {
+		return et.Canonical()
 	}
 	return ""
 }
 
-func chatCreated(outgoing bool) []string {
+func chatCreated(outgoing bool) []events.EventType {
 	if outgoing {
-		return []string{evChatNew, evChatOutgoing}
+		return []events.EventType{events.EventChatNew, events.EventChatOutgoing}
 	}
-	return []string{evChatNew, evChatIncoming}
+	return []events.EventType{events.EventChatNew, events.EventChatIncoming}
 }
 
 // ---- subscriptions ----
@@ -92,8 +51,7 @@ type hookBody struct {
 // check validates the fields present.
 func (b *hookBody) check() *pubError {
 	if b.EventType != nil && canonicalEvent(*b.EventType) == "" {
-		known := append(slices.Clone(pubEventTypes), slices.Sorted(maps.Keys(pubEventAliases))...)
-		return badField("event_type", "unknown event_type; known: "+strings.Join(known, ", "))
+		return badField("event_type", "unknown event_type (for example message:received:new, chat:new, whatsapp:account:disconnected)")
 	}
 	if b.URL != nil {
 		u, err := url.Parse(*b.URL)
@@ -217,7 +175,7 @@ func (s *Server) countSubscriptionError(id int64) {
 // pubEmit queues a Public API webhook to every enabled subscription of pw
 // whose event type is one of triggers. body builds the payload for the
 // subscription's event type (the reference name). Call with s.mu held.
-func (s *Server) pubEmit(pw *pubWorkspace, triggers []string, body func(eventType string) any) {
+func (s *Server) pubEmit(pw *pubWorkspace, triggers []events.EventType, body func(eventType events.EventType) any) {
 	for _, h := range pw.hooks {
 		ev := canonicalEvent(h.eventType)
 		if !h.enabled || !slices.Contains(triggers, ev) {
@@ -292,21 +250,21 @@ func (s *Server) pubEmitMessage(m *pubMessage, now time.Time) {
 	msg := whMessage{Text: m.text, Direction: "received", Origin: m.origin, Timestamp: pubStamp(m.createdAt),
 		MessageUID: m.uid, Sender: whParty{sn, sp}, Recipient: whParty{rn, rp}, ReplyToUID: m.replyTo,
 		Attachments: []whAttachment{}}
-	trigger := evMessageReceived
+	trigger := events.EventMessageReceived
 	if m.fromMe {
-		msg.Direction, trigger = "sent", evMessageSent
+		msg.Direction, trigger = "sent", events.EventMessageSent
 	}
 	if f := m.attachment; f != nil {
 		msg.Attachments = append(msg.Attachments, whAttachment{TemporaryDownloadURL: s.downloadURL(f, now),
 			Filename: f.filename, Size: len(f.data), Mimetype: f.mimetype})
 	}
 	chat, acct := s.whChatOf(m.chat), s.whAccountOf(m.chat.acct)
-	s.pubEmit(m.chat.pw, []string{evMessageNew, trigger}, func(ev string) any {
+	s.pubEmit(m.chat.pw, []events.EventType{events.EventMessageNew, trigger}, func(ev events.EventType) any {
 		return struct {
-			EventType       string    `json:"event_type"`
-			Chat            whChat    `json:"chat"`
-			WhatsAppAccount whAccount `json:"whatsapp_account"`
-			Message         whMessage `json:"message"`
+			EventType       events.EventType `json:"event_type"`
+			Chat            whChat           `json:"chat"`
+			WhatsAppAccount whAccount        `json:"whatsapp_account"`
+			Message         whMessage        `json:"message"`
 		}{ev, chat, acct, msg}
 	})
 }
@@ -322,15 +280,15 @@ func (s *Server) pubEmitReaction(m *pubMessage, r pubReaction, action string, no
 		Reactions  map[string]int `json:"reactions"`
 	}
 	body := struct {
-		EventType       string    `json:"event_type"`
-		Chat            whChat    `json:"chat"`
-		WhatsAppAccount whAccount `json:"whatsapp_account"`
-		Reaction        reaction  `json:"reaction"`
-	}{evMessageReaction, s.whChatOf(m.chat), s.whAccountOf(m.chat.acct), reaction{
+		EventType       events.EventType `json:"event_type"`
+		Chat            whChat           `json:"chat"`
+		WhatsAppAccount whAccount        `json:"whatsapp_account"`
+		Reaction        reaction         `json:"reaction"`
+	}{events.EventMessageReaction, s.whChatOf(m.chat), s.whAccountOf(m.chat.acct), reaction{
 		MessageUID: m.uid, Action: action, Emoji: r.emoji, Timestamp: pubStamp(now),
 		Reactor: whParty{r.name, r.phone}, Reactions: m.reactionCounts(),
 	}}
-	s.pubEmit(m.chat.pw, []string{evMessageReaction}, func(string) any { return body })
+	s.pubEmit(m.chat.pw, []events.EventType{events.EventMessageReaction}, func(events.EventType) any { return body })
 }
 
 type whChatFull struct {
@@ -357,7 +315,7 @@ type whChatFull struct {
 
 // pubEmitChat fires chat events (creation or assignment); prev is the
 // previous assignee, or nil. Call with s.mu held.
-func (s *Server) pubEmitChat(c *pubChat, triggers []string, prev *user, _ time.Time) {
+func (s *Server) pubEmitChat(c *pubChat, triggers []events.EventType, prev *user, _ time.Time) {
 	w := s.chatWire(c)
 	full := whChatFull{ID: c.id, Name: c.name, Phone: c.phone, JID: w.JID, Closed: c.closed, Read: c.read,
 		Labels: w.Labels, UnattendedCustomer: w.Unattended, ChatGPTAutoresponseEnabled: c.chatgpt,
@@ -368,18 +326,18 @@ func (s *Server) pubEmitChat(c *pubChat, triggers []string, prev *user, _ time.T
 		full.PreviousResponsibleName, full.PreviousResponsibleEmail = &prev.displayName, &prev.email
 	}
 	acct := s.whAccountOf(c.acct)
-	s.pubEmit(c.pw, triggers, func(ev string) any {
+	s.pubEmit(c.pw, triggers, func(ev events.EventType) any {
 		return struct {
-			EventType       string     `json:"event_type"`
-			Chat            whChatFull `json:"chat"`
-			WhatsAppAccount whAccount  `json:"whatsapp_account"`
+			EventType       events.EventType `json:"event_type"`
+			Chat            whChatFull       `json:"chat"`
+			WhatsAppAccount whAccount        `json:"whatsapp_account"`
 		}{ev, full, acct}
 	})
 }
 
 // pubAccountEvent fires a whatsapp:account:* event for account a of ws.
 // Call with s.mu held.
-func (s *Server) pubAccountEvent(ws *workspace, a *account, ev string) {
+func (s *Server) pubAccountEvent(ws *workspace, a *account, ev events.EventType) {
 	type info struct {
 		ID             string  `json:"id"`
 		Phone          string  `json:"phone"`
@@ -398,8 +356,8 @@ func (s *Server) pubAccountEvent(ws *workspace, a *account, ev string) {
 		in.DisconnectedOn = &d
 	}
 	body := struct {
-		EventType       string `json:"event_type"`
-		WhatsAppAccount info   `json:"whatsapp_account"`
+		EventType       events.EventType `json:"event_type"`
+		WhatsAppAccount info             `json:"whatsapp_account"`
 	}{ev, in}
-	s.pubEmit(s.pubWS(ws), []string{ev}, func(string) any { return body })
+	s.pubEmit(s.pubWS(ws), []events.EventType{ev}, func(events.EventType) any { return body })
 }
