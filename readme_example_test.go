@@ -36,6 +36,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
 
 	"github.com/tlpartner/tlpartner-go"
 	"github.com/tlpartner/tlpartner-go/publicapi/events"
@@ -93,7 +94,7 @@ func readmeErrors(ctx context.Context, client *tlpartner.Client, wsID string) er
 	}
 	var apiErr *tlpartner.APIError
 	if errors.As(err, &apiErr) {
-		log.Printf("status=%d code=%s request_id=%s", apiErr.StatusCode, apiErr.Code, apiErr.RequestID)
+		log.Printf("op=%s status=%d code=%s request_id=%s", apiErr.Operation, apiErr.StatusCode, apiErr.Code, apiErr.RequestID)
 	}
 	var vErr *tlpartner.ValidationError
 	if errors.As(err, &vErr) {
@@ -109,6 +110,15 @@ func readmeRateLimit(id, secret string) (*tlpartner.Client, error) {
 	client, err := tlpartner.NewClient(id, secret, tlpartner.WithRateLimit(25, 10)) // 25/s, burst 10: headroom below 30/s
 	// readme:end
 	return client, err
+}
+
+// readmeRateLimiter is the README's shared-limiter snippet.
+func readmeRateLimiter(id, secret string) (*tlpartner.Client, error) {
+	// readme:begin ratelimiter
+	lim := rate.NewLimiter(25, 10)
+	partner, err := tlpartner.NewClient(id, secret, tlpartner.WithRateLimiter(lim))
+	// readme:end
+	return partner, err
 }
 
 // readmeWebhooks is the README section "Webhooks".
@@ -148,6 +158,38 @@ func readmeTestConnect(t *testing.T, myReceiver *httptest.Server) {
 	if conn.WhatsAppAccountID == 0 || len(deliveries) != 1 || st != tlpartnertest.QRLinkUsed {
 		t.Fatalf("account %d, %d deliveries, link %v", conn.WhatsAppAccountID, len(deliveries), st)
 	}
+}
+
+// readmePublicFake is the README section "The Public API fake".
+func readmePublicFake(t *testing.T) {
+	// readme:begin publicfake
+	ctx := t.Context()
+	srv := tlpartnertest.New(t, tlpartnertest.Options{})
+	client, _ := srv.Client()
+	ws, _ := client.CreateWorkspace(ctx, tlpartner.CreateWorkspaceParams{DisplayName: "acme", SeatsPurchased: 2})
+	qr, _ := client.GenerateQR(ctx, ws.ID, ws.OwnerUserID, tlpartner.GenerateQRParams{})
+	_, _ = srv.SimulateScan(qr.URL, "+31612345678") // a connected WhatsApp account to send from
+	tok, _ := client.GetPublicAPIToken(ctx, ws.ID)  // the workspace's Public API token
+
+	// POST {srv.PublicAPIURL()}/messages with the token, from any HTTP client:
+	req, _ := http.NewRequestWithContext(ctx, "POST", srv.PublicAPIURL()+"/messages",
+		strings.NewReader(`{"phone":"+4915112345678","text":"Hi"}`))
+	req.Header.Set("Authorization", "Bearer "+tok.Token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, _ := http.DefaultClient.Do(req) // 200 {"status":"ok","data":{"message_uid":"…"}}, 1 credit
+
+	in, _ := srv.SimulateIncomingMessage(ws.ID, "+4915112345678", "Hello back") // the contact answers
+	srv.Advance(10 * time.Second)                                               // queued → sent → delivered → read
+	// readme:end
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || in.ChatID == 0 || in.NewChat {
+		t.Fatalf("send %d, incoming %+v", resp.StatusCode, in)
+	}
+}
+
+func TestREADMEPublicFake(t *testing.T) {
+	t.Parallel()
+	readmePublicFake(t)
 }
 
 // The helpers the README's webhook snippet calls.
@@ -193,6 +235,9 @@ func TestREADMEErrors(t *testing.T) {
 func TestREADMERateLimit(t *testing.T) {
 	t.Parallel()
 	c, err := readmeRateLimit("partner", "secret")
+	require.NoError(t, err)
+	require.NotNil(t, c)
+	c, err = readmeRateLimiter("partner", "secret")
 	require.NoError(t, err)
 	require.NotNil(t, c)
 }
