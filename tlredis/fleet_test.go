@@ -5,6 +5,7 @@ package tlredis_test
 // redis-server.
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -47,7 +48,6 @@ const (
 	envRole     = "TLREDIS_TEST_ROLE" // "limit-worker" selects the worker
 	envRedis    = "TLREDIS_TEST_REDIS"
 	envURL      = "TLREDIS_TEST_URL"
-	envStart    = "TLREDIS_TEST_START" // Unix nanoseconds
 	envKey      = "TLREDIS_TEST_KEY"
 	roleLimiter = "limit-worker"
 )
@@ -66,15 +66,12 @@ type workerReport struct {
 // offering fleetOfferedRate/fleetProcesses requests per second from the
 // agreed start time until fleetDuration after it.
 func limitWorker() int {
-	startNs, err := strconv.ParseInt(os.Getenv(envStart), 10, 64)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "worker: bad start time:", err)
-		return 2
-	}
-	start := time.Unix(0, startNs)
 	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv(envRedis)})
 	defer rdb.Close()
-	lim, err := tlredis.NewLimiter(rdb, os.Getenv(envKey), fleetRate, fleetBurst, tlredis.WithFailMode(tlredis.FailClosed))
+	// Fail closed, with a generous timeout: a Redis answer slowed down by a
+	// busy machine must not count as an outage here.
+	lim, err := tlredis.NewLimiter(rdb, os.Getenv(envKey), fleetRate, fleetBurst,
+		tlredis.WithFailMode(tlredis.FailClosed), tlredis.WithTimeout(3*time.Second))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "worker:", err)
 		return 2
@@ -85,6 +82,23 @@ func limitWorker() int {
 		fmt.Fprintln(os.Stderr, "worker:", err)
 		return 2
 	}
+	if err := rdb.Ping(context.Background()).Err(); err != nil {
+		fmt.Fprintln(os.Stderr, "worker: redis:", err)
+		return 2
+	}
+	// Tell the parent we are ready, then read the common start time.
+	fmt.Println("ready")
+	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "worker: reading the start time:", err)
+		return 2
+	}
+	startNs, err := strconv.ParseInt(strings.TrimSpace(line), 10, 64)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "worker: bad start time:", err)
+		return 2
+	}
+	start := time.Unix(0, startNs)
 	ctx, cancel := context.WithDeadline(context.Background(), start.Add(fleetDuration))
 	defer cancel()
 	time.Sleep(time.Until(start))
@@ -92,30 +106,34 @@ func limitWorker() int {
 	var mu sync.Mutex
 	var rep workerReport
 	var wg sync.WaitGroup
-	tick := time.NewTicker(time.Second * fleetProcesses / fleetOfferedRate)
-	defer tick.Stop()
-	for ctx.Err() == nil {
-		select {
-		case <-ctx.Done():
-		case <-tick.C:
-			wg.Go(func() {
-				_, err := client.GetWorkspace(ctx, "fleet-ws")
-				mu.Lock()
-				defer mu.Unlock()
-				rep.Offered++
-				switch {
-				case err == nil:
-					rep.OK++
-				case errors.Is(err, context.DeadlineExceeded):
-					rep.Refused++
-				default:
-					rep.Other++
-					if rep.FirstErr == "" {
-						rep.FirstErr = err.Error()
-					}
-				}
-			})
+	offer := func() {
+		_, err := client.GetWorkspace(ctx, "fleet-ws")
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case err == nil:
+			rep.OK++
+		case errors.Is(err, context.DeadlineExceeded):
+			rep.Refused++
+		default:
+			rep.Other++
+			if rep.FirstErr == "" {
+				rep.FirstErr = err.Error()
+			}
 		}
+	}
+	// An open loop: request k is offered at start + k*interval, catching
+	// up after a late wake-up, so that a busy machine does not lower the
+	// offered rate.
+	interval := time.Second * fleetProcesses / fleetOfferedRate
+	total := int(fleetDuration / interval)
+	for k := 0; k < total && ctx.Err() == nil; {
+		due := min(int(time.Since(start)/interval)+1, total)
+		for ; k < due; k++ {
+			rep.Offered++ // only this goroutine writes Offered before wg.Wait
+			wg.Go(offer)
+		}
+		time.Sleep(time.Until(start.Add(time.Duration(k) * interval)))
 	}
 	wg.Wait()
 	b, _ := json.Marshal(rep)
@@ -132,9 +150,9 @@ type windowCounter struct {
 }
 
 func (c *windowCounter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	d := time.Since(c.start)
 	c.mu.Lock()
-	if d < 0 {
+	d := time.Since(c.start)
+	if c.start.IsZero() || d < 0 {
 		c.early++
 	} else {
 		i := int(d / time.Second)
@@ -157,15 +175,14 @@ func TestSharedLimitAcrossProcesses(t *testing.T) {
 	key := "tlpartner:ratelimit:fleet-proof"
 	require.NoError(t, srv.Client(t).Del(context.Background(), key).Err())
 
-	// The processes need a moment to start; all begin at the same instant.
-	start := time.Now().Add(1500 * time.Millisecond)
-	counter := &windowCounter{start: start}
+	counter := &windowCounter{}
 	api := httptest.NewServer(counter)
 	defer api.Close()
 
 	type proc struct {
 		cmd    *exec.Cmd
-		stdout bytes.Buffer
+		stdin  io.WriteCloser
+		stdout *bufio.Scanner
 		stderr bytes.Buffer
 	}
 	procs := make([]*proc, fleetProcesses)
@@ -175,20 +192,47 @@ func TestSharedLimitAcrossProcesses(t *testing.T) {
 			envRole+"="+roleLimiter,
 			envRedis+"="+srv.Addr,
 			envURL+"="+api.URL,
-			envStart+"="+strconv.FormatInt(start.UnixNano(), 10),
 			envKey+"="+key,
 		)
-		p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
+		p.cmd.Stderr = &p.stderr
+		var err error
+		p.stdin, err = p.cmd.StdinPipe()
+		require.NoError(t, err)
+		out, err := p.cmd.StdoutPipe()
+		require.NoError(t, err)
+		p.stdout = bufio.NewScanner(out)
 		require.NoError(t, p.cmd.Start())
+		t.Cleanup(func() { _ = p.cmd.Process.Kill() })
 		procs[i] = p
 	}
+	// When every process is up, all begin at the same instant.
+	for i, p := range procs {
+		if !p.stdout.Scan() || p.stdout.Text() != "ready" {
+			_ = p.cmd.Process.Kill()
+			_ = p.cmd.Wait() // stderr is complete only after Wait
+			t.Fatalf("worker %d did not start: %s", i, p.stderr.String())
+		}
+	}
+	start := time.Now().Add(200 * time.Millisecond)
+	counter.mu.Lock()
+	counter.start = start
+	counter.mu.Unlock()
+	for _, p := range procs {
+		_, err := fmt.Fprintln(p.stdin, start.UnixNano())
+		require.NoError(t, err)
+	}
+
 	var total workerReport
 	for i, p := range procs {
-		err := p.cmd.Wait()
-		require.NoError(t, err, "worker %d: %s", i, p.stderr.String())
+		var last string
+		for p.stdout.Scan() {
+			last = p.stdout.Text()
+		}
+		if err := p.cmd.Wait(); err != nil {
+			t.Fatalf("worker %d: %v: %s", i, err, p.stderr.String())
+		}
 		var rep workerReport
-		lines := strings.Split(strings.TrimSpace(p.stdout.String()), "\n")
-		require.NoError(t, json.Unmarshal([]byte(lines[len(lines)-1]), &rep), "worker %d stdout: %s", i, p.stdout.String())
+		require.NoError(t, json.Unmarshal([]byte(last), &rep), "worker %d stdout: %q", i, last)
 		t.Logf("process %d (pid %d): offered %d, sent %d, refused at once by the limiter %d, other errors %d %s",
 			i, p.cmd.Process.Pid, rep.Offered, rep.OK, rep.Refused, rep.Other, rep.FirstErr)
 		total.Offered += rep.Offered
@@ -213,7 +257,7 @@ func TestSharedLimitAcrossProcesses(t *testing.T) {
 
 	assert.Zero(t, early, "requests before the start")
 	assert.Zero(t, total.Other, "errors other than the limiter's deadline refusals")
-	assert.Equal(t, total.OK, sum, "every sent request reached the server")
+	assert.GreaterOrEqual(t, sum, total.OK, "every sent request reached the server")
 	assert.GreaterOrEqual(t, total.Offered, int(0.9*fleetOfferedRate*fleetDuration.Seconds()), "offered load")
 	for i, n := range perS {
 		assert.LessOrEqual(t, n, fleetRate+fleetBurst, "window %d", i+1)
@@ -382,5 +426,58 @@ func TestReplicaDedupRedisKilled(t *testing.T) {
 	for i, r := range replicas {
 		assert.Contains(t, r.logs.String(), "level=WARN", "replica %d logs the store failure", i)
 		assert.Contains(t, r.logs.String(), "redis unavailable", "replica %d", i)
+	}
+}
+
+// TestClientLimiterRedisKilled: a tlpartner.Client whose Redis limiter loses
+// Redis mid-run follows the limiter's fail mode: fail closed refuses the
+// call without sending it (an error matching tlredis.ErrUnavailable), fail
+// open sends it and logs a warning. Neither outlives the call's context.
+func TestClientLimiterRedisKilled(t *testing.T) {
+	for _, mode := range []tlredis.FailMode{tlredis.FailClosed, tlredis.FailOpen} {
+		t.Run(mode.String(), func(t *testing.T) {
+			srv := redistest.Start(t)
+			var hits atomic.Int64
+			api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				hits.Add(1)
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = io.WriteString(w, `{"workspace_id":"w","display_name":"w"}`)
+			}))
+			defer api.Close()
+			logger, logs := newLogger()
+			lim, err := tlredis.NewLimiter(srv.Client(t), "client-killed", 50, 5,
+				tlredis.WithFailMode(mode), tlredis.WithLogger(logger), tlredis.WithTimeout(200*time.Millisecond))
+			require.NoError(t, err)
+			client, err := tlpartner.NewClient("fleet-partner", "fleet-test-secret-0123456789abcdef",
+				tlpartner.WithBaseURL(api.URL), tlpartner.WithRateLimiter(lim))
+			require.NoError(t, err)
+
+			ctx := context.Background()
+			_, err = client.GetWorkspace(ctx, "w")
+			require.NoError(t, err)
+			require.Equal(t, int64(1), hits.Load())
+
+			srv.Kill()
+			for range 3 {
+				cctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+				start := time.Now()
+				_, err = client.GetWorkspace(cctx, "w")
+				cancel()
+				assert.Less(t, time.Since(start), 400*time.Millisecond, "bounded by the context")
+				switch mode {
+				case tlredis.FailClosed:
+					require.ErrorIs(t, err, tlredis.ErrUnavailable)
+				case tlredis.FailOpen:
+					require.NoError(t, err)
+				}
+			}
+			switch mode {
+			case tlredis.FailClosed:
+				assert.Equal(t, int64(1), hits.Load(), "nothing is sent while the limiter cannot ask Redis")
+			case tlredis.FailOpen:
+				assert.Equal(t, int64(4), hits.Load())
+				assert.Contains(t, logs.String(), "level=WARN")
+			}
+		})
 	}
 }
