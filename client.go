@@ -287,8 +287,10 @@ func WithTokenLifetime(d time.Duration) Option {
 }
 
 // WithClock replaces time.Now as the source of the current time used for
-// the JWT claims. It is meant for tests; a nil function is a
-// [*ValidationError].
+// the JWT claims. A nil function is a [*ValidationError].
+//
+// Testing knob: for tests only, not production configuration; the README
+// section "Testing knobs" lists every such knob of the module.
 func WithClock(now func() time.Time) Option {
 	return func(c *clientConfig) error {
 		if now == nil {

@@ -23,6 +23,23 @@
 // fields the SDK does not know yet are reachable through [Client.Do], which
 // signs and retries requests the same way.
 //
+// # Optional input
+//
+// Every method follows one convention. Required inputs are plain values:
+// positional arguments when a method has nothing optional (workspaceID,
+// userID, count), otherwise plain fields of an XxxParams struct that is
+// passed by value, never as a pointer. Every optional input is a pointer
+// field of that struct: nil means "not sent, the server's default (or the
+// current value) applies"; set it with the generic [Ptr]:
+//
+//	c.UpdateWorkspace(ctx, wsID, tlpartner.UpdateWorkspaceParams{SeatsPurchased: tlpartner.Ptr(10)})
+//	c.GenerateQR(ctx, wsID, userID, tlpartner.GenerateQRParams{ExpiresInHours: tlpartner.Ptr(48)})
+//	c.GenerateQR(ctx, wsID, userID, tlpartner.GenerateQRParams{}) // the server's default, 24 h
+//
+// A set field is validated like a required one: out of range gives a
+// [*ValidationError] whose Field names it (for example
+// "GenerateQRParams.ExpiresInHours"), and nothing is sent.
+//
 // # Authentication
 //
 // Each HTTP attempt (including every retry) carries a freshly minted HS256
@@ -59,6 +76,7 @@
 // Package github.com/tlpartner/tlpartner-go/tlpartnertest runs a stateful
 // fake Partner API on 127.0.0.1 for your own tests; point a client at it
 // with [WithBaseURL] (its Server.Client method does that for you). Use
-// [WithClock] to pin token times and a small [RetryPolicy] to keep retry
-// tests fast.
+// a small [RetryPolicy] to keep retry tests fast. [WithClock], which pins
+// token times, is a testing knob, not production configuration; the
+// README section "Testing knobs" lists every one in the module.
 package tlpartner

@@ -116,7 +116,7 @@ func endpoints() []endpoint {
 		{
 			name: "UpdateWorkspace",
 			call: func(ctx context.Context, c *tlpartner.Client, ws string) (any, error) {
-				return c.UpdateWorkspace(ctx, ws, tlpartner.UpdateWorkspaceParams{DisplayName: tlpartner.String("updated-workspace-name"), SeatsPurchased: tlpartner.Int(5)})
+				return c.UpdateWorkspace(ctx, ws, tlpartner.UpdateWorkspaceParams{DisplayName: tlpartner.Ptr("updated-workspace-name"), SeatsPurchased: tlpartner.Ptr(5)})
 			},
 			method: http.MethodPatch, path: func(ws string) string { return "/workspaces/" + ws },
 			body:   `{"display_name":"updated-workspace-name","seats_purchased":5}`,
@@ -155,7 +155,7 @@ func endpoints() []endpoint {
 		{
 			name: "GenerateQR",
 			call: func(ctx context.Context, c *tlpartner.Client, ws string) (any, error) {
-				return c.GenerateQR(ctx, ws, 42, &tlpartner.GenerateQRParams{ExpiresInHours: 48})
+				return c.GenerateQR(ctx, ws, 42, tlpartner.GenerateQRParams{ExpiresInHours: tlpartner.Ptr(48)})
 			},
 			method: http.MethodPost, path: func(ws string) string { return "/workspaces/" + ws + "/users/42/qr" },
 			body:   `{"expires_in_hours":48}`,
@@ -355,11 +355,11 @@ func reflectNil(v any) any {
 	return v
 }
 
-func TestGenerateQRNilParamsSendsEmptyObject(t *testing.T) {
+func TestGenerateQRDefaultParamsSendsEmptyObject(t *testing.T) {
 	t.Parallel()
 	c, m := newMock(t)
 	m.on(reply(t, 200, "qr_200.json"))
-	q, err := c.GenerateQR(bg, "my-first-workspace", 42, nil)
+	q, err := c.GenerateQR(bg, "my-first-workspace", 42, tlpartner.GenerateQRParams{})
 	require.NoError(t, err)
 	assert.Equal(t, "https://app.timelines.ai/qr/abcdef123456", q.URL)
 	r := m.only()
@@ -374,8 +374,8 @@ func TestUpdateWorkspaceSendsOnlySetFields(t *testing.T) {
 		params tlpartner.UpdateWorkspaceParams
 		body   string
 	}{
-		"name only":  {tlpartner.UpdateWorkspaceParams{DisplayName: tlpartner.String("new-name")}, `{"display_name":"new-name"}`},
-		"seats only": {tlpartner.UpdateWorkspaceParams{SeatsPurchased: tlpartner.Int(999)}, `{"seats_purchased":999}`},
+		"name only":  {tlpartner.UpdateWorkspaceParams{DisplayName: tlpartner.Ptr("new-name")}, `{"display_name":"new-name"}`},
+		"seats only": {tlpartner.UpdateWorkspaceParams{SeatsPurchased: tlpartner.Ptr(999)}, `{"seats_purchased":999}`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

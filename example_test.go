@@ -38,7 +38,7 @@ func exampleFake() (*tlpartnertest.Server, *tlpartner.Client) {
 	if err != nil {
 		log.Fatal(err)
 	}
-	qr, err := c.GenerateQR(ctx, ws.ID, users.Users[0].ID, nil)
+	qr, err := c.GenerateQR(ctx, ws.ID, users.Users[0].ID, tlpartner.GenerateQRParams{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func ExampleClient_GenerateQR() {
 
 	// GenerateQR is destructive: it revokes the user's previous link and
 	// disconnects the WhatsApp account connected for that user.
-	qr, err := c.GenerateQR(ctx, "acme-co", agent, &tlpartner.GenerateQRParams{ExpiresInHours: 48})
+	qr, err := c.GenerateQR(ctx, "acme-co", agent, tlpartner.GenerateQRParams{ExpiresInHours: tlpartner.Ptr(48)})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -26,11 +26,14 @@ func TestMisuseGivesErrorsNotPanics(t *testing.T) {
 		},
 		"GetWorkspace": func(c *tlpartner.Client) error { _, err := c.GetWorkspace(bg, "a"); return err },
 		"UpdateWorkspace": func(c *tlpartner.Client) error {
-			_, err := c.UpdateWorkspace(bg, "a", tlpartner.UpdateWorkspaceParams{SeatsPurchased: tlpartner.Int(1)})
+			_, err := c.UpdateWorkspace(bg, "a", tlpartner.UpdateWorkspaceParams{SeatsPurchased: tlpartner.Ptr(1)})
 			return err
 		},
-		"CreateUsers":          func(c *tlpartner.Client) error { _, err := c.CreateUsers(bg, "a", 1); return err },
-		"GenerateQR":           func(c *tlpartner.Client) error { _, err := c.GenerateQR(bg, "a", 1, nil); return err },
+		"CreateUsers": func(c *tlpartner.Client) error { _, err := c.CreateUsers(bg, "a", 1); return err },
+		"GenerateQR": func(c *tlpartner.Client) error {
+			_, err := c.GenerateQR(bg, "a", 1, tlpartner.GenerateQRParams{})
+			return err
+		},
 		"GetPublicAPIToken":    func(c *tlpartner.Client) error { _, err := c.GetPublicAPIToken(bg, "a"); return err },
 		"RotatePublicAPIToken": func(c *tlpartner.Client) error { _, err := c.RotatePublicAPIToken(bg, "a"); return err },
 		"DisconnectWhatsApp":   func(c *tlpartner.Client) error { _, err := c.DisconnectWhatsApp(bg, "a", 1); return err },

@@ -34,12 +34,14 @@ func (l *QRLink) EmbedURL() (string, error) {
 	return embedURL(l.URL, "QRLink.URL")
 }
 
-// GenerateQRParams are the optional parameters of [Client.GenerateQR].
+// GenerateQRParams are the optional parameters of [Client.GenerateQR]
+// (see "Optional input" in the package doc). The zero value asks for the
+// server's defaults.
 type GenerateQRParams struct {
 	// ExpiresInHours is the lifetime of the link in hours, from
-	// [MinQRExpiresInHours] (1) to [MaxQRExpiresInHours] (168). Zero is
-	// not accepted; pass nil params to get the server default of 24 hours.
-	ExpiresInHours int `json:"expires_in_hours"`
+	// [MinQRExpiresInHours] (1) to [MaxQRExpiresInHours] (168). Nil sends
+	// nothing and the server's default of 24 hours applies.
+	ExpiresInHours *int `json:"expires_in_hours,omitempty"`
 }
 
 // QRCode is a freshly issued QR-connection link, returned by
@@ -74,7 +76,7 @@ func (q *QRCode) EmbedURL() (string, error) {
 }
 
 // GenerateQR issues a new QR-connection link for one user of a workspace.
-// Pass nil params for the server's default lifetime (24 hours).
+// Pass GenerateQRParams{} for the server's default lifetime (24 hours).
 //
 // The call is destructive: a user holds at most one active link, so an
 // older link is revoked ([QRCode.PreviousQRRevoked]) and a WhatsApp account
@@ -85,13 +87,13 @@ func (q *QRCode) EmbedURL() (string, error) {
 // so WhatsAppDisconnected may be false although an account was
 // disconnected.
 //
-// An empty workspaceID, a userID ≤ 0 or ExpiresInHours outside 1..168 give
-// a [*ValidationError] and nothing is sent. An unknown user gives an error
-// matching [ErrNotFound].
+// An empty workspaceID, a userID ≤ 0 or an ExpiresInHours outside 1..168
+// give a [*ValidationError] and nothing is sent. An unknown user gives an
+// error matching [ErrNotFound].
 //
-// API: POST /workspaces/{workspace_id}/users/{user_id}/qr. With nil params
-// the body is {}.
-func (c *Client) GenerateQR(ctx context.Context, workspaceID string, userID int64, params *GenerateQRParams) (*QRCode, error) {
+// API: POST /workspaces/{workspace_id}/users/{user_id}/qr. With
+// ExpiresInHours nil the body is {}.
+func (c *Client) GenerateQR(ctx context.Context, workspaceID string, userID int64, params GenerateQRParams) (*QRCode, error) {
 	const op = "GenerateQR"
 	if err := c.ready(); err != nil {
 		return nil, err
@@ -103,11 +105,11 @@ func (c *Client) GenerateQR(ctx context.Context, workspaceID string, userID int6
 		return nil, err
 	}
 	var body wire.UserRequestQRLinkJSONRequestBody
-	if params != nil {
-		if err := validateExpiresInHours(params.ExpiresInHours); err != nil {
+	if params.ExpiresInHours != nil {
+		if err := validateExpiresInHours(*params.ExpiresInHours); err != nil {
 			return nil, err
 		}
-		h := params.ExpiresInHours
+		h := *params.ExpiresInHours
 		body.ExpiresInHours = &h
 	}
 	req, err := wire.NewUserRequestQRLinkRequest(c.serverURL, workspaceID, userID, body)

@@ -32,57 +32,61 @@ const (
 	MaxQRExpiresInHours = 168
 )
 
+// The validators below return a [*ValidationError] whose Field names what
+// the caller wrote in Go: the argument (workspaceID, userID, count) or the
+// params field (CreateWorkspaceParams.DisplayName, ...), passed in as field
+// where one rule serves several fields.
+
 func validateWorkspaceID(id string) error {
+	const field = "workspaceID"
 	switch {
 	case id == "":
-		return &ValidationError{Field: "workspace_id", Reason: "must not be empty"}
+		return &ValidationError{Field: field, Reason: "must not be empty"}
 	case id == "." || id == "..":
-		return &ValidationError{Field: "workspace_id", Reason: "must not be a dot segment"}
+		return &ValidationError{Field: field, Reason: "must not be a dot segment"}
 	case strings.Contains(id, "/"):
-		return &ValidationError{Field: "workspace_id", Reason: "must not contain '/'"}
+		return &ValidationError{Field: field, Reason: "must not contain '/'"}
 	case !utf8.ValidString(id):
-		return &ValidationError{Field: "workspace_id", Reason: "must be valid UTF-8"}
+		return &ValidationError{Field: field, Reason: "must be valid UTF-8"}
 	}
 	return nil
 }
 
 func validateUserID(id int64) error {
 	if id <= 0 {
-		return &ValidationError{Field: "user_id", Reason: "must be positive, got " + strconv.FormatInt(id, 10)}
+		return &ValidationError{Field: "userID", Reason: "must be positive, got " + strconv.FormatInt(id, 10)}
 	}
 	return nil
 }
 
-func validateDisplayName(name string) error {
+func validateDisplayName(field, name string) error {
 	if strings.TrimSpace(name) == "" {
-		return &ValidationError{Field: "display_name", Reason: "must not be empty"}
+		return &ValidationError{Field: field, Reason: "must not be empty"}
 	}
 	if !utf8.ValidString(name) {
-		return &ValidationError{Field: "display_name", Reason: "must be valid UTF-8"}
+		return &ValidationError{Field: field, Reason: "must be valid UTF-8"}
 	}
 	if n := utf8.RuneCountInString(name); n > MaxDisplayNameLength {
-		return &ValidationError{Field: "display_name", Reason: "must be at most " + strconv.Itoa(MaxDisplayNameLength) + " characters, got " + strconv.Itoa(n)}
+		return &ValidationError{Field: field, Reason: "must be at most " + strconv.Itoa(MaxDisplayNameLength) + " characters, got " + strconv.Itoa(n)}
 	}
 	return nil
 }
 
-func validateSeats(n int) error {
-	if n < MinSeats || n > MaxSeats {
-		return &ValidationError{Field: "seats_purchased", Reason: "must be between " + strconv.Itoa(MinSeats) + " and " + strconv.Itoa(MaxSeats) + ", got " + strconv.Itoa(n)}
-	}
-	return nil
+func validateSeats(field string, n int) error {
+	return validateRange(field, n, MinSeats, MaxSeats)
 }
 
 func validateCount(n int) error {
-	if n < 1 || n > MaxUsersPerCall {
-		return &ValidationError{Field: "count", Reason: "must be between 1 and " + strconv.Itoa(MaxUsersPerCall) + ", got " + strconv.Itoa(n)}
-	}
-	return nil
+	return validateRange("count", n, 1, MaxUsersPerCall)
 }
 
 func validateExpiresInHours(h int) error {
-	if h < MinQRExpiresInHours || h > MaxQRExpiresInHours {
-		return &ValidationError{Field: "expires_in_hours", Reason: "must be between " + strconv.Itoa(MinQRExpiresInHours) + " and " + strconv.Itoa(MaxQRExpiresInHours) + ", got " + strconv.Itoa(h)}
+	return validateRange("GenerateQRParams.ExpiresInHours", h, MinQRExpiresInHours, MaxQRExpiresInHours)
+}
+
+func validateRange(field string, n, lo, hi int) error {
+	if n < lo || n > hi {
+		return &ValidationError{Field: field, Reason: "must be between " + strconv.Itoa(lo) + " and " + strconv.Itoa(hi) + ", got " + strconv.Itoa(n)}
 	}
 	return nil
 }

@@ -26,71 +26,71 @@ func TestValidationSendsNothing(t *testing.T) {
 		field string
 		call  func(c *tlpartner.Client) error
 	}{
-		{"create empty name", "display_name", func(c *tlpartner.Client) error {
+		{"create empty name", "CreateWorkspaceParams.DisplayName", func(c *tlpartner.Client) error {
 			_, err := c.CreateWorkspace(bg, tlpartner.CreateWorkspaceParams{SeatsPurchased: 1})
 			return err
 		}},
-		{"create blank name", "display_name", func(c *tlpartner.Client) error {
+		{"create blank name", "CreateWorkspaceParams.DisplayName", func(c *tlpartner.Client) error {
 			_, err := c.CreateWorkspace(bg, tlpartner.CreateWorkspaceParams{DisplayName: "  \t", SeatsPurchased: 1})
 			return err
 		}},
-		{"create long name", "display_name", func(c *tlpartner.Client) error {
+		{"create long name", "CreateWorkspaceParams.DisplayName", func(c *tlpartner.Client) error {
 			_, err := c.CreateWorkspace(bg, tlpartner.CreateWorkspaceParams{DisplayName: long, SeatsPurchased: 1})
 			return err
 		}},
-		{"create invalid utf8", "display_name", func(c *tlpartner.Client) error {
+		{"create invalid utf8", "CreateWorkspaceParams.DisplayName", func(c *tlpartner.Client) error {
 			_, err := c.CreateWorkspace(bg, tlpartner.CreateWorkspaceParams{DisplayName: "a\xffb", SeatsPurchased: 1})
 			return err
 		}},
-		{"create zero seats", "seats_purchased", func(c *tlpartner.Client) error {
+		{"create zero seats", "CreateWorkspaceParams.SeatsPurchased", func(c *tlpartner.Client) error {
 			_, err := c.CreateWorkspace(bg, tlpartner.CreateWorkspaceParams{DisplayName: "acme"})
 			return err
 		}},
-		{"create 1000 seats", "seats_purchased", func(c *tlpartner.Client) error {
+		{"create 1000 seats", "CreateWorkspaceParams.SeatsPurchased", func(c *tlpartner.Client) error {
 			_, err := c.CreateWorkspace(bg, tlpartner.CreateWorkspaceParams{DisplayName: "acme", SeatsPurchased: 1000})
 			return err
 		}},
-		{"get empty id", "workspace_id", func(c *tlpartner.Client) error {
+		{"get empty id", "workspaceID", func(c *tlpartner.Client) error {
 			_, err := c.GetWorkspace(bg, "")
 			return err
 		}},
-		{"get slash id", "workspace_id", func(c *tlpartner.Client) error {
+		{"get slash id", "workspaceID", func(c *tlpartner.Client) error {
 			_, err := c.GetWorkspace(bg, "a b/c?")
 			return err
 		}},
-		{"get invalid utf8 id", "workspace_id", func(c *tlpartner.Client) error {
+		{"get invalid utf8 id", "workspaceID", func(c *tlpartner.Client) error {
 			_, err := c.GetWorkspace(bg, "ws\xff")
 			return err
 		}},
-		{"get dot-dot id", "workspace_id", func(c *tlpartner.Client) error {
+		{"get dot-dot id", "workspaceID", func(c *tlpartner.Client) error {
 			_, err := c.GetWorkspace(bg, "..")
 			return err
 		}},
-		{"update empty id", "workspace_id", func(c *tlpartner.Client) error {
-			_, err := c.UpdateWorkspace(bg, "", tlpartner.UpdateWorkspaceParams{SeatsPurchased: tlpartner.Int(2)})
+		{"update empty id", "workspaceID", func(c *tlpartner.Client) error {
+			_, err := c.UpdateWorkspace(bg, "", tlpartner.UpdateWorkspaceParams{SeatsPurchased: tlpartner.Ptr(2)})
 			return err
 		}},
-		{"update nothing", "params", func(c *tlpartner.Client) error {
+		{"update nothing", "UpdateWorkspaceParams", func(c *tlpartner.Client) error {
 			_, err := c.UpdateWorkspace(bg, "acme", tlpartner.UpdateWorkspaceParams{})
 			return err
 		}},
-		{"update empty name", "display_name", func(c *tlpartner.Client) error {
-			_, err := c.UpdateWorkspace(bg, "acme", tlpartner.UpdateWorkspaceParams{DisplayName: tlpartner.String("")})
+		{"update empty name", "UpdateWorkspaceParams.DisplayName", func(c *tlpartner.Client) error {
+			_, err := c.UpdateWorkspace(bg, "acme", tlpartner.UpdateWorkspaceParams{DisplayName: tlpartner.Ptr("")})
 			return err
 		}},
-		{"update long name", "display_name", func(c *tlpartner.Client) error {
+		{"update long name", "UpdateWorkspaceParams.DisplayName", func(c *tlpartner.Client) error {
 			_, err := c.UpdateWorkspace(bg, "acme", tlpartner.UpdateWorkspaceParams{DisplayName: &long})
 			return err
 		}},
-		{"update 0 seats", "seats_purchased", func(c *tlpartner.Client) error {
-			_, err := c.UpdateWorkspace(bg, "acme", tlpartner.UpdateWorkspaceParams{SeatsPurchased: tlpartner.Int(0)})
+		{"update 0 seats", "UpdateWorkspaceParams.SeatsPurchased", func(c *tlpartner.Client) error {
+			_, err := c.UpdateWorkspace(bg, "acme", tlpartner.UpdateWorkspaceParams{SeatsPurchased: tlpartner.Ptr(0)})
 			return err
 		}},
-		{"update 1000 seats", "seats_purchased", func(c *tlpartner.Client) error {
-			_, err := c.UpdateWorkspace(bg, "acme", tlpartner.UpdateWorkspaceParams{SeatsPurchased: tlpartner.Int(1000)})
+		{"update 1000 seats", "UpdateWorkspaceParams.SeatsPurchased", func(c *tlpartner.Client) error {
+			_, err := c.UpdateWorkspace(bg, "acme", tlpartner.UpdateWorkspaceParams{SeatsPurchased: tlpartner.Ptr(1000)})
 			return err
 		}},
-		{"users empty id", "workspace_id", func(c *tlpartner.Client) error {
+		{"users empty id", "workspaceID", func(c *tlpartner.Client) error {
 			_, err := c.CreateUsers(bg, "", 1)
 			return err
 		}},
@@ -102,39 +102,39 @@ func TestValidationSendsNothing(t *testing.T) {
 			_, err := c.CreateUsers(bg, "acme", 100)
 			return err
 		}},
-		{"qr empty id", "workspace_id", func(c *tlpartner.Client) error {
-			_, err := c.GenerateQR(bg, "", 1, nil)
+		{"qr empty id", "workspaceID", func(c *tlpartner.Client) error {
+			_, err := c.GenerateQR(bg, "", 1, tlpartner.GenerateQRParams{})
 			return err
 		}},
-		{"qr user 0", "user_id", func(c *tlpartner.Client) error {
-			_, err := c.GenerateQR(bg, "acme", 0, nil)
+		{"qr user 0", "userID", func(c *tlpartner.Client) error {
+			_, err := c.GenerateQR(bg, "acme", 0, tlpartner.GenerateQRParams{})
 			return err
 		}},
-		{"qr user -1", "user_id", func(c *tlpartner.Client) error {
-			_, err := c.GenerateQR(bg, "acme", -1, nil)
+		{"qr user -1", "userID", func(c *tlpartner.Client) error {
+			_, err := c.GenerateQR(bg, "acme", -1, tlpartner.GenerateQRParams{})
 			return err
 		}},
-		{"qr 0 hours", "expires_in_hours", func(c *tlpartner.Client) error {
-			_, err := c.GenerateQR(bg, "acme", 1, &tlpartner.GenerateQRParams{})
+		{"qr 0 hours", "GenerateQRParams.ExpiresInHours", func(c *tlpartner.Client) error {
+			_, err := c.GenerateQR(bg, "acme", 1, tlpartner.GenerateQRParams{ExpiresInHours: tlpartner.Ptr(0)})
 			return err
 		}},
-		{"qr 169 hours", "expires_in_hours", func(c *tlpartner.Client) error {
-			_, err := c.GenerateQR(bg, "acme", 1, &tlpartner.GenerateQRParams{ExpiresInHours: 169})
+		{"qr 169 hours", "GenerateQRParams.ExpiresInHours", func(c *tlpartner.Client) error {
+			_, err := c.GenerateQR(bg, "acme", 1, tlpartner.GenerateQRParams{ExpiresInHours: tlpartner.Ptr(169)})
 			return err
 		}},
-		{"disconnect empty id", "workspace_id", func(c *tlpartner.Client) error {
+		{"disconnect empty id", "workspaceID", func(c *tlpartner.Client) error {
 			_, err := c.DisconnectWhatsApp(bg, "", 1)
 			return err
 		}},
-		{"disconnect user 0", "user_id", func(c *tlpartner.Client) error {
+		{"disconnect user 0", "userID", func(c *tlpartner.Client) error {
 			_, err := c.DisconnectWhatsApp(bg, "acme", 0)
 			return err
 		}},
-		{"token empty id", "workspace_id", func(c *tlpartner.Client) error {
+		{"token empty id", "workspaceID", func(c *tlpartner.Client) error {
 			_, err := c.GetPublicAPIToken(bg, "")
 			return err
 		}},
-		{"rotate slash id", "workspace_id", func(c *tlpartner.Client) error {
+		{"rotate slash id", "workspaceID", func(c *tlpartner.Client) error {
 			_, err := c.RotatePublicAPIToken(bg, "a/b")
 			return err
 		}},
@@ -169,9 +169,9 @@ func TestValidationSendsNothing(t *testing.T) {
 		_, err = c.CreateUsers(bg, "acme", tlpartner.MaxUsersPerCall)
 		require.NoError(t, err)
 		m.on(reply(t, 200, "qr_200.json"))
-		_, err = c.GenerateQR(bg, "acme", 1, &tlpartner.GenerateQRParams{ExpiresInHours: 168})
+		_, err = c.GenerateQR(bg, "acme", 1, tlpartner.GenerateQRParams{ExpiresInHours: tlpartner.Ptr(168)})
 		require.NoError(t, err)
-		_, err = c.GenerateQR(bg, "acme", 1, &tlpartner.GenerateQRParams{ExpiresInHours: 1})
+		_, err = c.GenerateQR(bg, "acme", 1, tlpartner.GenerateQRParams{ExpiresInHours: tlpartner.Ptr(1)})
 		require.NoError(t, err)
 		assert.Len(t, m.requests(), 4)
 	})

@@ -24,10 +24,10 @@ type CreateWorkspaceParams struct {
 	SeatsPurchased int `json:"seats_purchased"`
 }
 
-// UpdateWorkspaceParams is the input of [Client.UpdateWorkspace]. Only the
-// non-nil fields are sent; the others stay as they are on the server. At
-// least one field must be set. Use [String] and [Int] to take the address
-// of a literal.
+// UpdateWorkspaceParams is the input of [Client.UpdateWorkspace]. Both
+// fields are optional (see "Optional input" in the package doc): only the
+// non-nil ones are sent, the others stay as they are on the server. At
+// least one field must be set.
 type UpdateWorkspaceParams struct {
 	// DisplayName, when non-nil, renames the workspace (1 to
 	// [MaxDisplayNameLength] characters). The workspace ID does not change.
@@ -37,14 +37,6 @@ type UpdateWorkspaceParams struct {
 	// listed in [Workspace.SuspendedMembers].
 	SeatsPurchased *int `json:"seats_purchased,omitempty"`
 }
-
-// String returns a pointer to s, for optional fields such as
-// [UpdateWorkspaceParams.DisplayName].
-func String(s string) *string { return &s }
-
-// Int returns a pointer to i, for optional fields such as
-// [UpdateWorkspaceParams.SeatsPurchased].
-func Int(i int) *int { return &i }
 
 // Workspace is a workspace as returned by [Client.CreateWorkspace] and
 // [Client.UpdateWorkspace]. Optional fields the server leaves out have their
@@ -176,10 +168,10 @@ func (c *Client) CreateWorkspace(ctx context.Context, params CreateWorkspacePara
 	if err := c.ready(); err != nil {
 		return nil, err
 	}
-	if err := validateDisplayName(params.DisplayName); err != nil {
+	if err := validateDisplayName("CreateWorkspaceParams.DisplayName", params.DisplayName); err != nil {
 		return nil, err
 	}
-	if err := validateSeats(params.SeatsPurchased); err != nil {
+	if err := validateSeats("CreateWorkspaceParams.SeatsPurchased", params.SeatsPurchased); err != nil {
 		return nil, err
 	}
 	req, err := wire.NewWorkspaceCreateRequest(c.serverURL, wire.WorkspaceCreateJSONRequestBody{
@@ -251,15 +243,15 @@ func (c *Client) UpdateWorkspace(ctx context.Context, workspaceID string, params
 		return nil, err
 	}
 	if params.DisplayName == nil && params.SeatsPurchased == nil {
-		return nil, &ValidationError{Field: "params", Reason: "set DisplayName and/or SeatsPurchased"}
+		return nil, &ValidationError{Field: "UpdateWorkspaceParams", Reason: "set DisplayName and/or SeatsPurchased"}
 	}
 	if params.DisplayName != nil {
-		if err := validateDisplayName(*params.DisplayName); err != nil {
+		if err := validateDisplayName("UpdateWorkspaceParams.DisplayName", *params.DisplayName); err != nil {
 			return nil, err
 		}
 	}
 	if params.SeatsPurchased != nil {
-		if err := validateSeats(*params.SeatsPurchased); err != nil {
+		if err := validateSeats("UpdateWorkspaceParams.SeatsPurchased", *params.SeatsPurchased); err != nil {
 			return nil, err
 		}
 	}

@@ -392,7 +392,7 @@ func (e *env) newLink() *tlpartner.QRCode {
 	if err != nil || len(users.Users) != 1 {
 		e.t.Fatalf("CreateUsers: %v", err)
 	}
-	qr, err := e.client.GenerateQR(e.t.Context(), e.wsID, users.Users[0].ID, nil)
+	qr, err := e.client.GenerateQR(e.t.Context(), e.wsID, users.Users[0].ID, tlpartner.GenerateQRParams{})
 	if err != nil {
 		e.t.Fatalf("GenerateQR: %v", err)
 	}

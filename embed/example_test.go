@@ -145,7 +145,7 @@ func ExampleNewHandler() {
 		// GenerateQR revokes the user's previous link; a real app reuses an
 		// active link (WorkspaceDetails.QRLinks) while a connection attempt
 		// is in progress.
-		qr, err := client.GenerateQR(r.Context(), ws, user, nil)
+		qr, err := client.GenerateQR(r.Context(), ws, user, tlpartner.GenerateQRParams{})
 		if err != nil {
 			return embed.Widget{}, err
 		}

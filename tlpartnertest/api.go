@@ -26,6 +26,8 @@ type bufferedWriter struct {
 	header http.Header
 	status int
 	body   bytes.Buffer
+	// errNote is "code: description" of an error answer, for the log line.
+	errNote string
 }
 
 func (w *bufferedWriter) Header() http.Header { return w.header }
@@ -84,7 +86,11 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.requests = append(s.requests, rec)
 	s.mu.Unlock()
-	s.logf("%s %s -> %d%s (%s)", rec.Method, rec.Path, rec.StatusCode, faultNote(rec.Fault), time.Since(start).Round(time.Microsecond))
+	note := faultNote(rec.Fault)
+	if bw.errNote != "" {
+		note += " " + bw.errNote // the reason, never a token or secret
+	}
+	s.logf("%s %s -> %d%s (%s)", rec.Method, rec.Path, rec.StatusCode, note, time.Since(start).Round(time.Microsecond))
 
 	switch {
 	case rec.Fault == FaultDrop:
@@ -202,6 +208,9 @@ func errorBody(e *apiError) map[string]any {
 }
 
 func writeError(w http.ResponseWriter, e *apiError) {
+	if bw, ok := w.(*bufferedWriter); ok {
+		bw.errNote = e.code + ": " + e.desc
+	}
 	writeRaw(w, e.status, errorBody(e))
 }
 
@@ -231,7 +240,7 @@ func decodeBody(body []byte, v any, optional bool) *apiError {
 	if err := dec.Decode(v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return errf(400, CodeInvalidRequest, "field "+te.Field+" has the wrong type")
+			return errf(400, CodeInvalidRequest, typeErrorText(te))
 		}
 		return errf(400, CodeInvalidRequest, "malformed JSON body")
 	}
@@ -239,6 +248,15 @@ func decodeBody(body []byte, v any, optional bool) *apiError {
 		return errf(400, CodeInvalidRequest, "malformed JSON body: trailing data")
 	}
 	return nil
+}
+
+// typeErrorText describes a JSON type error by the field it is in; a body
+// that is not an object at all (for example []) has no field name.
+func typeErrorText(te *json.UnmarshalTypeError) string {
+	if te.Field == "" {
+		return "request body has the wrong type: want a JSON object, got " + te.Value
+	}
+	return "field " + te.Field + " has the wrong type: got " + te.Value
 }
 
 // ---- wire shapes (JSON names as in the spec) ----

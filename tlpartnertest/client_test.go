@@ -56,7 +56,7 @@ func TestSDKEveryEndpoint(t *testing.T) {
 	}
 	agent := users.Users[0].ID
 
-	qr, err := c.GenerateQR(ctx, ws.ID, agent, &tlpartner.GenerateQRParams{ExpiresInHours: 48})
+	qr, err := c.GenerateQR(ctx, ws.ID, agent, tlpartner.GenerateQRParams{ExpiresInHours: tlpartner.Ptr(48)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestSDKEveryEndpoint(t *testing.T) {
 		t.Fatalf("quota %+v", det.MessagesQuota)
 	}
 
-	up, err := c.UpdateWorkspace(ctx, ws.ID, tlpartner.UpdateWorkspaceParams{DisplayName: tlpartner.String("Acme Corporation"), SeatsPurchased: tlpartner.Int(2)})
+	up, err := c.UpdateWorkspace(ctx, ws.ID, tlpartner.UpdateWorkspaceParams{DisplayName: tlpartner.Ptr("Acme Corporation"), SeatsPurchased: tlpartner.Ptr(2)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestSDKTypedErrors(t *testing.T) {
 	check("skewed clock", err, tlpartner.ErrUnauthorized, "timestamp_out_of_range")
 	_, err = globex.GetWorkspace(ctx, ws.ID)
 	check("foreign workspace", err, tlpartner.ErrUnauthorized, "workspace_not_owned_by_partner")
-	_, err = c.GenerateQR(ctx, ws.ID, 42, nil)
+	_, err = c.GenerateQR(ctx, ws.ID, 42, tlpartner.GenerateQRParams{})
 	check("unknown user", err, tlpartner.ErrNotFound, "user_not_found")
 	_, err = c.DisconnectWhatsApp(ctx, ws.ID, 42)
 	check("unknown user disconnect", err, tlpartner.ErrNotFound, "user_not_found")
@@ -226,7 +226,7 @@ func TestSDKRetriesUnderStorms(t *testing.T) {
 		tlpartnertest.Fault{Kind: tlpartnertest.FaultDrop},
 		tlpartnertest.Fault{Kind: tlpartnertest.Fault429},
 	)
-	qr, err := c.GenerateQR(ctx, ws.ID, users.Users[0].ID, nil)
+	qr, err := c.GenerateQR(ctx, ws.ID, users.Users[0].ID, tlpartner.GenerateQRParams{})
 	if err != nil {
 		t.Fatalf("QR through a mixed storm: %v", err)
 	}
@@ -358,7 +358,7 @@ func TestSDKWebhooksEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	qr, err := c.GenerateQR(ctx, ws.ID, us.Users[0].ID, nil)
+	qr, err := c.GenerateQR(ctx, ws.ID, us.Users[0].ID, tlpartner.GenerateQRParams{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -438,7 +438,7 @@ func TestConcurrentScansAndRelinks(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			u := users.Users[i%4].ID
-			qr, err := c.GenerateQR(ctx, ws.ID, u, nil)
+			qr, err := c.GenerateQR(ctx, ws.ID, u, tlpartner.GenerateQRParams{})
 			if err != nil {
 				t.Error(err)
 				return

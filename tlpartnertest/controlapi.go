@@ -1,7 +1,6 @@
 package tlpartnertest
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tlpartner/tlpartner-go/webhooks"
+	"github.com/tlpartner/tlpartner-go/webhooks/webhookstest"
 )
 
 // ControlPrefix is the path under which [Options.ControlEndpoints] mounts
@@ -27,10 +27,59 @@ import (
 //	GET  /_fake/requests          -> [RecordedRequest...]
 //	GET  /_fake/deliveries        -> [Delivery...]
 //	GET  /_fake/workspaces/{id}   -> Snapshot
+//	GET  /_fake/token?partner_id= -> a fresh partner JWT as plain text (default: the primary partner)
+//	GET  /_fake/                  -> this list as JSON
 //
-// Errors answer 400 or 404 with {"error": "..."}. The endpoints have no
-// authentication: they exist only when enabled, on a loopback listener.
+// /_fake/token answers text so that a shell can use it directly:
+//
+//	curl -H "X-TL-Partner-Id: test-partner" \
+//	     -H "Authorization: Bearer $(curl -s localhost:8080/_fake/token)" \
+//	     localhost:8080/partner/api/v1/workspaces/acme-co
+//
+// Errors answer 400, 404, 405 or 413 (body over 1 MiB) with
+// {"error": "..."}. The endpoints have no authentication: they exist only
+// when enabled, on a loopback listener.
 const ControlPrefix = "/_fake"
+
+// controlInfo describes one test control in the index at /_fake/.
+type controlInfo struct {
+	Method      string `json:"method"`
+	Path        string `json:"path"`
+	Body        string `json:"body,omitempty"`
+	Returns     string `json:"returns,omitempty"`
+	Description string `json:"description"`
+}
+
+// controls is the index served at /_fake/; serveControl routes by it.
+var controls = []controlInfo{
+	{"POST", "/_fake/scan", `{"qr_link": "...", "phone": "+31612345678"}`, "connection", "simulate the customer scanning a QR link with WhatsApp"},
+	{"POST", "/_fake/phone-disconnect", `{"workspace_id": "...", "user_id": 1001, "reason": "(logged out)"}`, "", "simulate a logout on the phone (sends whatsapp_account:disconnected)"},
+	{"POST", "/_fake/usage", `{"workspace_id": "...", "quota": "messaging", "used": 900}`, "", "set a quota's usage (may send quota webhooks)"},
+	{"POST", "/_fake/quota", `{"workspace_id": "...", "quota": "messaging", "total": 1000}`, "", "set a quota's allowance"},
+	{"POST", "/_fake/qr-error", `{"qr_link": "...", "message": "QR Code mismatch."}`, "", "make the fake QR page post TIMELINES_ERROR"},
+	{"POST", "/_fake/faults", `{"kind": "429|503|delay|drop", "count": 2, "delay_ms": 100, "path": "/workspaces", "method": "GET"}`, `{"pending": n}`, "inject faults into the next matching API requests"},
+	{"POST", "/_fake/advance", `{"seconds": 3600}`, `{"now": "..."}`, "move the fake's domain clock forward (QR expiry, quota periods)"},
+	{"POST", "/_fake/webhook-url", `{"url": "http://127.0.0.1:9000/hooks"}`, "", "set where the primary partner's webhooks go"},
+	{"GET", "/_fake/requests", "", "[request...]", "every API request so far (tokens redacted)"},
+	{"GET", "/_fake/deliveries", "", "[delivery...]", "every webhook delivery so far"},
+	{"GET", "/_fake/workspaces/{id}", "", "snapshot", "a workspace's state"},
+	{"GET", "/_fake/token", "", "JWT (text/plain)", "a fresh partner JWT, valid for 3 minutes; ?partner_id= picks a partner (default: the primary)"},
+	{"GET", "/_fake/", "", "this index", "the list of test controls"},
+}
+
+// controlMethod returns the method of the control op (path without the
+// prefix), or "" for an unknown op.
+func controlMethod(op string) string {
+	if strings.HasPrefix(op, "workspaces/") {
+		op = "workspaces/{id}"
+	}
+	for _, c := range controls {
+		if c.Path == ControlPrefix+"/"+op {
+			return c.Method
+		}
+	}
+	return ""
+}
 
 type controlConnection struct {
 	WorkspaceID       string    `json:"workspace_id"`
@@ -64,7 +113,7 @@ type controlDelivery struct {
 }
 
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
-	op := strings.TrimPrefix(r.URL.Path, ControlPrefix+"/")
+	op := strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, ControlPrefix), "/")
 	fail := func(status int, err error) {
 		writeRaw(w, status, map[string]string{"error": err.Error()})
 	}
@@ -86,24 +135,29 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		Seconds     float64 `json:"seconds"`
 		URL         string  `json:"url"`
 	}
-	if r.Method == http.MethodPost {
-		body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))
-		if len(bytes.TrimSpace(body)) > 0 {
-			if err := json.Unmarshal(body, &in); err != nil {
-				fail(http.StatusBadRequest, errors.New("malformed JSON body"))
-				return
-			}
-		}
-	}
-	post := map[string]bool{"scan": true, "phone-disconnect": true, "usage": true, "quota": true, "qr-error": true, "faults": true, "advance": true, "webhook-url": true}
-	wantMethod := http.MethodGet
-	if post[op] {
-		wantMethod = http.MethodPost
+	wantMethod := controlMethod(op)
+	if wantMethod == "" {
+		fail(http.StatusNotFound, errors.New("unknown control endpoint; GET "+ControlPrefix+"/ lists them"))
+		return
 	}
 	if r.Method != wantMethod {
 		w.Header().Set("Allow", wantMethod)
 		fail(http.StatusMethodNotAllowed, errors.New("method not allowed"))
 		return
+	}
+	if r.Method == http.MethodPost {
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+		if err != nil {
+			return // client went away
+		}
+		if len(body) > maxBody {
+			fail(http.StatusRequestEntityTooLarge, errors.New("request body too large (limit 1 MiB)"))
+			return
+		}
+		if aerr := decodeBody(body, &in, true); aerr != nil {
+			fail(http.StatusBadRequest, errors.New(aerr.desc))
+			return
+		}
 	}
 	ok := func(v any) { writeRaw(w, http.StatusOK, v) }
 	switch {
@@ -179,6 +233,28 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 			out = append(out, cd)
 		}
 		ok(out)
+	case op == "":
+		ok(map[string]any{"controls": controls})
+	case op == "token":
+		pid := r.URL.Query().Get("partner_id")
+		if pid == "" {
+			pid = s.primary
+		}
+		secret := s.PartnerSecret(pid)
+		if secret == "" {
+			fail(http.StatusNotFound, errors.New("unknown partner"))
+			return
+		}
+		// A partner request token has the same claims as a webhook
+		// signature: partner_id, nbf = now-3m, exp = now+3m, HS256.
+		tok, err := webhookstest.Signer{PartnerID: pid, Secret: secret}.Token()
+		if err != nil {
+			fail(http.StatusInternalServerError, errors.New("cannot sign"))
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		_, _ = io.WriteString(w, tok+"\n")
 	case strings.HasPrefix(op, "workspaces/"):
 		snap, found := s.Workspace(strings.TrimPrefix(op, "workspaces/"))
 		if !found {
@@ -186,7 +262,5 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		ok(snap)
-	default:
-		fail(http.StatusNotFound, errors.New("unknown control endpoint"))
 	}
 }

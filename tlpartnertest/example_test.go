@@ -30,7 +30,7 @@ func (o *Onboarding) Start(ctx context.Context, customer string) (workspaceID, q
 	if err != nil {
 		return "", "", fmt.Errorf("create user: %w", err)
 	}
-	qr, err := o.TL.GenerateQR(ctx, ws.ID, users.Users[0].ID, nil)
+	qr, err := o.TL.GenerateQR(ctx, ws.ID, users.Users[0].ID, tlpartner.GenerateQRParams{})
 	if err != nil {
 		return "", "", fmt.Errorf("qr link: %w", err)
 	}
@@ -104,7 +104,7 @@ func ExampleServer_WaitForDeliveries() {
 	ctx := context.Background()
 	ws, _ := client.CreateWorkspace(ctx, tlpartner.CreateWorkspaceParams{DisplayName: "hooks", SeatsPurchased: 3})
 	users, _ := client.CreateUsers(ctx, ws.ID, 1)
-	qr, _ := client.GenerateQR(ctx, ws.ID, users.Users[0].ID, nil)
+	qr, _ := client.GenerateQR(ctx, ws.ID, users.Users[0].ID, tlpartner.GenerateQRParams{})
 	if _, err := srv.SimulateScan(qr.URL, "+4915112345678"); err != nil {
 		log.Fatal(err)
 	}
@@ -162,7 +162,7 @@ func ExampleServer_Advance() {
 	ctx := context.Background()
 	ws, _ := client.CreateWorkspace(ctx, tlpartner.CreateWorkspaceParams{DisplayName: "clock", SeatsPurchased: 2})
 	users, _ := client.CreateUsers(ctx, ws.ID, 1)
-	qr, _ := client.GenerateQR(ctx, ws.ID, users.Users[0].ID, &tlpartner.GenerateQRParams{ExpiresInHours: 1})
+	qr, _ := client.GenerateQR(ctx, ws.ID, users.Users[0].ID, tlpartner.GenerateQRParams{ExpiresInHours: tlpartner.Ptr(1)})
 
 	srv.Advance(61 * time.Minute)
 	status, _ := srv.QRLinkStatus(qr.URL)

@@ -281,6 +281,11 @@ func StartServer(opts Options) (*Server, error) {
 	return s, nil
 }
 
+// ErrNonLoopback: [Options.Addr] names a non-loopback address and
+// [Options.AllowNonLoopback] is not set. The fake has no real security, so
+// it listens only on loopback unless told otherwise.
+var ErrNonLoopback = errors.New("tlpartnertest: refusing to listen on a non-loopback address")
+
 // checkListenAddr refuses non-loopback listen addresses unless allowed.
 func checkListenAddr(addr string, allow bool) error {
 	host, _, err := net.SplitHostPort(addr)
@@ -295,7 +300,7 @@ func checkListenAddr(addr string, allow bool) error {
 	}
 	ip := net.ParseIP(host)
 	if ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("tlpartnertest: refusing to listen on non-loopback address %q (set AllowNonLoopback to override)", addr)
+		return fmt.Errorf("%w %q (set AllowNonLoopback to override)", ErrNonLoopback, addr)
 	}
 	return nil
 }
@@ -420,7 +425,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveAPI(w, r)
 	case strings.HasPrefix(p, "/qr/"):
 		s.serveQR(w, r)
-	case s.opts.ControlEndpoints && strings.HasPrefix(p, ControlPrefix+"/"):
+	case s.opts.ControlEndpoints && (p == ControlPrefix || strings.HasPrefix(p, ControlPrefix+"/")):
 		s.serveControl(w, r)
 	default:
 		http.NotFound(w, r)

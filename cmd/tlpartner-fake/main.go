@@ -26,15 +26,31 @@
 //	-qr-timeout duration     stop the QR flow after this long (default 0: never)
 //	-controls                serve the test controls as JSON under /_fake/ (default true)
 //	-allow-non-loopback      allow listening on a non-loopback address
-//	-v                       log every request and webhook delivery
+//	-v                       log every request (with the reason of each error answer) and webhook delivery
 //
 // With -controls (the default) the test controls are plain HTTP endpoints,
-// for example
+// listed by GET /_fake/, for example
 //
 //	curl -X POST localhost:8080/_fake/scan -d '{"qr_link":"http://127.0.0.1:8080/qr/...","phone":"+31612345678"}'
 //
 // and the fake QR page shows a "Simulate scan" button. See the
 // tlpartnertest package documentation for every endpoint.
+//
+// Every Partner API request needs a fresh JWT. curl users get one from the
+// fake (GET /_fake/token, plain text) or from the token subcommand, which
+// mints it offline:
+//
+//	tlpartner-fake token -partner-id test-partner -secret "$TL_PARTNER_SECRET" [-ttl 3m]
+//
+//	curl -H "X-TL-Partner-Id: test-partner" \
+//	     -H "Authorization: Bearer $(curl -s localhost:8080/_fake/token)" \
+//	     localhost:8080/partner/api/v1/workspaces/acme-co
+//
+// On start the fake prints such a curl line for its own address.
+//
+// Exit status: 0 after Ctrl-C (or -h), 2 for bad flags or arguments (a
+// non-loopback -addr without -allow-non-loopback included), 1 when the fake
+// cannot start.
 //
 // The fake keeps everything in memory and has no real security: it refuses
 // non-loopback addresses unless -allow-non-loopback is given.

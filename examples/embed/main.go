@@ -151,7 +151,7 @@ func (a *app) setup(ctx context.Context) error {
 // issueLink generates a fresh QR link. Links are single-use: after a
 // connection the old one is dead, and a new one disconnects the account.
 func (a *app) issueLink(ctx context.Context) error {
-	qr, err := a.client.GenerateQR(ctx, a.wsID, a.userID, &tlpartner.GenerateQRParams{ExpiresInHours: 1})
+	qr, err := a.client.GenerateQR(ctx, a.wsID, a.userID, tlpartner.GenerateQRParams{ExpiresInHours: tlpartner.Ptr(1)})
 	if err != nil {
 		return err
 	}

@@ -210,7 +210,7 @@ func lifecycle(ctx context.Context, w io.Writer, c *tlpartner.Client, cfg config
 	st.ok("user %d created (%s, %s); seats left: %d", user.ID, user.Role, user.Email, users.Seats.Remaining())
 
 	st.step("Generate a QR link for that user")
-	qr, err := c.GenerateQR(ctx, ws.ID, user.ID, &tlpartner.GenerateQRParams{ExpiresInHours: 48})
+	qr, err := c.GenerateQR(ctx, ws.ID, user.ID, tlpartner.GenerateQRParams{ExpiresInHours: tlpartner.Ptr(48)})
 	if err != nil {
 		return fmt.Errorf("generate QR: %w", err)
 	}
@@ -291,7 +291,7 @@ func lifecycle(ctx context.Context, w io.Writer, c *tlpartner.Client, cfg config
 		} else {
 			return fmt.Errorf("expected a not-found APIError, got %v", err)
 		}
-		_, err = c.GenerateQR(ctx, ws.ID, user.ID, &tlpartner.GenerateQRParams{ExpiresInHours: 500})
+		_, err = c.GenerateQR(ctx, ws.ID, user.ID, tlpartner.GenerateQRParams{ExpiresInHours: tlpartner.Ptr(500)})
 		var verr *tlpartner.ValidationError
 		if errors.As(err, &verr) {
 			st.ok("GenerateQR(expires_in_hours=500) refused before sending: %v", err)

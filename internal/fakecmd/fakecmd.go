@@ -14,7 +14,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tlpartner/tlpartner-go"
 	"github.com/tlpartner/tlpartner-go/tlpartnertest"
+	"github.com/tlpartner/tlpartner-go/webhooks/webhookstest"
 )
 
 // Exit codes of [Run].
@@ -72,8 +74,11 @@ func (l *listFlag) Set(v string) error {
 }
 
 // run parses args, starts the fake, prints its credentials to stdout and
-// serves until ctx ends.
+// serves until ctx ends; "token" as the first argument runs [runToken].
 func run(ctx context.Context, prog string, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "token" {
+		return runToken(prog+" token", args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet(prog, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address (host:port; port 0 picks a free port)")
@@ -122,6 +127,9 @@ func run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 		opts.Logf = logger.Printf
 	}
 	srv, err := tlpartnertest.StartServer(opts)
+	if errors.Is(err, tlpartnertest.ErrNonLoopback) {
+		return usageError{fmt.Errorf("refusing to listen on non-loopback address %q: the fake has no real security; pass -allow-non-loopback to override", *addr)}
+	}
 	if err != nil {
 		return err
 	}
@@ -136,9 +144,15 @@ func run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 	if len(origins) == 0 {
 		fmt.Fprintf(stderr, "%s: no -embed-origin: the fake QR page will not talk to any parent window\n", prog)
 	}
+	// A request a curl user can paste. The token comes from the fake (or
+	// from the token subcommand), never with the secret on the line.
+	tokenCmd := fmt.Sprintf(`%s token -partner-id %s -secret "$TL_PARTNER_SECRET"`, prog, srv.PartnerID())
 	if *controls {
-		fmt.Fprintf(stderr, "%s: test controls at %s/_fake/ (scan, phone-disconnect, usage, quota, qr-error, faults, advance, webhook-url, requests, deliveries)\n", prog, srv.URL)
+		fmt.Fprintf(stderr, "%s: test controls: GET %s%s/ lists them\n", prog, srv.URL, tlpartnertest.ControlPrefix)
+		tokenCmd = "curl -s " + srv.URL + tlpartnertest.ControlPrefix + "/token"
 	}
+	fmt.Fprintf(stderr, "%s: try: curl -H \"%s: %s\" -H \"Authorization: Bearer $(%s)\" %s/workspaces/acme-co\n",
+		prog, tlpartner.HeaderPartnerID, srv.PartnerID(), tokenCmd, srv.PartnerAPIURL())
 	fmt.Fprintf(stderr, "%s: serving the TimelinesAI Partner API fake at %s (Ctrl-C to stop)\n", prog, srv.PartnerAPIURL())
 
 	<-ctx.Done()
@@ -150,4 +164,40 @@ func run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 		return errors.New("shutdown timed out")
 	}
 	return nil
+}
+
+// runToken prints a fresh partner JWT for curl users: HS256 with the claims
+// partner_id, nbf = now-ttl and exp = now+ttl, the form the Partner API (and
+// the fake) accepts. The secret must be given as a flag; like the server, the
+// subcommand never reads TL_PARTNER_SECRET, so it cannot mint a token for a
+// real partner by accident.
+func runToken(prog string, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet(prog, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	partnerID := fs.String("partner-id", tlpartnertest.DefaultPartnerID, "partner ID (the partner_id claim)")
+	secret := fs.String("secret", "", "the fake's partner secret (required; printed by the fake as TL_PARTNER_SECRET)")
+	ttl := fs.Duration("ttl", webhookstest.DefaultLifetime, "nbf is now-ttl, exp is now+ttl")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
+	}
+	switch {
+	case fs.NArg() > 0:
+		return usageError{fmt.Errorf("unexpected arguments: %v", fs.Args())}
+	case *secret == "":
+		return usageError{errors.New("-secret is required")}
+	case *partnerID == "":
+		return usageError{errors.New("-partner-id must not be empty")}
+	case *ttl <= 0:
+		return usageError{errors.New("-ttl must be positive")}
+	}
+	// A partner request token has the same claims as a webhook signature.
+	tok, err := webhookstest.Signer{PartnerID: *partnerID, Secret: *secret, Lifetime: *ttl}.Token()
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(stdout, tok)
+	return err
 }

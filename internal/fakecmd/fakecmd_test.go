@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -133,6 +134,11 @@ func TestRunNonLoopbackNeedsFlag(t *testing.T) {
 }
 
 func TestRunExitCodes(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
 	stopped, cancel := context.WithCancel(context.Background())
 	cancel()
 	cases := []struct {
@@ -144,7 +150,11 @@ func TestRunExitCodes(t *testing.T) {
 		{[]string{"-no-such-flag"}, ExitUsage},
 		{[]string{"-addr", "127.0.0.1:0", "extra-arg"}, ExitUsage},
 		{[]string{"-partner", "nosecret"}, ExitUsage},
-		{[]string{"-addr", "0.0.0.0:0"}, ExitError},
+		{[]string{"-addr", "0.0.0.0:0"}, ExitUsage},
+		{[]string{"-addr", busy.Addr().String()}, ExitError},
+		{[]string{"token", "-secret", "s"}, ExitOK},
+		{[]string{"token", "-secret", "s", "-ttl", "0s"}, ExitUsage},
+		{[]string{"token", "-h"}, ExitOK},
 	}
 	for _, tc := range cases {
 		var out, errOut testutil.SyncBuffer
@@ -155,4 +165,144 @@ func TestRunExitCodes(t *testing.T) {
 			t.Errorf("%v: stderr does not name the program: %q", tc.args, errOut.String())
 		}
 	}
+}
+
+func TestLoopbackErrorNamesTheFlag(t *testing.T) {
+	var out, errOut testutil.SyncBuffer
+	if code := Run(context.Background(), []string{"-addr", "0.0.0.0:0"}, &out, &errOut); code == ExitOK {
+		t.Fatal("non-loopback address accepted")
+	}
+	if !strings.Contains(errOut.String(), "-allow-non-loopback") {
+		t.Fatalf("stderr does not name the flag:\n%s", errOut.String())
+	}
+}
+
+// startFake runs the fake in the background and returns the printed
+// assignments and its stderr; the fake stops at the end of the test.
+func startFake(t *testing.T, args ...string) (map[string]string, *testutil.SyncBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	stderr := &testutil.SyncBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), pw, stderr)
+		pw.Close()
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if code := <-done; code != ExitOK {
+			t.Errorf("fake exited %d:\n%s", code, stderr.String())
+		}
+	})
+	vals := map[string]string{}
+	sc := bufio.NewScanner(pr)
+	for len(vals) < 3 && sc.Scan() {
+		k, v, _ := strings.Cut(sc.Text(), "=")
+		vals[k] = v
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	if len(vals) < 3 {
+		t.Fatalf("fake printed %v; stderr:\n%s", vals, stderr.String())
+	}
+	// stderr's last start-up line follows the assignments on stdout.
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(stderr.String(), "serving"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("no start-up lines on stderr:\n%s", stderr.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return vals, stderr
+}
+
+// call sends an authenticated GET with a hand-supplied token, as curl would.
+func call(t *testing.T, url, partnerID, token string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("X-TL-Partner-Id", partnerID)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestTokenSubcommandMintsAnAcceptedJWT(t *testing.T) {
+	vals, _ := startFake(t, "-controls=false")
+	var out, errOut testutil.SyncBuffer
+	code := Run(context.Background(), []string{"token", "-partner-id", vals["TL_PARTNER_ID"], "-secret", vals["TL_PARTNER_SECRET"]}, &out, &errOut)
+	if code != ExitOK {
+		t.Fatalf("token: exit %d: %s", code, errOut.String())
+	}
+	tok := strings.TrimSpace(out.String())
+	if strings.Count(tok, ".") != 2 || strings.Contains(tok, "\n") {
+		t.Fatalf("token output %q", out.String())
+	}
+	if st := call(t, vals["TL_PARTNER_BASE_URL"]+"/workspaces/nope", vals["TL_PARTNER_ID"], tok); st != http.StatusNotFound {
+		t.Fatalf("fake answered %d to the minted token, want 404 (authenticated)", st)
+	}
+	if st := call(t, vals["TL_PARTNER_BASE_URL"]+"/workspaces/nope", vals["TL_PARTNER_ID"], tok+"x"); st != http.StatusUnauthorized {
+		t.Fatalf("tampered token: %d", st)
+	}
+
+	// The secret is required and is never read from the environment.
+	t.Setenv("TL_PARTNER_SECRET", vals["TL_PARTNER_SECRET"])
+	var out2, errOut2 testutil.SyncBuffer
+	if code := Run(context.Background(), []string{"token"}, &out2, &errOut2); code != ExitUsage || out2.String() != "" {
+		t.Fatalf("token without -secret: exit %d, out %q", code, out2.String())
+	}
+	if !strings.Contains(errOut2.String(), "-secret") {
+		t.Fatalf("stderr %q", errOut2.String())
+	}
+}
+
+// TestPrintedCurlLineWorks: the fake prints a curl command; its pieces (token
+// URL, headers and API URL) produce an authenticated request.
+func TestPrintedCurlLineWorks(t *testing.T) {
+	vals, stderr := startFake(t)
+	var line string
+	for _, l := range strings.Split(stderr.String(), "\n") {
+		if strings.Contains(l, "curl ") {
+			line = l
+		}
+	}
+	if line == "" {
+		t.Fatalf("no curl line on stderr:\n%s", stderr.String())
+	}
+	tokenURL := between(t, line, "$(curl -s ", ")")
+	pid := between(t, line, `-H "X-TL-Partner-Id: `, `"`)
+	apiURL := line[strings.LastIndex(line, " ")+1:]
+	if pid != vals["TL_PARTNER_ID"] || !strings.HasPrefix(apiURL, vals["TL_PARTNER_BASE_URL"]+"/") {
+		t.Fatalf("curl line %q", line)
+	}
+	resp, err := http.Get(tokenURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if st := call(t, apiURL, pid, strings.TrimSpace(string(b))); st != http.StatusNotFound {
+		t.Fatalf("curl line's request answered %d, want 404 (authenticated, no such workspace)", st)
+	}
+	if strings.Contains(line, vals["TL_PARTNER_SECRET"]) {
+		t.Fatal("the curl line holds the secret")
+	}
+	if !strings.Contains(stderr.String(), "/_fake/ lists") {
+		t.Fatalf("stderr does not point at the control index:\n%s", stderr.String())
+	}
+}
+
+func between(t *testing.T, s, start, end string) string {
+	t.Helper()
+	_, after, ok := strings.Cut(s, start)
+	if !ok {
+		t.Fatalf("%q lacks %q", s, start)
+	}
+	v, _, ok := strings.Cut(after, end)
+	if !ok {
+		t.Fatalf("%q lacks %q after %q", s, end, start)
+	}
+	return v
 }
