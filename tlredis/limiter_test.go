@@ -89,7 +89,7 @@ func TestLimiterSharedByKey(t *testing.T) {
 	}
 	start := time.Now()
 	require.NoError(t, other.Wait(ctx))
-	assert.Less(t, time.Since(start), 50*time.Millisecond, "another key has its own budget")
+	assert.Less(t, time.Since(start), 80*time.Millisecond, "another key has its own budget")
 	require.NoError(t, b.Wait(ctx))
 	assert.GreaterOrEqual(t, time.Since(start), 90*time.Millisecond, "b shares a's exhausted budget")
 }
@@ -147,21 +147,21 @@ func TestLimiterDeadlineTooClose(t *testing.T) {
 	srv := redistest.Start(t)
 	l, err := tlredis.NewLimiter(srv.Client(t), "deadline", 2, 1)
 	require.NoError(t, err)
+	first := time.Now()
 	require.NoError(t, l.Wait(context.Background())) // the burst; the next slot is 500ms away
 
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
 	err = l.Wait(ctx)
-	assert.Less(t, time.Since(start), 50*time.Millisecond, "must fail at once, not sleep to the deadline")
+	assert.Less(t, time.Since(start), 150*time.Millisecond, "must fail at once, not sleep to the deadline")
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Contains(t, err.Error(), "would exceed the context deadline")
 
 	// The refused wait reserved nothing: the next slot is still ~500ms
 	// after the first request, not 1s.
-	start = time.Now()
 	require.NoError(t, l.Wait(context.Background()))
-	assert.Less(t, time.Since(start), 520*time.Millisecond)
+	assert.Less(t, time.Since(first), 800*time.Millisecond)
 }
 
 func TestLimiterContextEndsDuringWait(t *testing.T) {
@@ -245,7 +245,7 @@ func TestLimiterRedisHung(t *testing.T) {
 	err = l.Wait(context.Background())
 	require.ErrorIs(t, err, tlredis.ErrUnavailable)
 	assert.Contains(t, err.Error(), "not asked again yet")
-	assert.Less(t, time.Since(start), 20*time.Millisecond)
+	assert.Less(t, time.Since(start), 50*time.Millisecond)
 
 	l2, err := tlredis.NewLimiter(rdb, "k", 1, 1, tlredis.WithFailMode(tlredis.FailClosed),
 		tlredis.WithTimeout(100*time.Millisecond), tlredis.WithLogger(newDiscard()))
@@ -256,7 +256,7 @@ func TestLimiterRedisHung(t *testing.T) {
 	err = l2.Wait(ctx)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.NotErrorIs(t, err, tlredis.ErrUnavailable)
-	assert.Less(t, time.Since(start), 100*time.Millisecond)
+	assert.Less(t, time.Since(start), 90*time.Millisecond, "the context (30ms) wins over the timeout (100ms)")
 }
 
 // TestLimiterRedisKilledMidway: while goroutines wait on the limiter, Redis
