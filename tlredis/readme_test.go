@@ -104,4 +104,16 @@ func TestREADMESnippets(t *testing.T) {
 	for name := range regions {
 		assert.True(t, used[name], "region %q is in no README", name)
 	}
+
+	// The snippets run (nothing is dialled before the first request).
+	client, err := readmeLimiter("fleet-partner", "readme-secret-0123456789")
+	require.NoError(t, err)
+	assert.NotNil(t, client)
+	rdb := clientFor(t, deadAddr(t))
+	h, err := readmeDedup(rdb, "fleet-partner", "readme-secret-0123456789")
+	require.NoError(t, err)
+	assert.NotNil(t, h)
+	lim, err := readmeFailClosed(rdb)
+	require.NoError(t, err)
+	assert.NotNil(t, lim)
 }
