@@ -54,7 +54,7 @@ type Env struct {
 	IsTerminal func(f any) bool
 	// ReadSecret reads one line from the terminal without echo; nil
 	// means: switch echo off with stty.
-	ReadSecret func(prompt string) (string, error)
+	ReadSecret func(ctx context.Context, prompt string) (string, error)
 }
 
 // Main runs the command with the process's arguments, standard streams and
@@ -85,7 +85,9 @@ func Run(ctx context.Context, args []string, env Env) int {
 	a := &app{env: env}
 	a.readSecret = env.ReadSecret
 	if a.readSecret == nil {
-		a.readSecret = func(prompt string) (string, error) { return readNoEcho(a.env.Stdin, a.env.Stderr, prompt) }
+		a.readSecret = func(ctx context.Context, prompt string) (string, error) {
+			return readNoEcho(ctx, a.env.Stdin, a.env.Stderr, prompt)
+		}
 	}
 	err := a.dispatch(ctx, root(), nil, args)
 	return a.finish(ctx, err)
@@ -156,7 +158,7 @@ type app struct {
 	env        Env
 	g          globals
 	path       string // the command path being run, e.g. "workspaces get"
-	readSecret func(prompt string) (string, error)
+	readSecret func(ctx context.Context, prompt string) (string, error)
 }
 
 func (a *app) dispatch(ctx context.Context, c *command, path []string, args []string) error {

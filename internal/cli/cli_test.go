@@ -6,6 +6,7 @@ import (
 	"flag"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -118,4 +119,32 @@ func TestUnverifiedTimes(t *testing.T) {
 	assert.Equal(t, int64(200), exp.Unix())
 	nbf, exp = unverifiedTimes("garbage")
 	assert.True(t, nbf.IsZero() && exp.IsZero())
+}
+
+func TestConfigSetPromptsOnATerminal(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", dir) // os.UserConfigDir reads the process environment
+	t.Setenv("HOME", dir)
+	env, stdout, _ := testEnv("", "", true)
+	var prompt string
+	env.ReadSecret = func(ctx context.Context, p string) (string, error) { prompt = p; return "typed-secret", nil }
+	require.Equal(t, ExitOK, Run(context.Background(), []string{"config", "set", "--profile", "t", "--partner-id", "p9"}, env))
+	assert.Equal(t, "Partner Secret for p9 (input hidden): ", prompt)
+	assert.NotContains(t, stdout.String(), "typed-secret")
+	path, err := configPath()
+	require.NoError(t, err)
+	st, err := os.Stat(path)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm())
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"partner_secret": "typed-secret"`)
+
+	// Ctrl-C at the prompt: interrupted, nothing saved.
+	ctx, cancel := context.WithCancel(context.Background())
+	env.ReadSecret = func(ctx context.Context, p string) (string, error) { cancel(); <-ctx.Done(); return "", ctx.Err() }
+	assert.Equal(t, ExitInterrupted, Run(ctx, []string{"config", "set", "--profile", "u", "--partner-id", "p9"}, env))
+	b, err = os.ReadFile(path)
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), `"u"`)
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -36,8 +37,9 @@ func (a *app) confirm(what string) error {
 // readNoEcho prints prompt to w and reads one line from the terminal r
 // with echo switched off through stty (the standard library has no
 // terminal API and the SDK's go.mod takes no dependency for it). When echo
-// cannot be switched off it refuses rather than show the secret.
-func readNoEcho(r io.Reader, w io.Writer, prompt string) (string, error) {
+// cannot be switched off it refuses rather than show the secret. Ctrl-C
+// (ctx done) ends the prompt with echo switched back on.
+func readNoEcho(ctx context.Context, r io.Reader, w io.Writer, prompt string) (string, error) {
 	f, ok := r.(*os.File)
 	if !ok || runtime.GOOS == "windows" {
 		return "", errors.New("cannot switch terminal echo off here; pipe the secret on standard input instead")
@@ -55,5 +57,19 @@ func readNoEcho(r io.Reader, w io.Writer, prompt string) (string, error) {
 		fmt.Fprintln(w)
 	}()
 	fmt.Fprint(w, prompt)
-	return readLine(f)
+	type result struct {
+		line string
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		line, err := readLine(f)
+		done <- result{line, err}
+	}()
+	select {
+	case res := <-done:
+		return res.line, res.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
 }

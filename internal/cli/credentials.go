@@ -237,7 +237,7 @@ echo on a terminal, or from the first line of standard input otherwise.`,
 						if err := wantArgs(args); err != nil {
 							return err
 						}
-						return a.configSet(*id)
+						return a.configSet(ctx, *id)
 					}
 				},
 			},
@@ -284,7 +284,7 @@ echo on a terminal, or from the first line of standard input otherwise.`,
 	}
 }
 
-func (a *app) configSet(partnerID string) error {
+func (a *app) configSet(ctx context.Context, partnerID string) error {
 	name := a.g.profile
 	if name == "" {
 		name = defaultProfile
@@ -298,11 +298,14 @@ func (a *app) configSet(partnerID string) error {
 	}
 	var secret string
 	if a.env.IsTerminal(a.env.Stdin) {
-		secret, err = a.readSecret("Partner Secret for " + partnerID + " (input hidden): ")
+		secret, err = a.readSecret(ctx, "Partner Secret for "+partnerID+" (input hidden): ")
 	} else {
 		secret, err = readLine(a.env.Stdin)
 	}
 	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		return usagef("reading the Partner Secret: %v", err)
 	}
 	if secret = strings.TrimSpace(secret); secret == "" {
