@@ -29,6 +29,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -37,6 +38,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tlpartner/tlpartner-go"
+	"github.com/tlpartner/tlpartner-go/publicapi/events"
 	"github.com/tlpartner/tlpartner-go/tlpartnertest"
 	"github.com/tlpartner/tlpartner-go/webhooks"
 )
@@ -328,8 +330,8 @@ func TestREADMESnippets(t *testing.T) {
 	}
 }
 
-// TestREADMETestingKnobs checks that every function documented as a
-// "Testing knob:" anywhere in the repository is listed in the README
+// TestREADMETestingKnobs checks that every exported function documented as
+// a "Testing knob:" in a non-internal package is listed in the README
 // section "Testing knobs", and that the root WithClock is one of them.
 func TestREADMETestingKnobs(t *testing.T) {
 	t.Parallel()
@@ -344,7 +346,8 @@ func TestREADMETestingKnobs(t *testing.T) {
 			return err
 		}
 		if d.IsDir() {
-			if n := d.Name(); path != "." && (strings.HasPrefix(n, ".") || n == "testdata" || n == "node_modules") {
+			// internal packages are not part of the API users can reach.
+			if n := d.Name(); path != "." && (strings.HasPrefix(n, ".") || n == "testdata" || n == "internal" || n == "node_modules") {
 				return filepath.SkipDir
 			}
 			return nil
@@ -396,4 +399,65 @@ func readmeSection(t *testing.T, readme, heading string) string {
 	}
 	require.True(t, in, "README has no section %q", heading)
 	return b.String()
+}
+
+func readmeWebhookDedup(partnerID, secret string) (*webhooks.Handler, error) {
+	// readme:begin webhookDedup
+	h, err := webhooks.NewHandler(partnerID, secret,
+		webhooks.WithDeduplicator(webhooks.NewMemoryDeduplicator(0))) // one process
+	// readme:end
+	return h, err
+}
+
+func TestREADMEWebhookDedup(t *testing.T) {
+	t.Parallel()
+	h, err := readmeWebhookDedup("partner", "secret")
+	require.NoError(t, err)
+	require.NotNil(t, h)
+}
+
+// The helper the README's Public API events snippet calls.
+var readmeIncoming = make(chan string, 8)
+
+func saveIncoming(_ context.Context, chatID int64, uid, text string) error {
+	readmeIncoming <- strconv.FormatInt(chatID, 10) + " " + uid + " " + text
+	return nil
+}
+
+func readmePublicEvents(mux *http.ServeMux, tokenOut *string) error {
+	// readme:begin publicEvents
+	token, err := events.GenerateToken() // keep it in your secret store
+	if err != nil {
+		return err
+	}
+	h, err := events.NewHandler(events.WithPathToken(token),
+		events.WithDeduplicator(webhooks.NewMemoryDeduplicator(0)))
+	if err != nil {
+		return err
+	}
+	h.OnMessageReceived(func(ctx context.Context, e *events.MessageReceived) error {
+		return saveIncoming(ctx, e.Chat.ID, e.Message.UID, e.Message.Text)
+	})
+	mux.Handle("POST /timelines/events/{token}", h)
+	// subscribe https://example.com/timelines/events/<token>
+	// readme:end
+	*tokenOut = token
+	return nil
+}
+
+func TestREADMEPublicEvents(t *testing.T) { // not parallel: readmeIncoming is shared
+	mux := http.NewServeMux()
+	var token string
+	require.NoError(t, readmePublicEvents(mux, &token))
+	body := `{"event_type":"message:received:new","chat":{"chat_id":42},"message":{"message_uid":"u-1","text":"hi"}}`
+	post := func(path string) int {
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, httptest.NewRequest(http.MethodPost, path, strings.NewReader(body)))
+		return w.Code
+	}
+	assert.Equal(t, http.StatusUnauthorized, post("/timelines/events/not-the-token-0123456789"))
+	assert.Equal(t, http.StatusOK, post("/timelines/events/"+token))
+	assert.Equal(t, http.StatusOK, post("/timelines/events/"+token)) // a duplicate
+	assert.Equal(t, "42 u-1 hi", <-readmeIncoming)
+	assert.Empty(t, readmeIncoming, "the duplicate ran the callback")
 }
