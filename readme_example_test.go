@@ -150,6 +150,38 @@ func readmeTestConnect(t *testing.T, myReceiver *httptest.Server) {
 	}
 }
 
+// readmePublicFake is the README section "The Public API fake".
+func readmePublicFake(t *testing.T) {
+	// readme:begin publicfake
+	ctx := t.Context()
+	srv := tlpartnertest.New(t, tlpartnertest.Options{})
+	client, _ := srv.Client()
+	ws, _ := client.CreateWorkspace(ctx, tlpartner.CreateWorkspaceParams{DisplayName: "acme", SeatsPurchased: 2})
+	qr, _ := client.GenerateQR(ctx, ws.ID, ws.OwnerUserID, tlpartner.GenerateQRParams{})
+	_, _ = srv.SimulateScan(qr.URL, "+31612345678") // a connected WhatsApp account to send from
+	tok, _ := client.GetPublicAPIToken(ctx, ws.ID)  // the workspace's Public API token
+
+	// POST {srv.PublicAPIURL()}/messages with the token, from any HTTP client:
+	req, _ := http.NewRequestWithContext(ctx, "POST", srv.PublicAPIURL()+"/messages",
+		strings.NewReader(`{"phone":"+4915112345678","text":"Hi"}`))
+	req.Header.Set("Authorization", "Bearer "+tok.Token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, _ := http.DefaultClient.Do(req) // 200 {"status":"ok","data":{"message_uid":"…"}}, 1 credit
+
+	in, _ := srv.SimulateIncomingMessage(ws.ID, "+4915112345678", "Hello back") // the contact answers
+	srv.Advance(10 * time.Second)                                               // queued → sent → delivered → read
+	// readme:end
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || in.ChatID == 0 || in.NewChat {
+		t.Fatalf("send %d, incoming %+v", resp.StatusCode, in)
+	}
+}
+
+func TestREADMEPublicFake(t *testing.T) {
+	t.Parallel()
+	readmePublicFake(t)
+}
+
 // The helpers the README's webhook snippet calls.
 
 var readmeConnected = make(chan string, 8)
