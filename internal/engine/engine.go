@@ -415,13 +415,7 @@ func (e *Engine) logAttempt(ctx context.Context, op string, r *http.Request, att
 	if !e.logger.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
-	attrs := []slog.Attr{
-		slog.String("op", op),
-		slog.String("method", r.Method),
-		slog.String("path", r.URL.EscapedPath()),
-		slog.Int("attempt", attempt+1),
-		slog.Duration("duration", d),
-	}
+	attrs := append(attemptAttrs(op, r, attempt, 3), slog.Duration("duration", d))
 	if resp != nil {
 		attrs = append(attrs, slog.Int("status", resp.StatusCode))
 	}
@@ -429,6 +423,17 @@ func (e *Engine) logAttempt(ctx context.Context, op string, r *http.Request, att
 		attrs = append(attrs, slog.String("error", err.Error()))
 	}
 	e.logger.LogAttrs(ctx, slog.LevelDebug, e.api+": request", attrs...)
+}
+
+// attemptAttrs returns the log attributes that identify an attempt, with
+// room for extra more.
+func attemptAttrs(op string, r *http.Request, attempt, extra int) []slog.Attr {
+	return append(make([]slog.Attr, 0, 4+extra),
+		slog.String("op", op),
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.EscapedPath()),
+		slog.Int("attempt", attempt+1),
+	)
 }
 
 // RedactResponse makes every request reachable from resp (resp.Request,
