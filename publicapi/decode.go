@@ -11,7 +11,8 @@ import (
 
 // This file holds the response mirrors: unexported structs that decode one
 // response in a single json.Unmarshal pass with the tolerant leaves of
-// internal/flex, and convert to the public types. Unknown fields are
+// internal/flex (integers and IDs) and plain strings for date-times, which
+// the conversion to the public types parses with flex.ParseTime (see dec). Unknown fields are
 // ignored everywhere; each documented contradiction is handled where the
 // field is read (see the README's contradictions table).
 
@@ -101,31 +102,31 @@ func (l *labelList) UnmarshalJSON(b []byte) error {
 }
 
 type chatJSON struct {
-	ID                         flex.Int    `json:"id"`
-	Name                       string      `json:"name"`
-	JID                        string      `json:"jid"`
-	Phone                      string `json:"phone"`
-	IsGroup                    bool        `json:"is_group"`
-	Closed                     bool        `json:"closed"`
-	Read                       bool        `json:"read"`
-	Unattended                 bool        `json:"unattended"`
-	ChatGPTAutoresponseEnabled bool        `json:"chatgpt_autoresponse_enabled"`
-	IsAllowedToMessage         bool        `json:"is_allowed_to_message"`
-	Labels                     labelList   `json:"labels"`
-	WhatsAppAccountID          string      `json:"whatsapp_account_id"`
-	ChatURL                    string      `json:"chat_url"`
-	Photo                      string      `json:"photo"`
-	ResponsibleEmail           string      `json:"responsible_email"`
-	ResponsibleName            string      `json:"responsible_name"`
-	Responsible                string      `json:"responsible"` // the chats guide's single field (C12)
-	CreatedTimestamp           string   `json:"created_timestamp"`
-	LastMessageUID             string      `json:"last_message_uid"`
-	LastMessageTimestamp       string   `json:"last_message_timestamp"`
+	ID                         flex.Int  `json:"id"`
+	Name                       string    `json:"name"`
+	JID                        string    `json:"jid"`
+	Phone                      string    `json:"phone"`
+	IsGroup                    bool      `json:"is_group"`
+	Closed                     bool      `json:"closed"`
+	Read                       bool      `json:"read"`
+	Unattended                 bool      `json:"unattended"`
+	ChatGPTAutoresponseEnabled bool      `json:"chatgpt_autoresponse_enabled"`
+	IsAllowedToMessage         bool      `json:"is_allowed_to_message"`
+	Labels                     labelList `json:"labels"`
+	WhatsAppAccountID          string    `json:"whatsapp_account_id"`
+	ChatURL                    string    `json:"chat_url"`
+	Photo                      string    `json:"photo"`
+	ResponsibleEmail           string    `json:"responsible_email"`
+	ResponsibleName            string    `json:"responsible_name"`
+	Responsible                string    `json:"responsible"` // the chats guide's single field (C12)
+	CreatedTimestamp           string    `json:"created_timestamp"`
+	LastMessageUID             string    `json:"last_message_uid"`
+	LastMessageTimestamp       string    `json:"last_message_timestamp"`
 	GroupMembers               []struct {
-		Name   string      `json:"name"`
-		Phone  string `json:"phone"`
-		Role   string      `json:"role"`
-		ChatID flex.Int    `json:"chat_id"`
+		Name   string   `json:"name"`
+		Phone  string   `json:"phone"`
+		Role   string   `json:"role"`
+		ChatID flex.Int `json:"chat_id"`
 	} `json:"group_members"`
 }
 
@@ -209,10 +210,10 @@ func (r *reactionsJSON) UnmarshalJSON(b []byte) error {
 	// Form B: {"users":[...],"reactions":{"👍":2},"total":2}.
 	var obj struct {
 		Users []struct {
-			Name     string      `json:"name"`
+			Name     string `json:"name"`
 			Phone    string `json:"phone"`
-			Reaction string      `json:"reaction"`
-			Current  bool        `json:"current"`
+			Reaction string `json:"reaction"`
+			Current  bool   `json:"current"`
 		} `json:"users"`
 		Reactions map[string]flex.Int `json:"reactions"`
 		Total     *flex.Int           `json:"total"`
@@ -245,10 +246,10 @@ func (r *reactionsJSON) UnmarshalJSON(b []byte) error {
 type messageJSON struct {
 	UID                string            `json:"uid"`
 	ChatID             flex.Int          `json:"chat_id"`
-	Timestamp          string         `json:"timestamp"`
-	SenderPhone        string       `json:"sender_phone"`
+	Timestamp          string            `json:"timestamp"`
+	SenderPhone        string            `json:"sender_phone"`
 	SenderName         string            `json:"sender_name"`
-	RecipientPhone     string       `json:"recipient_phone"`
+	RecipientPhone     string            `json:"recipient_phone"`
 	RecipientName      string            `json:"recipient_name"`
 	FromMe             bool              `json:"from_me"`
 	Status             string            `json:"status"`
@@ -287,19 +288,19 @@ func (j *messageJSON) message(d *dec) Message {
 }
 
 type statusHistoryJSON struct {
-	Status    string    `json:"status"`
+	Status    string `json:"status"`
 	Timestamp string `json:"timestamp"`
 }
 
 type fileJSON struct {
-	UID                  string    `json:"uid"`
-	Filename             string    `json:"filename"`
-	Size                 flex.Int  `json:"size"`
-	MIMEType             string    `json:"mimetype"`
-	MIMETypeGuide        string    `json:"mime_type"` // the files guide's key (C10)
-	TemporaryDownloadURL string    `json:"temporary_download_url"`
-	UploadedByEmail      string    `json:"uploaded_by_email"`
-	UploadedAt           string `json:"uploaded_at"`
+	UID                  string   `json:"uid"`
+	Filename             string   `json:"filename"`
+	Size                 flex.Int `json:"size"`
+	MIMEType             string   `json:"mimetype"`
+	MIMETypeGuide        string   `json:"mime_type"` // the files guide's key (C10)
+	TemporaryDownloadURL string   `json:"temporary_download_url"`
+	UploadedByEmail      string   `json:"uploaded_by_email"`
+	UploadedAt           string   `json:"uploaded_at"`
 }
 
 func (j *fileJSON) file(d *dec) File {
@@ -331,14 +332,14 @@ func (j *webhookJSON) webhook(*dec) Webhook {
 }
 
 type whatsAppAccountJSON struct {
-	ID          string      `json:"id"`
+	ID          string `json:"id"`
 	Phone       string `json:"phone"`
-	AccountName string      `json:"account_name"`
-	OwnerName   string      `json:"owner_name"`
-	OwnerEmail  string      `json:"owner_email"`
-	Status      string      `json:"status"`
-	ConnectedOn string   `json:"connected_on"`
-	IsVisible   bool        `json:"is_visible"`
+	AccountName string `json:"account_name"`
+	OwnerName   string `json:"owner_name"`
+	OwnerEmail  string `json:"owner_email"`
+	Status      string `json:"status"`
+	ConnectedOn string `json:"connected_on"`
+	IsVisible   bool   `json:"is_visible"`
 }
 
 func (j *whatsAppAccountJSON) account(d *dec) WhatsAppAccount {
@@ -370,7 +371,7 @@ type teammateJSON struct {
 	Status           string                `json:"status"`
 	Team             string                `json:"team"`
 	InvitationStatus string                `json:"invitation_status"`
-	CreatedAt        string             `json:"created_at"`
+	CreatedAt        string                `json:"created_at"`
 	WhatsAppAccounts []whatsAppAccountJSON `json:"whatsapp_accounts"`
 }
 
@@ -392,10 +393,10 @@ func (j *teammateJSON) teammate(d *dec) Teammate {
 }
 
 type quotaJSON struct {
-	Total       flex.Int  `json:"total"`
-	Used        flex.Int  `json:"used"`
-	PeriodStart string `json:"period_start"`
-	PeriodEnd   string `json:"period_end"`
+	Total       flex.Int `json:"total"`
+	Used        flex.Int `json:"used"`
+	PeriodStart string   `json:"period_start"`
+	PeriodEnd   string   `json:"period_end"`
 }
 
 func (j quotaJSON) quota(d *dec) Quota {
@@ -411,8 +412,8 @@ type workspaceJSON struct {
 	APICallsQuota  quotaJSON   `json:"api_calls_quota"`
 	Seats          quotaJSON   `json:"seats"`
 	NonRecurring   struct {
-		RemainingBalance flex.Int  `json:"remaining_balance"`
-		LastUpdatedAt    string `json:"last_updated_at"`
+		RemainingBalance flex.Int `json:"remaining_balance"`
+		LastUpdatedAt    string   `json:"last_updated_at"`
 	} `json:"non_recurring_quota"`
 }
 
