@@ -85,23 +85,16 @@ func (c *Client) mintToken() (string, error) {
 	return string(tok), nil
 }
 
-// authorize sets the authentication and common headers on req for one
-// attempt. Content-Type is set only when req has a body.
-func (c *Client) authorize(req *http.Request) error {
+// authorize sets the authentication headers on req for one attempt (the
+// engine sets Accept, User-Agent and Content-Type) and returns the minted
+// token, which the engine scrubs from any error of the attempt.
+func (c *Client) authorize(req *http.Request) (string, error) {
 	tok, err := c.mintToken()
 	if err != nil {
 		// The jwt error cannot contain the secret, but keep it generic anyway.
-		return errSigning
+		return "", errSigning
 	}
-	h := req.Header
-	h.Set("Authorization", "Bearer "+tok)
-	h.Set(HeaderPartnerID, c.partnerID)
-	h.Set("Accept", "application/json")
-	h.Set("User-Agent", c.userAgent)
-	if req.Body != nil && req.Body != http.NoBody {
-		h.Set("Content-Type", "application/json")
-	} else {
-		h.Del("Content-Type")
-	}
-	return nil
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set(HeaderPartnerID, c.partnerID)
+	return tok, nil
 }

@@ -20,11 +20,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -260,4 +263,48 @@ func median(d []time.Duration) time.Duration {
 	s := slices.Clone(d)
 	slices.Sort(s)
 	return s[len(s)/2]
+}
+
+// BenchmarkGetWorkspaceParallel runs GetWorkspace from 100 goroutines on one
+// Client and reports how many TCP connections the server saw opened per
+// 1,000 calls ("conns/1k-calls"): with enough idle connections kept per
+// host, the figure stays near 100 (one per goroutine) divided by the calls
+// made, instead of growing with every call.
+func BenchmarkGetWorkspaceParallel(b *testing.B) {
+	body := benchWorkspaceBody()
+	var newConns atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		_, _ = w.Write(body)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			newConns.Add(1)
+		}
+	}
+	srv.Start()
+	b.Cleanup(srv.Close)
+	c, err := NewClient("bench-partner", "bench-secret-0123456789abcdef", WithBaseURL(srv.URL+"/partner/api/v1"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	var calls atomic.Int64
+	b.SetParallelism((100 + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0)) // about 100 goroutines
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := c.GetWorkspace(ctx, "acme-co"); err != nil {
+				b.Error(err)
+				return
+			}
+			calls.Add(1)
+		}
+	})
+	b.StopTimer()
+	if n := calls.Load(); n > 0 {
+		b.ReportMetric(float64(newConns.Load())*1000/float64(n), "conns/1k-calls")
+	}
 }

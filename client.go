@@ -1,7 +1,6 @@
 package tlpartner
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -9,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/tlpartner/tlpartner-go/internal/engine"
 )
 
 // Version is the version of this SDK. It is sent in the User-Agent header as
@@ -28,7 +29,8 @@ const userAgentPrefix = "tlpartner-go/" + Version
 
 // Client talks to the Partner API on behalf of one partner. Create it with
 // [NewClient]. A Client is safe for concurrent use by multiple goroutines
-// and should be reused: it holds no per-request state.
+// and should be reused: it holds no per-request state, and it keeps its
+// connections to the API open between calls.
 //
 // The zero Client (like a nil *Client) is not usable: its methods return a
 // [*ValidationError] with Field "client".
@@ -41,31 +43,23 @@ type Client struct {
 	baseURL   string // without trailing slash, e.g. https://host/partner/api/v1
 	serverURL string // baseURL + "/" (form expected by the wire request builders)
 
-	hc            *http.Client
-	userAgent     string
-	logger        *slog.Logger
-	retry         RetryPolicy
 	tokenLifetime time.Duration
 	now           func() time.Time
-	sleep         func(ctx context.Context, d time.Duration) error
-	limiter       *rateLimiter // nil unless WithRateLimit
+	eng           *engine.Engine
 }
 
 // clientConfig collects the settings applied by [Option] values.
 type clientConfig struct {
+	engine.Settings
 	baseURL       string
-	httpClient    *http.Client
-	userAgent     string
-	logger        *slog.Logger
-	retry         RetryPolicy
 	tokenLifetime time.Duration
 	now           func() time.Time
-	rateLimit     *rateLimitConfig
 }
 
 // Option configures a [Client] in [NewClient]. Options are applied in order,
 // so when the same option is given twice the last one wins. An option that
-// receives an invalid value makes [NewClient] fail with a [*ValidationError].
+// receives an invalid value makes [NewClient] fail with a [*ValidationError]
+// whose Field names the option.
 type Option func(*clientConfig) error
 
 // NewClient returns a [Client] that authenticates as partnerID, signing every
@@ -76,36 +70,39 @@ type Option func(*clientConfig) error
 // [*ValidationError].
 // Without options the client talks to [DefaultBaseURL] through an
 // *http.Client whose transport is a clone of [http.DefaultTransport] (so proxy
-// settings from the environment apply) and which has no Client.Timeout: bound
-// each call with its context instead. That client follows redirects only
-// within the scheme and host of the request and only when the method stays
-// the same, so a redirect can never carry the request's token elsewhere,
-// downgrade it to plain http or turn a write into a read; any other
-// redirect is returned as an [*APIError] with the 3xx status. Retries
-// default to [DefaultRetryPolicy]. There is no client-side rate limit
-// unless [WithRateLimit] sets one.
+// settings from the environment apply) that keeps up to
+// [DefaultMaxIdleConnsPerHost] idle connections to the API host (instead of
+// net/http's 2), so concurrent calls reuse connections; the client has no
+// Client.Timeout: bound each call with its context instead. That client
+// follows redirects only within the scheme and host of the request and
+// only when the method stays the same, so a redirect can never carry the
+// request's token elsewhere, downgrade it to plain http or turn a write
+// into a read; any other redirect is returned as an [*APIError] with the
+// 3xx status. Retries default to [DefaultRetryPolicy]. There is no
+// client-side rate limit unless [WithRateLimit] or [WithRateLimiter] sets
+// one.
 // Options are applied in order (nil options are ignored); the first invalid
 // one is returned as a [*ValidationError].
 func NewClient(partnerID, partnerSecret string, opts ...Option) (*Client, error) {
 	if partnerID == "" {
-		return nil, &ValidationError{Field: "partner_id", Reason: "must not be empty"}
+		return nil, &ValidationError{Field: "partnerID", Reason: "must not be empty"}
 	}
-	if hasControl(partnerID) {
+	if engine.HasControl(partnerID) {
 		// It is sent in the X-TL-Partner-Id header, where net/http would
 		// refuse it on every attempt.
-		return nil, &ValidationError{Field: "partner_id", Reason: "must not contain control characters"}
+		return nil, &ValidationError{Field: "partnerID", Reason: "must not contain control characters"}
 	}
 	if !utf8.ValidString(partnerID) {
 		// The JWT claim would carry U+FFFD instead and never match the
 		// header.
-		return nil, &ValidationError{Field: "partner_id", Reason: "must be valid UTF-8"}
+		return nil, &ValidationError{Field: "partnerID", Reason: "must be valid UTF-8"}
 	}
 	if partnerSecret == "" {
-		return nil, &ValidationError{Field: "partner_secret", Reason: "must not be empty"}
+		return nil, &ValidationError{Field: "partnerSecret", Reason: "must not be empty"}
 	}
 	cfg := clientConfig{
+		Settings:      engine.DefaultSettings(apiName),
 		baseURL:       DefaultBaseURL,
-		retry:         DefaultRetryPolicy(),
 		tokenLifetime: DefaultTokenLifetime,
 		now:           time.Now,
 	}
@@ -123,66 +120,44 @@ func NewClient(partnerID, partnerSecret string, opts ...Option) (*Client, error)
 	}
 	key, err := newSigningKey(partnerID, partnerSecret)
 	if err != nil {
-		return nil, &ValidationError{Field: "partner_id", Reason: "cannot be encoded as JSON"}
+		return nil, &ValidationError{Field: "partnerID", Reason: "cannot be encoded as JSON"}
 	}
-	hc := cfg.httpClient // a private copy when set
-	if hc == nil {
-		hc = &http.Client{Transport: defaultTransport()}
-	}
-	if hc.CheckRedirect == nil {
-		hc.CheckRedirect = sameOriginRedirects
-	}
-	ua := userAgentPrefix
-	if cfg.userAgent != "" {
-		ua += " " + cfg.userAgent
-	}
-	logger := cfg.logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	return &Client{
+	c := &Client{
 		partnerID:     partnerID,
 		key:           key,
 		baseURL:       base,
 		serverURL:     base + "/",
-		hc:            hc,
-		userAgent:     ua,
-		logger:        logger,
-		retry:         cfg.retry.withDefaults(),
 		tokenLifetime: cfg.tokenLifetime,
 		now:           cfg.now,
-		sleep:         sleepContext,
-		limiter:       newRateLimiter(cfg.rateLimit),
-	}, nil
+	}
+	c.eng = engine.New(engine.Config{
+		Settings:  cfg.Settings,
+		Product:   userAgentPrefix,
+		Authorize: c.authorize,
+		Classify:  classifyPartner,
+	})
+	return c, nil
 }
 
-func defaultTransport() http.RoundTripper {
-	if t, ok := http.DefaultTransport.(*http.Transport); ok {
-		return t.Clone()
-	}
-	return http.DefaultTransport
-}
+// apiName prefixes the errors and log messages of the Partner API client.
+const apiName = "tlpartner"
 
-// maxRedirects is the number of redirects followed per attempt, as in
-// net/http's default policy.
-const maxRedirects = 10
+// DefaultMaxIdleConnsPerHost is how many idle keep-alive connections to the
+// API host the default transport keeps open (net/http's default is 2). It
+// fits up to that many goroutines sharing one [Client] without opening a
+// new connection for most calls. With [WithHTTPClient] your transport's
+// own setting applies.
+const DefaultMaxIdleConnsPerHost = engine.DefaultMaxIdleConnsPerHost
 
-// sameOriginRedirects is the redirect policy of the client's *http.Client
-// unless the caller supplied one. net/http forwards the Authorization header
-// on a redirect to the same host even from https to http, and to
-// subdomains, and turns a POST or PATCH into a GET on 301, 302 and 303.
-// This policy follows a redirect only when scheme, host and method stay the
-// same and otherwise hands the 3xx response back unfollowed.
-func sameOriginRedirects(req *http.Request, via []*http.Request) error {
-	if len(via) == 0 {
-		return nil
+// CloseIdleConnections closes the client's idle keep-alive connections
+// (see [http.Client.CloseIdleConnections]); calls in progress are not
+// interrupted, and later calls open new connections as needed. With
+// [WithHTTPClient] it closes the idle connections of that client's
+// transport, which other users of the transport may share.
+func (c *Client) CloseIdleConnections() {
+	if c.ready() == nil {
+		c.eng.CloseIdleConnections()
 	}
-	first := via[0]
-	if len(via) >= maxRedirects || req.Method != first.Method ||
-		req.URL.Scheme != first.URL.Scheme || req.URL.Host != first.URL.Host {
-		return http.ErrUseLastResponse
-	}
-	return nil
 }
 
 // normalizeBaseURL checks that raw is an absolute http(s) URL without query
@@ -190,19 +165,19 @@ func sameOriginRedirects(req *http.Request, via []*http.Request) error {
 func normalizeBaseURL(raw string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", &ValidationError{Field: "base_url", Reason: "is not a valid URL"}
+		return "", &ValidationError{Field: "WithBaseURL", Reason: "is not a valid URL"}
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return "", &ValidationError{Field: "base_url", Reason: "must be an absolute http or https URL"}
+		return "", &ValidationError{Field: "WithBaseURL", Reason: "must be an absolute http or https URL"}
 	}
 	if u.Host == "" {
-		return "", &ValidationError{Field: "base_url", Reason: "must include a host"}
+		return "", &ValidationError{Field: "WithBaseURL", Reason: "must include a host"}
 	}
 	if u.User != nil {
-		return "", &ValidationError{Field: "base_url", Reason: "must not contain user info"}
+		return "", &ValidationError{Field: "WithBaseURL", Reason: "must not contain user info"}
 	}
 	if u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
-		return "", &ValidationError{Field: "base_url", Reason: "must not contain a query or fragment"}
+		return "", &ValidationError{Field: "WithBaseURL", Reason: "must not contain a query or fragment"}
 	}
 	return strings.TrimRight(u.String(), "/"), nil
 }
@@ -228,46 +203,29 @@ func WithBaseURL(u string) Option {
 // to bound a whole call including its retry waits, use a context deadline.
 // When hc.CheckRedirect is nil the copy gets the default client's redirect
 // policy (see [NewClient]): redirects are followed only within the same
-// scheme and host, keeping the method.
+// scheme and host, keeping the method. Connection reuse then depends on
+// hc's transport (net/http's default keeps 2 idle connections per host;
+// see [DefaultMaxIdleConnsPerHost]).
 func WithHTTPClient(hc *http.Client) Option {
-	return func(c *clientConfig) error {
-		if hc == nil {
-			return &ValidationError{Field: "http_client", Reason: "must not be nil"}
-		}
-		cp := *hc
-		c.httpClient = &cp
-		return nil
-	}
+	return func(c *clientConfig) error { return c.SetHTTPClient(hc) }
 }
 
 // WithUserAgent appends ua to the User-Agent header, which then reads
 // "tlpartner-go/<Version> <ua>". Use it to name your integration. ua must
 // not contain control characters.
 func WithUserAgent(ua string) Option {
-	return func(c *clientConfig) error {
-		if hasControl(ua) {
-			return &ValidationError{Field: "user_agent", Reason: "must not contain control characters"}
-		}
-		c.userAgent = strings.TrimSpace(ua)
-		return nil
-	}
-}
-
-// hasControl reports whether s holds an ASCII control character, which
-// cannot be sent in an HTTP header value.
-func hasControl(s string) bool {
-	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
+	return func(c *clientConfig) error { return c.SetUserAgent(ua) }
 }
 
 // WithLogger makes the client log one Debug record per HTTP attempt with the
 // operation, method, path, attempt number, status and duration, an Info
 // record before each retry wait, and a Debug record with the wait when a
-// request has to wait for the [WithRateLimit] limiter. Credentials, tokens
-// and bodies are never logged. A nil logger disables logging, which is the
-// default.
+// request waited a millisecond or more for the rate limiter ([WithRateLimit],
+// [WithRateLimiter]). Credentials, tokens and bodies are never logged. A nil
+// logger disables logging, which is the default.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *clientConfig) error {
-		c.logger = l
+		c.Logger = l
 		return nil
 	}
 }
@@ -279,7 +237,7 @@ func WithLogger(l *slog.Logger) Option {
 func WithTokenLifetime(d time.Duration) Option {
 	return func(c *clientConfig) error {
 		if d < time.Second || d > time.Hour {
-			return &ValidationError{Field: "token_lifetime", Reason: "must be between 1s and 1h"}
+			return &ValidationError{Field: "WithTokenLifetime", Reason: "must be between 1s and 1h"}
 		}
 		c.tokenLifetime = d
 		return nil
@@ -287,12 +245,14 @@ func WithTokenLifetime(d time.Duration) Option {
 }
 
 // WithClock replaces time.Now as the source of the current time used for
-// the JWT claims. It is meant for tests; a nil function is a
-// [*ValidationError].
+// the JWT claims. A nil function is a [*ValidationError].
+//
+// Testing knob: for tests only, not production configuration; the README
+// section "Testing knobs" lists every such knob of the module.
 func WithClock(now func() time.Time) Option {
 	return func(c *clientConfig) error {
 		if now == nil {
-			return &ValidationError{Field: "clock", Reason: "must not be nil"}
+			return &ValidationError{Field: "WithClock", Reason: "must not be nil"}
 		}
 		c.now = now
 		return nil
@@ -354,4 +314,4 @@ func (c *Client) LogValue() slog.Value {
 	)
 }
 
-const redacted = "[REDACTED]"
+const redacted = engine.Redacted

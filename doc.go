@@ -76,6 +76,7 @@
 // Package github.com/tlpartner/tlpartner-go/tlpartnertest runs a stateful
 // fake Partner API on 127.0.0.1 for your own tests; point a client at it
 // with [WithBaseURL] (its Server.Client method does that for you). Use
-// [WithClock] to pin token times and a small [RetryPolicy] to keep retry
-// tests fast.
+// a small [RetryPolicy] to keep retry tests fast. [WithClock], which pins
+// token times, is a testing knob, not production configuration; the
+// README section "Testing knobs" lists every one in the module.
 package tlpartner

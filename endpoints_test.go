@@ -79,7 +79,7 @@ var ownershipErrors = []errorCase{
 
 var allSentinels = []error{
 	tlpartner.ErrNotFound, tlpartner.ErrSeatsFull, tlpartner.ErrConflict, tlpartner.ErrUnauthorized,
-	tlpartner.ErrRateLimited, tlpartner.ErrQuotaExceeded, tlpartner.ErrInvalidRequest, tlpartner.ErrServer,
+	tlpartner.ErrRateLimited, tlpartner.ErrQuotaExceeded, tlpartner.ErrInvalidRequest, tlpartner.ErrServer, tlpartner.ErrForbidden,
 }
 
 const wsID = "ws_1234567890abcdef"
@@ -316,9 +316,14 @@ func TestEndpointsErrors(t *testing.T) {
 				assert.Equal(t, fixture(t, ec.fixture), apiErr.Body)
 				assert.Equal(t, "req-123", apiErr.RequestID)
 				for _, s := range allSentinels {
-					assert.Equal(t, s == ec.sentinel, errors.Is(err, s), "errors.Is(err, %v)", s)
+					// A Partner 403 is ErrForbidden and, as before that
+					// sentinel existed, ErrUnauthorized.
+					want := s == ec.sentinel || (ec.status == 403 && s == tlpartner.ErrForbidden && ec.sentinel == tlpartner.ErrUnauthorized)
+					assert.Equal(t, want, errors.Is(err, s), "errors.Is(err, %v)", s)
 				}
-				assert.Contains(t, err.Error(), "tlpartner: ")
+				assert.Equal(t, ep.name, apiErr.Operation)
+				assert.Equal(t, 1, apiErr.Attempts)
+				assert.True(t, strings.HasPrefix(err.Error(), "tlpartner: "+ep.name+": "), err.Error())
 			})
 		}
 	}

@@ -24,42 +24,47 @@ func TestAPIErrorShapes(t *testing.T) {
 		header     []string
 		code, desc string
 		sentinel   error
+		also       error // a second class (Partner 403: ErrForbidden and ErrUnauthorized)
 		msg        string
 		retryAfter time.Duration
 	}{
 		{name: "partner envelope", status: 404, body: `{"error":"workspace_not_found","status":404,"description":"Workspace not found"}`,
 			code: "workspace_not_found", desc: "Workspace not found", sentinel: tlpartner.ErrNotFound,
-			msg: "tlpartner: 404 workspace_not_found: Workspace not found"},
+			msg: "tlpartner: GetWorkspace: 404 workspace_not_found: Workspace not found"},
 		{name: "envelope without description", status: 409, body: `{"error":"seats_full","status":409}`,
-			code: "seats_full", sentinel: tlpartner.ErrSeatsFull, msg: "tlpartner: 409 seats_full"},
+			code: "seats_full", sentinel: tlpartner.ErrSeatsFull, msg: "tlpartner: GetWorkspace: 409 seats_full"},
 		{name: "code beats status", status: 400, body: `{"error":"seats_full","status":400}`,
 			code: "seats_full", sentinel: tlpartner.ErrSeatsFull},
 		{name: "user_not_active is a conflict whatever the status", status: 400, body: `{"error":"user_not_active","status":400}`,
 			code: "user_not_active", sentinel: tlpartner.ErrConflict},
 		{name: "unknown code falls back to status", status: 403, body: `{"error":"brand_new_code","status":403}`,
-			code: "brand_new_code", sentinel: tlpartner.ErrUnauthorized},
+			code: "brand_new_code", sentinel: tlpartner.ErrForbidden, also: tlpartner.ErrUnauthorized},
+		{name: "not owned is forbidden", status: 403, body: `{"error":"workspace_not_owned_by_partner","status":403}`,
+			code: "workspace_not_owned_by_partner", sentinel: tlpartner.ErrForbidden, also: tlpartner.ErrUnauthorized},
 		{name: "rate limit shape", status: 429, body: `{"error":"Too Many Requests","message":"Rate limit exceeded. Please retry after a short delay."}`,
 			header: []string{"Retry-After", "7"}, retryAfter: 7 * time.Second,
 			code: "Too Many Requests", desc: "Rate limit exceeded. Please retry after a short delay.", sentinel: tlpartner.ErrRateLimited,
-			msg: "tlpartner: 429 Too Many Requests: Rate limit exceeded. Please retry after a short delay."},
+			msg: "tlpartner: GetWorkspace: 429 Too Many Requests: Rate limit exceeded. Please retry after a short delay."},
 		{name: "public api shape", status: 401, body: `{"status":"error","message":"Invalid or expired token","error_code":"invalid_token"}`,
 			code: "invalid_token", desc: "Invalid or expired token", sentinel: tlpartner.ErrUnauthorized},
 		{name: "public api without code", status: 403, body: `{"status":"error","message":"Access denied"}`,
-			desc: "Access denied", sentinel: tlpartner.ErrUnauthorized, msg: "tlpartner: 403 Forbidden: Access denied"},
+			desc: "Access denied", sentinel: tlpartner.ErrForbidden, also: tlpartner.ErrUnauthorized, msg: "tlpartner: GetWorkspace: 403 Forbidden: Access denied"},
 		{name: "public api quota 403", status: 403, body: `{"status":"error","message":"Quota exceeded","error_code":"quota_exceeded"}`,
 			code: "quota_exceeded", desc: "Quota exceeded", sentinel: tlpartner.ErrQuotaExceeded},
-		{name: "messaging quota code", status: 429, body: `{"error":"messaging_quota_full","status":429}`,
-			code: "messaging_quota_full", sentinel: tlpartner.ErrQuotaExceeded},
+		// Only documented codes are quota errors: a code merely containing
+		// "quota" is classified by its status (and so retried as a 429).
+		{name: "unknown quota-like code", status: 429, body: `{"error":"messaging_quota_full","status":429}`,
+			code: "messaging_quota_full", sentinel: tlpartner.ErrRateLimited},
 		{name: "nested error object", status: 400, body: `{"error":{"code":"invalid_request","message":"bad seats"}}`,
 			code: "invalid_request", desc: "bad seats", sentinel: tlpartner.ErrInvalidRequest},
 		{name: "html page", status: 504, body: "<!DOCTYPE html><html><head><title>504 Gateway Time-out</title></head><body>x</body></html>",
-			desc: "504 Gateway Time-out", sentinel: tlpartner.ErrServer, msg: "tlpartner: 504 Gateway Timeout: 504 Gateway Time-out"},
+			desc: "504 Gateway Time-out", sentinel: tlpartner.ErrServer, msg: "tlpartner: GetWorkspace: 504 Gateway Timeout: 504 Gateway Time-out"},
 		{name: "html without title", status: 500, body: "<html><body><h1>Internal &amp; Error</h1></body></html>",
 			desc: "Internal & Error", sentinel: tlpartner.ErrServer},
 		{name: "plain text", status: 503, body: "\n  Service Unavailable  \nretry later", desc: "Service Unavailable", sentinel: tlpartner.ErrServer},
-		{name: "empty body", status: 500, body: "", sentinel: tlpartner.ErrServer, msg: "tlpartner: 500 Internal Server Error"},
+		{name: "empty body", status: 500, body: "", sentinel: tlpartner.ErrServer, msg: "tlpartner: GetWorkspace: 500 Internal Server Error"},
 		{name: "json array", status: 422, body: `["bad"]`, desc: `["bad"]`, sentinel: tlpartner.ErrInvalidRequest},
-		{name: "binary", status: 418, body: "\xff\xfe\x00", sentinel: nil, msg: "tlpartner: 418 I'm a teapot"},
+		{name: "binary", status: 418, body: "\xff\xfe\x00", sentinel: nil, msg: "tlpartner: GetWorkspace: 418 I'm a teapot"},
 		{name: "retry-after date", status: 429, body: `{"error":"rate_limit_exceeded"}`,
 			header: []string{"Retry-After", time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)},
 			code:   "rate_limit_exceeded", sentinel: tlpartner.ErrRateLimited, retryAfter: -1},
@@ -76,6 +81,10 @@ func TestAPIErrorShapes(t *testing.T) {
 			var e *tlpartner.APIError
 			require.ErrorAs(t, err, &e)
 			assert.Equal(t, tc.status, e.StatusCode)
+			assert.Equal(t, "GetWorkspace", e.Operation)
+			assert.Equal(t, http.MethodGet, e.Method)
+			assert.Equal(t, "/partner/api/v1/workspaces/acme", e.Path)
+			assert.Equal(t, 1, e.Attempts)
 			assert.Equal(t, tc.code, e.Code)
 			if tc.name != "truncated body" {
 				assert.Equal(t, tc.desc, e.Description)
@@ -90,7 +99,7 @@ func TestAPIErrorShapes(t *testing.T) {
 				assert.Nil(t, e.Body)
 			}
 			for _, s := range allSentinels {
-				assert.Equal(t, s == tc.sentinel, errors.Is(err, s), "errors.Is(err, %v)", s)
+				assert.Equal(t, s == tc.sentinel || s == tc.also, errors.Is(err, s), "errors.Is(err, %v)", s)
 			}
 			if tc.msg != "" {
 				assert.Equal(t, tc.msg, err.Error())

@@ -89,7 +89,7 @@ func TestPartnerIDMustBeAHeaderValue(t *testing.T) {
 		assert.Nil(t, c)
 		var ve *tlpartner.ValidationError
 		require.ErrorAs(t, err, &ve, "%q", id)
-		assert.Equal(t, "partner_id", ve.Field)
+		assert.Equal(t, "partnerID", ve.Field)
 	}
 	c, err := tlpartner.NewClient("ünïcode partner-1", testSecret)
 	require.NoError(t, err)

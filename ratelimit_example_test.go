@@ -39,5 +39,5 @@ func ExampleWithRateLimit() {
 	// created acme-co
 	// created globex
 	// created initech
-	// tlpartner: invalid rate_limit.per_second: must be a positive finite number
+	// tlpartner: invalid WithRateLimit: perSecond must be a positive finite number
 }

@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/tlpartner/tlpartner-go/internal/engine"
 )
 
 // Do sends an authenticated request to a Partner API route that the SDK
@@ -26,8 +28,9 @@ import (
 //
 // The returned *http.Response is the final attempt's; its Body has been
 // read and replaced by an in-memory copy, so reading it is optional and
-// closing it is harmless. In its Request the Authorization header is
-// redacted. A non-2xx status gives that response together
+// closing it is harmless. In its Request, and in every earlier request of
+// a followed redirect chain (resp.Request.Response.Request, ...), the
+// Authorization header is redacted. A non-2xx status gives that response together
 // with an [*APIError].
 //
 // Retries follow the method: GET, HEAD, PUT, DELETE, PATCH and OPTIONS are
@@ -76,13 +79,10 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) (*h
 	resp, data, err := c.send(ctx, operation{name: op, retry: rc}, req)
 	if resp != nil {
 		resp.Body = io.NopCloser(bytes.NewReader(data))
-		if r := resp.Request; r != nil && r.Header.Get("Authorization") != "" {
-			// resp.Request is the request as sent; do not hand out its
-			// still valid token with it.
-			r = r.Clone(r.Context())
-			r.Header.Set("Authorization", "Bearer "+redacted)
-			resp.Request = r
-		}
+		// resp.Request is the request as sent, and after a followed
+		// redirect resp.Request.Response.Request the one before it: do
+		// not hand out their still valid tokens.
+		engine.RedactResponse(resp)
 	}
 	if err != nil {
 		return resp, err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"math"
 	"net/http"
 	"strings"
 	"sync"
@@ -14,11 +13,8 @@ import (
 	"github.com/jarcoal/httpmock"
 )
 
-// fakeSleeper records requested waits instead of sleeping. With clock set,
-// a wait that is not cut short by the context advances the clock by the
-// wait, as a real sleep would.
+// fakeSleeper records requested waits instead of sleeping.
 type fakeSleeper struct {
-	clock *fakeClock
 	mu    sync.Mutex
 	waits []time.Duration
 	// onSleep, if set, runs inside the sleep (e.g. to cancel the context).
@@ -35,9 +31,6 @@ func (f *fakeSleeper) sleep(ctx context.Context, d time.Duration) error {
 	}
 	if err := ctx.Err(); err != nil {
 		return err
-	}
-	if f.clock != nil {
-		f.clock.advance(d)
 	}
 	return nil
 }
@@ -70,7 +63,7 @@ func newSleeperClient(t *testing.T, policy RetryPolicy, answers ...[2]string) (*
 		t.Fatal(err)
 	}
 	fs := &fakeSleeper{}
-	c.sleep = fs.sleep
+	c.eng.SetSleep(fs.sleep)
 	return c, fs, &calls
 }
 
@@ -141,47 +134,6 @@ func TestBackoffWithoutRetryAfter(t *testing.T) {
 	}
 }
 
-func TestBackoffDistribution(t *testing.T) {
-	t.Parallel()
-	p := DefaultRetryPolicy()
-	for n := 1; n <= 8; n++ {
-		ceil := min(time.Second<<(n-1), 16*time.Second)
-		var maxSeen time.Duration
-		for range 2000 {
-			d := p.backoff(n)
-			if d < 0 || d >= ceil {
-				t.Fatalf("backoff(%d) = %v, want in [0, %v)", n, d, ceil)
-			}
-			maxSeen = max(maxSeen, d)
-		}
-		// Full jitter spreads over the whole range.
-		if maxSeen < ceil/2 {
-			t.Errorf("backoff(%d) never exceeded %v in 2000 draws (max %v)", n, ceil/2, maxSeen)
-		}
-	}
-}
-
-// TestBackoffHugeCap: with a cap near the largest Duration, doubling the
-// ceiling must saturate at the cap instead of overflowing into a zero or
-// negative wait (which would turn retries into a hot loop).
-func TestBackoffHugeCap(t *testing.T) {
-	t.Parallel()
-	p := RetryPolicy{MaxRetries: 100, BaseDelay: time.Second, MaxDelay: math.MaxInt64}.withDefaults()
-	for _, n := range []int{30, 34, 35, 40, 64, 65, 100} {
-		var maxSeen time.Duration
-		for range 64 {
-			d := p.backoff(n)
-			if d < 0 {
-				t.Fatalf("backoff(%d) = %v", n, d)
-			}
-			maxSeen = max(maxSeen, d)
-		}
-		if maxSeen < time.Second<<27 { // a quarter of the smallest ceiling tested (n=30)
-			t.Errorf("backoff(%d): largest of 64 draws is %v; the ceiling collapsed", n, maxSeen)
-		}
-	}
-}
-
 // TestCancelDuringBackoff cancels the context while the client waits.
 func TestCancelDuringBackoff(t *testing.T) {
 	t.Parallel()
@@ -201,48 +153,6 @@ func TestCancelDuringBackoff(t *testing.T) {
 	}
 }
 
-func TestSleepContextStopsAtCancel(t *testing.T) {
-	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- sleepContext(ctx, time.Hour) }()
-	cancel()
-	select {
-	case err := <-done:
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("err = %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("sleepContext ignored the cancellation")
-	}
-	if err := sleepContext(context.Background(), 0); err != nil {
-		t.Fatal(err)
-	}
-	if err := sleepContext(context.Background(), time.Microsecond); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func TestParseRetryAfter(t *testing.T) {
-	t.Parallel()
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for in, want := range map[string]time.Duration{
-		"0": 0, "1": time.Second, " 2 ": 2 * time.Second, "1.5": 1500 * time.Millisecond,
-		now.Add(90 * time.Second).Format(http.TimeFormat): 90 * time.Second,
-		now.Add(-time.Hour).Format(http.TimeFormat):       0,
-	} {
-		got, ok := parseRetryAfter(in, now)
-		if !ok || got != want {
-			t.Errorf("parseRetryAfter(%q) = %v, %v; want %v", in, got, ok, want)
-		}
-	}
-	for _, in := range []string{"", "-1", "soon", "NaN", "1e9", "Inf"} {
-		if _, ok := parseRetryAfter(in, now); ok {
-			t.Errorf("parseRetryAfter(%q) accepted", in)
-		}
-	}
-}
-
 // TestDefaultHTTPClient: the default client clones http.DefaultTransport
 // (so proxy settings survive) and sets no Client.Timeout.
 func TestDefaultHTTPClient(t *testing.T) {
@@ -251,33 +161,25 @@ func TestDefaultHTTPClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.hc.Timeout != 0 {
-		t.Errorf("Timeout = %v, want 0", c.hc.Timeout)
+	hc := c.eng.HTTPClient()
+	if hc.Timeout != 0 {
+		t.Errorf("Timeout = %v, want 0", hc.Timeout)
 	}
-	tr, ok := c.hc.Transport.(*http.Transport)
+	tr, ok := hc.Transport.(*http.Transport)
 	if !ok || tr == http.DefaultTransport {
-		t.Fatalf("transport = %T %p, want a clone of http.DefaultTransport", c.hc.Transport, c.hc.Transport)
+		t.Fatalf("transport = %T %p, want a clone of http.DefaultTransport", hc.Transport, hc.Transport)
+	}
+	if tr.MaxIdleConnsPerHost != DefaultMaxIdleConnsPerHost || DefaultMaxIdleConnsPerHost < 100 {
+		t.Errorf("MaxIdleConnsPerHost = %d, want %d (at least 100)", tr.MaxIdleConnsPerHost, DefaultMaxIdleConnsPerHost)
 	}
 	if tr.Proxy == nil {
 		t.Error("the clone lost the proxy setting")
 	}
 	c2, _ := NewClient("p", "s")
-	if c2.hc.Transport == c.hc.Transport {
+	if c2.eng.HTTPClient().Transport == hc.Transport {
 		t.Error("clients share one default transport")
 	}
-	if c.retry != DefaultRetryPolicy() || c.tokenLifetime != DefaultTokenLifetime || c.userAgent != "tlpartner-go/"+Version {
-		t.Errorf("defaults: %+v %v %q", c.retry, c.tokenLifetime, c.userAgent)
-	}
-}
-
-func TestAbortedErrorMessage(t *testing.T) {
-	t.Parallel()
-	e := &abortedError{op: "GetWorkspace", ctxErr: context.Canceled, last: &APIError{StatusCode: 429, Code: "Too Many Requests", Description: "slow down"}}
-	want := "tlpartner: GetWorkspace: context canceled (last attempt: 429 Too Many Requests: slow down)"
-	if e.Error() != want {
-		t.Fatalf("got %q, want %q", e.Error(), want)
-	}
-	if !errors.Is(e, context.Canceled) || !errors.Is(e, ErrRateLimited) {
-		t.Fatal("abortedError must match both causes")
+	if c.eng.Retry() != DefaultRetryPolicy() || c.tokenLifetime != DefaultTokenLifetime || c.eng.UserAgent() != "tlpartner-go/"+Version || c.eng.Limiter() != nil {
+		t.Errorf("defaults: %+v %v %q %v", c.eng.Retry(), c.tokenLifetime, c.eng.UserAgent(), c.eng.Limiter())
 	}
 }

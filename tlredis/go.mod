@@ -17,6 +17,7 @@ require (
 	go.uber.org/atomic v1.11.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/sys v0.39.0 // indirect
+	golang.org/x/time v0.15.0 // indirect
 )
 
 replace github.com/tlpartner/tlpartner-go => ../

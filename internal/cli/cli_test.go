@@ -1,0 +1,150 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// testEnv returns an Env with the given credentials and base URL, and
+// buffers for its output.
+func testEnv(baseURL, stdin string, terminal bool) (Env, *bytes.Buffer, *bytes.Buffer) {
+	var stdout, stderr bytes.Buffer
+	vars := map[string]string{EnvPartnerID: "p1", EnvPartnerSecret: "s3cr3t-value", EnvBaseURL: baseURL, "XDG_CONFIG_HOME": "/nonexistent"}
+	return Env{
+		Stdin: strings.NewReader(stdin), Stdout: &stdout, Stderr: &stderr,
+		Getenv:     func(k string) string { return vars[k] },
+		IsTerminal: func(any) bool { return terminal },
+	}, &stdout, &stderr
+}
+
+func TestInterruptCancelsTheRequest(t *testing.T) {
+	t.Parallel()
+	started := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		<-r.Context().Done() // hangs until the client gives up
+	}))
+	defer srv.Close()
+	env, stdout, stderr := testEnv(srv.URL, "", false)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-started
+		cancel() // what Ctrl-C does through signal.NotifyContext
+	}()
+	begin := time.Now()
+	code := Run(ctx, []string{"workspaces", "get", "acme"}, env)
+	assert.Equal(t, ExitInterrupted, code)
+	assert.Less(t, time.Since(begin), 5*time.Second)
+	assert.Empty(t, stdout.String())
+	assert.Equal(t, "tlpartner: interrupted\n", stderr.String())
+}
+
+func TestConfirmOnATerminal(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		answer   string
+		wantCode int
+		wantHits int32
+	}{
+		{"y\n", ExitOK, 1},
+		{"yes\n", ExitOK, 1},
+		{"n\n", ExitUsage, 0},
+		{"\n", ExitUsage, 0},
+		{"", ExitUsage, 0},
+	} {
+		var hits atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			hits.Add(1)
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"workspace_id":"acme","token":"tlpub_x","rotated_at":"2024-01-01T00:00:00Z"}`))
+		}))
+		env, _, stderr := testEnv(srv.URL, tc.answer, true)
+		code := Run(context.Background(), []string{"token", "rotate", "acme"}, env)
+		srv.Close()
+		assert.Equal(t, tc.wantCode, code, "answer %q", tc.answer)
+		assert.Equal(t, tc.wantHits, hits.Load(), "answer %q", tc.answer)
+		assert.Contains(t, stderr.String(), "Continue? [y/N]")
+	}
+}
+
+func TestNoTerminalNeedsYes(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	for _, args := range [][]string{{"qr", "acme", "7"}, {"token", "rotate", "acme"}, {"whatsapp", "disconnect", "acme", "7"}} {
+		env, _, stderr := testEnv(srv.URL, "y\n", false)
+		assert.Equal(t, ExitUsage, Run(context.Background(), args, env), "%v", args)
+		assert.Contains(t, stderr.String(), "refusing without --yes")
+	}
+	assert.Zero(t, hits.Load())
+}
+
+func TestParseInterspersed(t *testing.T) {
+	t.Parallel()
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	j := fs.Bool("json", false, "")
+	n := fs.String("name", "", "")
+	pos, err := parseInterspersed(fs, []string{"a", "--json", "b", "--name", "x", "--", "--c", "-d"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a", "b", "--c", "-d"}, pos)
+	assert.True(t, *j)
+	assert.Equal(t, "x", *n)
+}
+
+func TestLeavesListsEveryCommand(t *testing.T) {
+	t.Parallel()
+	leaves := Leaves()
+	for _, want := range []string{"workspaces create", "workspaces get", "workspaces update", "users create", "qr",
+		"token get", "token rotate", "token mint", "whatsapp disconnect", "trigger", "verify", "config set"} {
+		assert.Contains(t, leaves, want)
+	}
+}
+
+func TestUnverifiedTimes(t *testing.T) {
+	t.Parallel()
+	nbf, exp := unverifiedTimes("Bearer eyJhbGciOiJIUzI1NiJ9.eyJuYmYiOjEwMCwiZXhwIjoyMDB9.x")
+	assert.Equal(t, int64(100), nbf.Unix())
+	assert.Equal(t, int64(200), exp.Unix())
+	nbf, exp = unverifiedTimes("garbage")
+	assert.True(t, nbf.IsZero() && exp.IsZero())
+}
+
+func TestConfigSetPromptsOnATerminal(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", dir) // os.UserConfigDir reads the process environment
+	t.Setenv("HOME", dir)
+	env, stdout, _ := testEnv("", "", true)
+	var prompt string
+	env.ReadSecret = func(ctx context.Context, p string) (string, error) { prompt = p; return "typed-secret", nil }
+	require.Equal(t, ExitOK, Run(context.Background(), []string{"config", "set", "--profile", "t", "--partner-id", "p9"}, env))
+	assert.Equal(t, "Partner Secret for p9 (input hidden): ", prompt)
+	assert.NotContains(t, stdout.String(), "typed-secret")
+	path, err := configPath()
+	require.NoError(t, err)
+	st, err := os.Stat(path)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm())
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"partner_secret": "typed-secret"`)
+
+	// Ctrl-C at the prompt: interrupted, nothing saved.
+	ctx, cancel := context.WithCancel(context.Background())
+	env.ReadSecret = func(ctx context.Context, p string) (string, error) { cancel(); <-ctx.Done(); return "", ctx.Err() }
+	assert.Equal(t, ExitInterrupted, Run(ctx, []string{"config", "set", "--profile", "u", "--partner-id", "p9"}, env))
+	b, err = os.ReadFile(path)
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), `"u"`)
+}

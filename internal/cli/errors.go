@@ -1,0 +1,147 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/tlpartner/tlpartner-go"
+)
+
+// failure is an operation that failed without an API error (a receiver
+// refused a delivery, a delivery does not verify) and whose details were
+// already printed: exit status 1, and only msg on stderr.
+type failure struct{ msg string }
+
+func (e *failure) Error() string { return e.msg }
+
+// errorJSON is the document written to stderr for a failed command under
+// --json.
+type errorJSON struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	// Message is the full error text.
+	Message string `json:"message"`
+	// Kind is "usage", "api", "interrupted" or "failure".
+	Kind string `json:"kind"`
+	// ExitCode is the process's exit status.
+	ExitCode int `json:"exit_code"`
+	// Operation, StatusCode, Code and RequestID are set for API errors.
+	StatusCode int    `json:"status_code,omitempty"`
+	Code       string `json:"code,omitempty"`
+	RequestID  string `json:"request_id,omitempty"`
+	// Hint is advice for common errors.
+	Hint string `json:"hint,omitempty"`
+}
+
+// finish prints err (if any) to stderr and returns the exit status.
+func (a *app) finish(ctx context.Context, err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var code exitCode
+	if errors.As(err, &code) {
+		return int(code)
+	}
+	d := errorDetail{Message: err.Error(), Kind: "failure", ExitCode: ExitFailure}
+	var (
+		uerr *usageError
+		verr *tlpartner.ValidationError
+		aerr *tlpartner.APIError
+	)
+	switch {
+	case ctx.Err() != nil && errors.Is(err, context.Canceled):
+		d = errorDetail{Message: "interrupted", Kind: "interrupted", ExitCode: ExitInterrupted}
+	case errors.As(err, &uerr):
+		d.Kind, d.ExitCode = "usage", ExitUsage
+		if uerr.path != "" {
+			d.Hint = fmt.Sprintf("run '%s --help' for usage", uerr.path)
+		}
+	case errors.As(err, &verr):
+		d.Kind, d.ExitCode = "usage", ExitUsage
+		d.Message = fmt.Sprintf("invalid %s: %s", cliName(verr.Field), verr.Reason)
+	case errors.As(err, &aerr):
+		d.Kind = "api"
+		d.StatusCode, d.Code, d.RequestID = aerr.StatusCode, aerr.Code, aerr.RequestID
+		d.Hint = hint(aerr)
+	}
+	if a.g.json {
+		b, _ := json.MarshalIndent(errorJSON{Error: d}, "", "  ")
+		fmt.Fprintf(a.env.Stderr, "%s\n", b)
+		return d.ExitCode
+	}
+	msg := d.Message
+	if !strings.HasPrefix(msg, "tlpartner") && !strings.HasPrefix(msg, "publicapi") {
+		msg = "tlpartner: " + msg
+	}
+	fmt.Fprintln(a.env.Stderr, msg)
+	if d.Code != "" {
+		fmt.Fprintf(a.env.Stderr, "  code:       %s\n", d.Code)
+	}
+	if d.StatusCode != 0 {
+		fmt.Fprintf(a.env.Stderr, "  status:     %d %s\n", d.StatusCode, http.StatusText(d.StatusCode))
+	}
+	if d.RequestID != "" {
+		fmt.Fprintf(a.env.Stderr, "  request id: %s (quote it when contacting support)\n", d.RequestID)
+	}
+	if d.Hint != "" {
+		fmt.Fprintf(a.env.Stderr, "  hint:       %s\n", d.Hint)
+	}
+	return d.ExitCode
+}
+
+// cliNames maps the Go names a *ValidationError reports (the SDK names the
+// argument or params field the caller wrote) to what the user typed.
+var cliNames = map[string]string{
+	"workspaceID":                          "WORKSPACE_ID",
+	"userID":                               "USER_ID",
+	"count":                                "--count",
+	"CreateWorkspaceParams.DisplayName":    "--name",
+	"UpdateWorkspaceParams.DisplayName":    "--name",
+	"CreateWorkspaceParams.SeatsPurchased": "--seats",
+	"UpdateWorkspaceParams.SeatsPurchased": "--seats",
+	"GenerateQRParams.ExpiresInHours":      "--expires-in-hours",
+}
+
+// cliName returns the command-line name of a validated field, or the field
+// itself when the command has no flag for it.
+func cliName(field string) string {
+	if n, ok := cliNames[field]; ok {
+		return n
+	}
+	return field
+}
+
+// hint returns advice for the API errors users meet most.
+func hint(e *tlpartner.APIError) string {
+	switch e.Code {
+	case "timestamp_out_of_range", "token_not_active":
+		return "the token's time window was refused: check this machine's clock (tokens are valid 3 minutes either side of now; run an NTP sync)"
+	case "invalid_signature", "token_decode_error":
+		return "the Partner Secret does not match the partner ID: check TL_PARTNER_SECRET or the profile"
+	case "partner_not_found", "partner_not_active":
+		return "the partner ID is unknown or inactive: check TL_PARTNER_ID or the profile, and --base-url"
+	case "seats_full":
+		return "no free seat left: raise the seats with 'tlpartner workspaces update WORKSPACE_ID --seats N' and try again"
+	case "workspace_not_found":
+		return "check the workspace ID (it is derived from the display name; the API cannot list workspaces) and that it belongs to this partner"
+	case "user_not_found", "user_not_in_workspace":
+		return "check the user ID with 'tlpartner workspaces get WORKSPACE_ID'"
+	case "workspace_not_owned_by_partner", "workspace_billing_managed":
+		return "this workspace is not managed by your partner account"
+	}
+	switch {
+	case e.StatusCode == http.StatusUnauthorized:
+		return "authentication failed: check the credentials and this machine's clock (tokens are valid 3 minutes either side of now)"
+	case e.StatusCode == http.StatusTooManyRequests:
+		return "rate limited: wait a moment and try again"
+	case e.StatusCode >= 500:
+		return "the server failed; try again later"
+	}
+	return ""
+}

@@ -1,0 +1,23 @@
+package cli
+
+import (
+	"context"
+
+	"github.com/tlpartner/tlpartner-go/internal/fakecmd"
+)
+
+// fakeCommand is "tlpartner fake": the same code as cmd/tlpartner-fake
+// (package internal/fakecmd), with its own flags (-addr, -secret, ...). It
+// prints the fake's base URL and its own generated credentials and serves
+// until Ctrl-C. It never reads the user's TL_PARTNER_SECRET.
+func fakeCommand() *command {
+	return &command{
+		name: "fake", summary: "run the fake of the API on loopback (flags: see 'tlpartner fake -h')", args: "[flags]",
+		raw: func(ctx context.Context, a *app, args []string) error {
+			if code := fakecmd.RunNamed(ctx, "tlpartner fake", args, a.env.Stdout, a.env.Stderr); code != fakecmd.ExitOK {
+				return exitCode(code)
+			}
+			return nil
+		},
+	}
+}

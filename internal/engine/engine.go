@@ -1,0 +1,474 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// MaxResponseBody bounds how much of a response body the engine reads.
+const MaxResponseBody = 16 << 20
+
+// DefaultMaxIdleConnsPerHost is the number of idle keep-alive connections
+// per host that the default transport keeps (net/http keeps 2). Both APIs
+// live on one host, so a client used by many goroutines would otherwise
+// open and close a connection for most calls. 100 covers 100 concurrent
+// callers; more callers still work, with some churn.
+const DefaultMaxIdleConnsPerHost = 100
+
+// Settings holds the options that every client of the module shares. A
+// client's unexported config embeds it, and its With... options call the
+// setters, which validate their input and return a *ValidationError naming
+// the option.
+type Settings struct {
+	// API is the error prefix of the client ("tlpartner", "publicapi").
+	API string
+	// HTTPClient is a private shallow copy of the caller's client, or nil
+	// for the default.
+	HTTPClient *http.Client
+	// UserAgent is the caller's addition to the User-Agent header.
+	UserAgent string
+	// Logger receives the engine's records; nil disables logging.
+	Logger *slog.Logger
+	// Retry is the retry budget.
+	Retry RetryPolicy
+	// Limiter paces every attempt; nil means no client-side limit.
+	Limiter Limiter
+}
+
+// DefaultSettings returns the settings of a client without options.
+func DefaultSettings(api string) Settings {
+	return Settings{API: api, Retry: DefaultRetryPolicy()}
+}
+
+// SetHTTPClient implements WithHTTPClient.
+func (s *Settings) SetHTTPClient(hc *http.Client) error {
+	if hc == nil {
+		return NewValidationError(s.API, "WithHTTPClient", "must not be nil")
+	}
+	cp := *hc
+	s.HTTPClient = &cp
+	return nil
+}
+
+// SetUserAgent implements WithUserAgent.
+func (s *Settings) SetUserAgent(ua string) error {
+	if HasControl(ua) {
+		return NewValidationError(s.API, "WithUserAgent", "must not contain control characters")
+	}
+	s.UserAgent = strings.TrimSpace(ua)
+	return nil
+}
+
+// SetRetryPolicy implements WithRetryPolicy.
+func (s *Settings) SetRetryPolicy(p RetryPolicy) error {
+	if err := p.validate(s.API); err != nil {
+		return err
+	}
+	s.Retry = p
+	return nil
+}
+
+// SetMaxRetries implements WithMaxRetries.
+func (s *Settings) SetMaxRetries(n int) error {
+	if n < 0 {
+		return NewValidationError(s.API, "WithMaxRetries", "must not be negative")
+	}
+	s.Retry.MaxRetries = n
+	return nil
+}
+
+// SetRateLimit implements WithRateLimit.
+func (s *Settings) SetRateLimit(perSecond float64, burst int) error {
+	l, err := NewRateLimiter(s.API, perSecond, burst)
+	if err != nil {
+		return err
+	}
+	s.Limiter = l
+	return nil
+}
+
+// SetRateLimiter implements WithRateLimiter.
+func (s *Settings) SetRateLimiter(l Limiter) error {
+	if isNil(l) {
+		return NewValidationError(s.API, "WithRateLimiter", "must not be nil")
+	}
+	s.Limiter = l
+	return nil
+}
+
+// HasControl reports whether s holds an ASCII control character, which
+// cannot be sent in an HTTP header value.
+func HasControl(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
+}
+
+// Config configures an [Engine]: the shared settings plus what differs
+// between the APIs.
+type Config struct {
+	Settings
+	// Product is the first User-Agent token, e.g. "tlpartner-go/0.1.0";
+	// Settings.UserAgent is appended after a space.
+	Product string
+	// Authorize sets the authentication headers of one attempt and returns
+	// the credential it used (a freshly minted JWT, a token), which is then
+	// scrubbed from every error of that attempt. It is called once per
+	// attempt, retries included.
+	Authorize func(req *http.Request) (credential string, err error)
+	// Refresh, if set, is called once per call after a 401; when it
+	// succeeds the request is sent once more at once, whatever its
+	// RetryClass (a 401 means the request was refused before it was
+	// processed) and without counting against the retry budget.
+	Refresh func(ctx context.Context) error
+	// Classify maps error responses to sentinels; nil means
+	// CodeClassifier(nil) (by status only).
+	Classify Classifier
+	// ErrorIn2xx, if set, reports whether a 2xx body is nevertheless an
+	// error (see [HasErrorStatus]); such a response becomes an *APIError.
+	ErrorIn2xx func(body []byte) bool
+}
+
+// Engine sends the requests of one client: authentication per attempt,
+// rate limiting, retries with backoff, logging, bounded body reads, and
+// the error core. It is safe for concurrent use.
+type Engine struct {
+	api        string
+	hc         *http.Client
+	userAgent  string
+	logger     *slog.Logger
+	retry      RetryPolicy
+	limiter    Limiter
+	authorize  func(req *http.Request) (string, error)
+	refresh    func(ctx context.Context) error
+	classify   Classifier
+	errorIn2xx func(body []byte) bool
+	sleep      func(ctx context.Context, d time.Duration) error
+}
+
+// New returns an Engine for cfg. Without cfg.HTTPClient it uses an
+// *http.Client whose transport is [DefaultTransport] and which has no
+// Timeout; a client without CheckRedirect gets [SameOriginRedirects].
+func New(cfg Config) *Engine {
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Transport: DefaultTransport()}
+	} else {
+		cp := *hc // never modify the caller's value
+		hc = &cp
+	}
+	if hc.CheckRedirect == nil {
+		hc.CheckRedirect = SameOriginRedirects
+	}
+	ua := cfg.Product
+	if cfg.UserAgent != "" {
+		if ua != "" {
+			ua += " "
+		}
+		ua += cfg.UserAgent
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Engine{
+		api:        prefix(cfg.API),
+		hc:         hc,
+		userAgent:  ua,
+		logger:     logger,
+		retry:      cfg.Retry.WithDefaults(),
+		limiter:    cfg.Limiter,
+		authorize:  cfg.Authorize,
+		refresh:    cfg.Refresh,
+		classify:   cfg.Classify,
+		errorIn2xx: cfg.ErrorIn2xx,
+		sleep:      SleepContext,
+	}
+}
+
+// SetSleep replaces the sleep used for retry waits, for the module's own
+// tests (the engine is internal, so users cannot reach it); call it
+// before the Engine is used.
+func (e *Engine) SetSleep(f func(ctx context.Context, d time.Duration) error) { e.sleep = f }
+
+// HTTPClient returns the *http.Client the engine sends through.
+func (e *Engine) HTTPClient() *http.Client { return e.hc }
+
+// Retry returns the effective retry policy.
+func (e *Engine) Retry() RetryPolicy { return e.retry }
+
+// Limiter returns the configured limiter, or nil.
+func (e *Engine) Limiter() Limiter { return e.limiter }
+
+// UserAgent returns the User-Agent header value.
+func (e *Engine) UserAgent() string { return e.userAgent }
+
+// Invalid returns a *ValidationError with the engine's prefix.
+func (e *Engine) Invalid(field, reason string) *ValidationError {
+	return NewValidationError(e.api, field, reason)
+}
+
+// CloseIdleConnections closes the idle keep-alive connections of the
+// engine's *http.Client (see http.Client.CloseIdleConnections). It does not
+// interrupt calls in progress.
+func (e *Engine) CloseIdleConnections() { e.hc.CloseIdleConnections() }
+
+// DefaultTransport returns a clone of http.DefaultTransport (so proxy
+// settings from the environment apply) that keeps
+// DefaultMaxIdleConnsPerHost idle connections per host.
+func DefaultTransport() http.RoundTripper {
+	t, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return http.DefaultTransport
+	}
+	t = t.Clone()
+	t.MaxIdleConnsPerHost = DefaultMaxIdleConnsPerHost
+	if t.MaxIdleConns != 0 && t.MaxIdleConns < DefaultMaxIdleConnsPerHost {
+		t.MaxIdleConns = DefaultMaxIdleConnsPerHost
+	}
+	return t
+}
+
+// maxRedirects is the number of redirects followed per attempt, as in
+// net/http's default policy.
+const maxRedirects = 10
+
+// SameOriginRedirects is the redirect policy of the engine's *http.Client
+// unless the caller supplied one. net/http forwards the Authorization
+// header on a redirect to the same host even from https to http, and to
+// subdomains, and turns a POST or PATCH into a GET on 301, 302 and 303.
+// This policy follows a redirect only when scheme, host and method stay the
+// same and otherwise hands the 3xx response back unfollowed.
+func SameOriginRedirects(req *http.Request, via []*http.Request) error {
+	if len(via) == 0 {
+		return nil
+	}
+	first := via[0]
+	if len(via) >= maxRedirects || req.Method != first.Method ||
+		req.URL.Scheme != first.URL.Scheme || req.URL.Host != first.URL.Host {
+		return http.ErrUseLastResponse
+	}
+	return nil
+}
+
+// Op describes one API call.
+type Op struct {
+	// Name is the public method name, used in logs and errors.
+	Name string
+	// Retry says which failures may be retried.
+	Retry RetryClass
+}
+
+// Send performs req (built without a context; its body must be rewindable
+// through GetBody for retries) with authentication, rate limiting, logging
+// and retries, and returns the final response with its body fully read
+// (up to MaxResponseBody) and closed. On an error response it returns the
+// response, the body and an *APIError; on a transport failure a nil
+// response and an error naming the operation.
+func (e *Engine) Send(ctx context.Context, op Op, req *http.Request) (*http.Response, []byte, error) {
+	if ctx == nil {
+		return nil, nil, e.Invalid("ctx", "must not be nil")
+	}
+	var (
+		lastErr   error
+		lastResp  *http.Response
+		lastBody  []byte
+		retries   int
+		refreshed bool
+		wait      bool // a policy retry: back off first
+	)
+	for attempt := 0; ; attempt++ {
+		if wait {
+			var retryAfter time.Duration
+			var apiErr *APIError
+			if errors.As(lastErr, &apiErr) {
+				retryAfter = apiErr.RetryAfter
+			}
+			if !e.waitBeforeRetry(ctx, op.Name, retries, retryAfter, lastErr) {
+				if ctxErr := ctx.Err(); ctxErr != nil {
+					return nil, nil, &abortedError{api: e.api, op: op.Name, ctxErr: ctxErr, last: lastErr}
+				}
+				return lastResp, lastBody, lastErr
+			}
+		}
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			if lastErr != nil {
+				return nil, nil, &abortedError{api: e.api, op: op.Name, ctxErr: ctxErr, last: lastErr}
+			}
+			return nil, nil, &requestError{api: e.api, op: op.Name, err: ctxErr}
+		}
+		// Wait before authorizing, so that a long wait does not eat into
+		// a minted token's validity window.
+		if err := e.waitForLimiter(ctx, op.Name, req, attempt); err != nil {
+			if lastErr != nil {
+				return nil, nil, &abortedError{api: e.api, op: op.Name, ctxErr: err, last: lastErr}
+			}
+			return nil, nil, &requestError{api: e.api, op: op.Name, err: err}
+		}
+		r, cred, err := e.prepare(ctx, req, attempt)
+		if err != nil {
+			return nil, nil, err
+		}
+		start := time.Now()
+		resp, err := e.hc.Do(r)
+		var body []byte
+		if err == nil {
+			body, err = readBody(resp)
+		}
+		e.logAttempt(ctx, op.Name, r, attempt, resp, err, time.Since(start))
+		if err != nil {
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return nil, nil, &requestError{api: e.api, op: op.Name, err: ctxErr}
+			}
+			lastErr = &requestError{api: e.api, op: op.Name, err: err, msg: scrubString(err.Error(), cred)}
+			lastResp, lastBody = nil, nil
+			if retries < e.retry.MaxRetries && retryableNetError(op.Retry, err) {
+				retries++
+				wait = true
+				continue
+			}
+			return nil, nil, lastErr
+		}
+		if resp.StatusCode >= 200 && resp.StatusCode < 300 && (e.errorIn2xx == nil || !e.errorIn2xx(body)) {
+			return resp, body, nil
+		}
+		apiErr := e.newAPIError(op.Name, r, resp, body, cred, attempt+1)
+		lastErr, lastResp, lastBody = apiErr, resp, body
+		if resp.StatusCode == http.StatusUnauthorized && e.refresh != nil && !refreshed {
+			refreshed = true
+			if err := e.refresh(ctx); err != nil {
+				return resp, body, &refreshError{api: e.api, op: op.Name, err: err, last: apiErr}
+			}
+			wait = false
+			continue
+		}
+		if retries < e.retry.MaxRetries && retryableStatus(op.Retry, apiErr) {
+			retries++
+			wait = true
+			continue
+		}
+		return resp, body, apiErr
+	}
+}
+
+// prepare returns the request for one attempt, bound to ctx, with the
+// common headers set and freshly authorized, and the credential used.
+func (e *Engine) prepare(ctx context.Context, req *http.Request, attempt int) (*http.Request, string, error) {
+	var r *http.Request
+	if attempt == 0 {
+		r = req.WithContext(ctx)
+	} else {
+		r = req.Clone(ctx)
+		if req.GetBody != nil {
+			b, err := req.GetBody()
+			if err != nil {
+				return nil, "", errors.New(e.api + ": rewind request body: " + err.Error())
+			}
+			r.Body = b
+		}
+	}
+	h := r.Header
+	if h == nil {
+		h = http.Header{}
+		r.Header = h
+	}
+	if h.Get("Accept") == "" {
+		h.Set("Accept", "application/json")
+	}
+	if e.userAgent != "" {
+		h.Set("User-Agent", e.userAgent)
+	}
+	if r.Body == nil || r.Body == http.NoBody {
+		h.Del("Content-Type")
+	} else if h.Get("Content-Type") == "" {
+		h.Set("Content-Type", "application/json")
+	}
+	var cred string
+	if e.authorize != nil {
+		var err error
+		if cred, err = e.authorize(r); err != nil {
+			return nil, "", err
+		}
+	}
+	return r, cred, nil
+}
+
+// readBody reads and closes resp.Body, up to MaxResponseBody bytes.
+func readBody(resp *http.Response) ([]byte, error) {
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	if n := resp.ContentLength; n > 0 && n <= MaxResponseBody {
+		buf.Grow(int(n) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(io.LimitReader(resp.Body, MaxResponseBody))
+	return buf.Bytes(), err
+}
+
+// logAttempt writes one Debug record per attempt. Only metadata is logged:
+// never headers, tokens or bodies.
+func (e *Engine) logAttempt(ctx context.Context, op string, r *http.Request, attempt int, resp *http.Response, err error, d time.Duration) {
+	if !e.logger.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("op", op),
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.EscapedPath()),
+		slog.Int("attempt", attempt+1),
+		slog.Duration("duration", d),
+	}
+	if resp != nil {
+		attrs = append(attrs, slog.Int("status", resp.StatusCode))
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	e.logger.LogAttrs(ctx, slog.LevelDebug, e.api+": request", attrs...)
+}
+
+// RedactResponse makes every request reachable from resp (resp.Request,
+// resp.Request.Response.Request, ... through the redirect chain) a clone
+// whose Authorization header reads "Bearer [REDACTED]", so a response
+// handed to the caller carries no live credential. It modifies resp in
+// place and copies the earlier responses of the chain instead of modifying
+// them.
+func RedactResponse(resp *http.Response) {
+	for r := resp; r != nil && r.Request != nil; {
+		req := r.Request.Clone(r.Request.Context())
+		if req.Header.Get("Authorization") != "" {
+			req.Header.Set("Authorization", "Bearer "+Redacted)
+		}
+		if req.Header.Get("Proxy-Authorization") != "" {
+			req.Header.Set("Proxy-Authorization", Redacted)
+		}
+		if prev := req.Response; prev != nil {
+			cp := *prev
+			req.Response = &cp
+		}
+		r.Request = req
+		r = req.Response
+	}
+}
+
+// HasErrorStatus reports whether a 2xx body is the Public API's error
+// envelope ({"status":"error",...}); use it as Config.ErrorIn2xx so that
+// such a response becomes an *APIError instead of a zero result.
+func HasErrorStatus(body []byte) bool {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 || trimmed[0] != '{' || !bytes.Contains(trimmed, []byte(`"status"`)) {
+		return false
+	}
+	var env struct {
+		Status json.RawMessage `json:"status"`
+	}
+	if json.Unmarshal(trimmed, &env) != nil {
+		return false
+	}
+	var s string
+	return json.Unmarshal(env.Status, &s) == nil && strings.EqualFold(s, "error")
+}

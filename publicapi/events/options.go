@@ -1,0 +1,168 @@
+package events
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/tlpartner/tlpartner-go/webhooks"
+)
+
+// DefaultMaxBodyBytes is the largest body a [Handler] reads unless
+// [WithMaxBodyBytes] says otherwise (1 MiB). Documented payloads are about
+// a kilobyte; attachments arrive as URLs, not content.
+const DefaultMaxBodyBytes int64 = 1 << 20
+
+// DefaultDedupTTL is how long a [Handler] with [WithDeduplicator] keeps an
+// event's key unless [WithDedupTTL] says otherwise: 10 minutes, the same as
+// [webhooks.DefaultDedupTTL]. The Public API's retry schedule is not
+// documented; raise the TTL if you see re-sends arrive later.
+const DefaultDedupTTL = webhooks.DefaultDedupTTL
+
+// MinTokenLength is the shortest URL token [WithPathToken] and
+// [WithQueryToken] accept. [GenerateToken] makes 43-character tokens.
+const MinTokenLength = 16
+
+// Option configures [NewHandler].
+type Option func(*config) error
+
+type config struct {
+	maxBody  int64
+	logger   *slog.Logger
+	dedup    webhooks.Deduplicator
+	dedupTTL time.Duration
+	checks   []tokenCheck
+}
+
+// WithMaxBodyBytes sets the largest request body a [Handler] reads (default
+// [DefaultMaxBodyBytes]). Larger bodies are answered with 413. n must be
+// positive.
+func WithMaxBodyBytes(n int64) Option {
+	return func(c *config) error {
+		if n <= 0 {
+			return errors.New("events: WithMaxBodyBytes: limit must be positive")
+		}
+		c.maxBody = n
+		return nil
+	}
+}
+
+// WithLogger makes a [Handler] log rejected deliveries (Warn), failed
+// callbacks (Error) and, with [WithDeduplicator], duplicates (Info) and
+// de-duplication store failures (Warn) to l. Records carry the reason, the
+// event type, the dedup key and the remote address; never the request URL
+// (which holds the URL token) or the body. By default nothing is logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		c.logger = l
+		return nil
+	}
+}
+
+// WithDeduplicator makes a [Handler] claim each event's [Event.DedupKey]
+// with d before running a callback, exactly as [webhooks.WithDeduplicator]
+// does for Partner webhooks: a delivery whose key is already claimed is
+// answered 200 without running a callback (and logged), a failing callback
+// releases the claim so that the sender's retry runs it again, and a store
+// failure processes the event anyway. The default is no de-duplication; a
+// nil d keeps it off. [webhooks.NewMemoryDeduplicator] serves one process.
+func WithDeduplicator(d webhooks.Deduplicator) Option {
+	return func(c *config) error {
+		c.dedup = d
+		return nil
+	}
+}
+
+// WithDedupTTL sets how long a [Handler] with [WithDeduplicator] keeps an
+// event's key (default [DefaultDedupTTL]). It must be positive.
+func WithDedupTTL(ttl time.Duration) Option {
+	return func(c *config) error {
+		if ttl <= 0 {
+			return errors.New("events: WithDedupTTL: ttl must be positive")
+		}
+		c.dedupTTL = ttl
+		return nil
+	}
+}
+
+// WithPathToken makes a [Handler] accept only requests whose last path
+// segment equals one of tokens, compared in constant time; others get 401
+// before the body is read. Put the token in the subscription URL
+// ("https://example.com/timelines/events/<token>") and mount the Handler on
+// a pattern that matches it ("POST /timelines/events/{token}").
+//
+// This is NOT a signature and does not authenticate TimelinesAI: it proves
+// only that the sender knows the URL. Anyone who sees the URL (a proxy, an
+// access log, a teammate with access to the workspace's webhook settings)
+// can send forged events, and the body is not protected. See the package
+// documentation.
+//
+// Give several tokens while moving subscriptions from an old URL to a new
+// one. Tokens must be at least [MinTokenLength] characters of the URL's
+// unreserved set (A-Z a-z 0-9 - . _ ~), as [GenerateToken] makes them.
+func WithPathToken(tokens ...string) Option {
+	return func(c *config) error {
+		check, err := newTokenCheck("WithPathToken", "", tokens)
+		if err != nil {
+			return err
+		}
+		c.checks = append(c.checks, check)
+		return nil
+	}
+}
+
+// WithQueryToken is like [WithPathToken] for a token in the query parameter
+// param ("https://example.com/timelines/events?token=<token>"). A request
+// that repeats the parameter is refused. Query strings show up in more logs
+// than paths; prefer [WithPathToken]. With both options, a request must
+// pass both checks.
+func WithQueryToken(param string, tokens ...string) Option {
+	return func(c *config) error {
+		if param == "" {
+			return errors.New("events: WithQueryToken: empty parameter name")
+		}
+		check, err := newTokenCheck("WithQueryToken", param, tokens)
+		if err != nil {
+			return err
+		}
+		c.checks = append(c.checks, check)
+		return nil
+	}
+}
+
+func newTokenCheck(option, param string, tokens []string) (tokenCheck, error) {
+	if len(tokens) == 0 {
+		return tokenCheck{}, errors.New("events: " + option + ": no token")
+	}
+	c := tokenCheck{param: param}
+	for _, t := range tokens {
+		if len(t) < MinTokenLength {
+			return tokenCheck{}, errors.New("events: " + option + ": token shorter than 16 characters")
+		}
+		for i := 0; i < len(t); i++ {
+			if !unreserved(t[i]) {
+				return tokenCheck{}, errors.New("events: " + option + ": token has a character outside A-Z a-z 0-9 - . _ ~")
+			}
+		}
+		c.sums = append(c.sums, sha256.Sum256([]byte(t)))
+	}
+	return c, nil
+}
+
+func unreserved(b byte) bool {
+	return 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' || b == '-' || b == '.' || b == '_' || b == '~'
+}
+
+// GenerateToken returns a new random URL token for [WithPathToken] or
+// [WithQueryToken]: 32 bytes from crypto/rand, base64url-encoded without
+// padding (43 characters).
+func GenerateToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}

@@ -1,0 +1,399 @@
+package tlpartner_test
+
+// README snippets as compiled, running code. Each Go block of README.md that
+// uses this package is the text between "// readme:begin NAME" and
+// "// readme:end" in one of the functions below (one tab of indentation
+// removed), and the README marks it with the line
+// "<!-- readme_example_test.go: NAME -->" right before the block.
+// TestREADMESnippets fails when the two differ, and when a Go block using the
+// package has no marker, so the README cannot drift from code that compiles
+// and runs against the tlpartnertest fake. After editing a function here, run
+//
+//	go test -run TestREADMESnippets -update-readme .
+//
+// to copy the regions into README.md.
+
+import (
+	"bufio"
+	"cmp"
+	"context"
+	"errors"
+	"flag"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tlpartner/tlpartner-go"
+	"github.com/tlpartner/tlpartner-go/tlpartnertest"
+	"github.com/tlpartner/tlpartner-go/webhooks"
+)
+
+var updateREADME = flag.Bool("update-readme", false, "rewrite README.md's marked Go blocks from readme_example_test.go")
+
+// readmeClient is the README section "The client".
+func readmeClient(ctx context.Context, out *string) error {
+	// readme:begin client
+	client, err := tlpartner.NewClient(os.Getenv("TL_PARTNER_ID"), os.Getenv("TL_PARTNER_SECRET"),
+		tlpartner.WithBaseURL(cmp.Or(os.Getenv("TL_PARTNER_BASE_URL"), tlpartner.DefaultBaseURL)))
+	if err != nil {
+		return err // *tlpartner.ValidationError: empty ID or secret, bad option
+	}
+
+	ws, err := client.CreateWorkspace(ctx, tlpartner.CreateWorkspaceParams{
+		DisplayName:    "acme-co",
+		SeatsPurchased: 5,
+	})
+	if err != nil {
+		return err
+	}
+	// Keep ws.ID: the API has no endpoint to list workspaces.
+	// ws.Seats.Total == 5; ws.Seats.Remaining() == 4 (the Owner takes one).
+
+	users, err := client.CreateUsers(ctx, ws.ID, 1)
+	if err != nil {
+		return err
+	}
+	qr, err := client.GenerateQR(ctx, ws.ID, users.Users[0].ID, tlpartner.GenerateQRParams{
+		ExpiresInHours: tlpartner.Ptr(48), // optional: nil (the zero value) = the server's 24 h
+	})
+	if err != nil {
+		return err
+	}
+	embedURL, err := qr.EmbedURL() // qr.URL + display_mode=embedding, for an iframe
+	// readme:end
+	*out = embedURL
+	return err
+}
+
+// readmeErrors is the README section "Errors".
+func readmeErrors(ctx context.Context, client *tlpartner.Client, wsID string) error {
+	// readme:begin errors
+	_, err := client.CreateUsers(ctx, wsID, 3)
+	switch {
+	case errors.Is(err, tlpartner.ErrSeatsFull):
+		// buy seats with UpdateWorkspace, then try again
+	case errors.Is(err, tlpartner.ErrNotFound):
+	case errors.Is(err, tlpartner.ErrUnauthorized): // bad secret, clock skew, unknown partner, not your workspace
+	case errors.Is(err, tlpartner.ErrRateLimited): // retries exhausted
+	}
+	var apiErr *tlpartner.APIError
+	if errors.As(err, &apiErr) {
+		log.Printf("status=%d code=%s request_id=%s", apiErr.StatusCode, apiErr.Code, apiErr.RequestID)
+	}
+	var vErr *tlpartner.ValidationError
+	if errors.As(err, &vErr) {
+		log.Printf("bad %s: %s", vErr.Field, vErr.Reason) // nothing was sent
+	}
+	// readme:end
+	return err
+}
+
+// readmeRateLimit is the README section "Rate limits".
+func readmeRateLimit(id, secret string) (*tlpartner.Client, error) {
+	// readme:begin ratelimit
+	client, err := tlpartner.NewClient(id, secret, tlpartner.WithRateLimit(25, 10)) // 25/s, burst 10: headroom below 30/s
+	// readme:end
+	return client, err
+}
+
+// readmeWebhooks is the README section "Webhooks".
+func readmeWebhooks(client *tlpartner.Client, mux *http.ServeMux) error {
+	// readme:begin webhooks
+	h, err := client.NewWebhookHandler() // or webhooks.NewHandler(partnerID, secret)
+	h.OnWhatsAppAccountConnected(func(ctx context.Context, e *webhooks.WhatsAppAccountConnected) error {
+		return markConnected(ctx, e.WorkspaceID, e.UserID, e.PhoneNumberE164)
+	})
+	h.OnSeatsFull(func(ctx context.Context, e *webhooks.SeatsFull) error { return alertSales(ctx, e.WorkspaceID) })
+	h.OnEvent(func(ctx context.Context, e webhooks.Event) error { // everything else, including unknown types
+		return nil
+	})
+	mux.Handle("/timelines/webhooks", h)
+	// readme:end
+	return err
+}
+
+// readmeTestConnect is the body of the README's test in "Testing your
+// integration".
+func readmeTestConnect(t *testing.T, myReceiver *httptest.Server) {
+	// readme:begin testconnect
+	ctx := t.Context()
+	srv := tlpartnertest.New(t, tlpartnertest.Options{WebhookURL: myReceiver.URL})
+	// New closes the fake when the test ends and sends its log lines to t.Logf.
+	client, err := srv.Client() // a *tlpartner.Client pointed at srv.PartnerAPIURL()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ws, _ := client.CreateWorkspace(ctx, tlpartner.CreateWorkspaceParams{DisplayName: "acme", SeatsPurchased: 2})
+	qr, _ := client.GenerateQR(ctx, ws.ID, ws.OwnerUserID, tlpartner.GenerateQRParams{})
+	conn, _ := srv.SimulateScan(qr.URL, "+31612345678") // the customer scans
+	deliveries, _ := srv.WaitForDeliveries(ctx, 1)      // whatsapp_account:connected, signed
+	st, _ := srv.QRLinkStatus(qr.URL)                   // tlpartnertest.QRLinkUsed
+	// readme:end
+	if conn.WhatsAppAccountID == 0 || len(deliveries) != 1 || st != tlpartnertest.QRLinkUsed {
+		t.Fatalf("account %d, %d deliveries, link %v", conn.WhatsAppAccountID, len(deliveries), st)
+	}
+}
+
+// The helpers the README's webhook snippet calls.
+
+var readmeConnected = make(chan string, 8)
+
+func markConnected(_ context.Context, workspaceID string, _ int64, phone string) error {
+	readmeConnected <- workspaceID + " " + phone
+	return nil
+}
+
+func alertSales(context.Context, string) error { return nil }
+
+func TestREADMEClient(t *testing.T) { // not parallel: t.Setenv
+	srv := tlpartnertest.New(t, tlpartnertest.Options{})
+	t.Setenv("TL_PARTNER_ID", srv.PartnerID())
+	t.Setenv("TL_PARTNER_SECRET", srv.PartnerSecret(srv.PartnerID()))
+	t.Setenv("TL_PARTNER_BASE_URL", srv.PartnerAPIURL())
+	var embedURL string
+	require.NoError(t, readmeClient(t.Context(), &embedURL))
+	assert.True(t, strings.HasPrefix(embedURL, srv.URL+"/"), embedURL)
+	assert.True(t, strings.HasSuffix(embedURL, "display_mode=embedding"), embedURL)
+	snap, ok := srv.Workspace("acme-co")
+	require.True(t, ok)
+	assert.Len(t, snap.Users, 2)
+}
+
+func TestREADMEErrors(t *testing.T) {
+	t.Parallel()
+	srv := tlpartnertest.New(t, tlpartnertest.Options{})
+	c, err := srv.Client()
+	require.NoError(t, err)
+	ws, err := c.CreateWorkspace(t.Context(), tlpartner.CreateWorkspaceParams{DisplayName: "full", SeatsPurchased: 1})
+	require.NoError(t, err)
+	err = readmeErrors(t.Context(), c, ws.ID)
+	require.ErrorIs(t, err, tlpartner.ErrSeatsFull)
+	err = readmeErrors(t.Context(), c, "")
+	var ve *tlpartner.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "workspaceID", ve.Field)
+}
+
+func TestREADMERateLimit(t *testing.T) {
+	t.Parallel()
+	c, err := readmeRateLimit("partner", "secret")
+	require.NoError(t, err)
+	require.NotNil(t, c)
+}
+
+func TestREADMEWebhooks(t *testing.T) { // not parallel: readmeConnected is shared
+	mux := http.NewServeMux()
+	receiver := httptest.NewServer(mux)
+	defer receiver.Close()
+	srv := tlpartnertest.New(t, tlpartnertest.Options{WebhookURL: receiver.URL + "/timelines/webhooks"})
+	c, err := srv.Client()
+	require.NoError(t, err)
+	require.NoError(t, readmeWebhooks(c, mux))
+
+	ctx := t.Context()
+	ws, err := c.CreateWorkspace(ctx, tlpartner.CreateWorkspaceParams{DisplayName: "hooks", SeatsPurchased: 2})
+	require.NoError(t, err)
+	qr, err := c.GenerateQR(ctx, ws.ID, ws.OwnerUserID, tlpartner.GenerateQRParams{})
+	require.NoError(t, err)
+	_, err = srv.SimulateScan(qr.URL, "+31612345678")
+	require.NoError(t, err)
+	select {
+	case got := <-readmeConnected:
+		assert.Equal(t, ws.ID+" +31612345678", got)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the README's webhook handler did not run markConnected")
+	}
+}
+
+func TestREADMETestConnect(t *testing.T) {
+	t.Parallel()
+	receiver := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer receiver.Close()
+	readmeTestConnect(t, receiver)
+}
+
+var (
+	readmeMarker = regexp.MustCompile(`^<!-- readme_example_test\.go: (\w+) -->$`)
+	// usesRoot spots a Go block that uses this package: a qualified name
+	// (not tlpartnertest.) or a method of a *tlpartner.Client named client.
+	usesRoot = regexp.MustCompile(`\btlpartner\.|\bclient\.`)
+)
+
+// readmeRegions returns the marked regions of this file, dedented by one tab.
+func readmeRegions(t *testing.T) map[string]string {
+	t.Helper()
+	src, err := os.ReadFile("readme_example_test.go")
+	require.NoError(t, err)
+	regions := map[string]string{}
+	var name string
+	var lines []string
+	for _, line := range strings.Split(string(src), "\n") {
+		trimmed := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(trimmed, "// readme:begin "):
+			name, lines = strings.TrimPrefix(trimmed, "// readme:begin "), nil
+		case trimmed == "// readme:end":
+			require.NotEmpty(t, name, "readme:end without begin")
+			require.NotContains(t, regions, name, "region %q defined twice", name)
+			regions[name] = strings.Join(lines, "\n")
+			name = ""
+		case name != "":
+			lines = append(lines, strings.TrimPrefix(line, "\t"))
+		}
+	}
+	require.Empty(t, name, "readme:begin %s without end", name)
+	return regions
+}
+
+// readmeBlock is one fenced Go block of README.md.
+type readmeBlock struct {
+	name       string // from the marker line before the fence; "" if none
+	line       int    // 1-based line of the opening fence
+	start, end int    // index range of the content lines
+}
+
+func readmeGoBlocks(t *testing.T, lines []string) []readmeBlock {
+	t.Helper()
+	var blocks []readmeBlock
+	for i := 0; i < len(lines); i++ {
+		if lines[i] != "```go" {
+			continue
+		}
+		b := readmeBlock{line: i + 1, start: i + 1}
+		if i > 0 {
+			if m := readmeMarker.FindStringSubmatch(lines[i-1]); m != nil {
+				b.name = m[1]
+			}
+		}
+		j := i + 1
+		for j < len(lines) && lines[j] != "```" {
+			j++
+		}
+		require.Less(t, j, len(lines), "README.md:%d: unclosed code block", i+1)
+		b.end = j
+		blocks = append(blocks, b)
+		i = j
+	}
+	return blocks
+}
+
+// TestREADMESnippets checks that every Go block of README.md that uses the
+// package is one of the compiled regions above, verbatim.
+func TestREADMESnippets(t *testing.T) {
+	regions := readmeRegions(t)
+	require.NotEmpty(t, regions)
+	raw, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	lines := strings.Split(string(raw), "\n")
+	seen := map[string]bool{}
+	blocks := readmeGoBlocks(t, lines)
+	for k := len(blocks) - 1; k >= 0; k-- { // backwards, so that -update-readme keeps indexes valid
+		b := blocks[k]
+		body := strings.Join(lines[b.start:b.end], "\n")
+		if b.name == "" {
+			assert.False(t, usesRoot.MatchString(body),
+				"README.md:%d: this Go block uses package tlpartner but is not compiled; move it into a function of readme_example_test.go between readme:begin/end markers and put <!-- readme_example_test.go: NAME --> before the block", b.line)
+			continue
+		}
+		want, ok := regions[b.name]
+		if !assert.True(t, ok, "README.md:%d: no region %q in readme_example_test.go", b.line, b.name) {
+			continue
+		}
+		seen[b.name] = true
+		if *updateREADME {
+			lines = append(lines[:b.start], append(strings.Split(want, "\n"), lines[b.end:]...)...)
+			continue
+		}
+		assert.Equal(t, want, body, "README.md:%d: block %q differs from readme_example_test.go (run go test -run TestREADMESnippets -update-readme .)", b.line, b.name)
+	}
+	for name := range regions {
+		assert.True(t, seen[name], "region %q of readme_example_test.go is not in README.md", name)
+	}
+	if *updateREADME {
+		require.NoError(t, os.WriteFile("README.md", []byte(strings.Join(lines, "\n")), 0o644))
+	}
+}
+
+// TestREADMETestingKnobs checks that every function documented as a
+// "Testing knob:" anywhere in the repository is listed in the README
+// section "Testing knobs", and that the root WithClock is one of them.
+func TestREADMETestingKnobs(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	section := readmeSection(t, string(raw), "## Testing knobs")
+
+	knobs := map[string]bool{}
+	fset := token.NewFileSet()
+	err = filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if n := d.Name(); path != "." && (strings.HasPrefix(n, ".") || n == "testdata" || n == "node_modules") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.ParseComments|parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		for _, decl := range f.Decls {
+			fn, ok := decl.(*ast.FuncDecl)
+			if !ok || fn.Doc == nil || !fn.Name.IsExported() || !strings.Contains(fn.Doc.Text(), "Testing knob:") {
+				continue
+			}
+			knobs[f.Name.Name+"."+fn.Name.Name] = true
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	assert.True(t, knobs["tlpartner.WithClock"], "tlpartner.WithClock's doc must say \"Testing knob:\"")
+	for knob := range knobs {
+		assert.Contains(t, section, "`"+knob+"(", "README section \"Testing knobs\" must list %s", knob)
+	}
+}
+
+// readmeSection returns the text of the README section with the given
+// heading line, up to the next heading of the same or a higher level.
+func readmeSection(t *testing.T, readme, heading string) string {
+	t.Helper()
+	level := strings.IndexByte(heading, ' ')
+	var b strings.Builder
+	in := false
+	sc := bufio.NewScanner(strings.NewReader(readme))
+	for sc.Scan() {
+		line := sc.Text()
+		if in && strings.HasPrefix(line, "#") {
+			if n := strings.IndexByte(line, ' '); n > 0 && n <= level && strings.Trim(line[:n], "#") == "" {
+				break
+			}
+		}
+		if line == heading {
+			in = true
+		}
+		if in {
+			b.WriteString(line + "\n")
+		}
+	}
+	require.True(t, in, "README has no section %q", heading)
+	return b.String()
+}
