@@ -29,14 +29,17 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
 
 	"github.com/tlpartner/tlpartner-go"
+	"github.com/tlpartner/tlpartner-go/publicapi/events"
 	"github.com/tlpartner/tlpartner-go/tlpartnertest"
 	"github.com/tlpartner/tlpartner-go/webhooks"
 )
@@ -91,7 +94,7 @@ func readmeErrors(ctx context.Context, client *tlpartner.Client, wsID string) er
 	}
 	var apiErr *tlpartner.APIError
 	if errors.As(err, &apiErr) {
-		log.Printf("status=%d code=%s request_id=%s", apiErr.StatusCode, apiErr.Code, apiErr.RequestID)
+		log.Printf("op=%s status=%d code=%s request_id=%s", apiErr.Operation, apiErr.StatusCode, apiErr.Code, apiErr.RequestID)
 	}
 	var vErr *tlpartner.ValidationError
 	if errors.As(err, &vErr) {
@@ -107,6 +110,15 @@ func readmeRateLimit(id, secret string) (*tlpartner.Client, error) {
 	client, err := tlpartner.NewClient(id, secret, tlpartner.WithRateLimit(25, 10)) // 25/s, burst 10: headroom below 30/s
 	// readme:end
 	return client, err
+}
+
+// readmeRateLimiter is the README's shared-limiter snippet.
+func readmeRateLimiter(id, secret string) (*tlpartner.Client, error) {
+	// readme:begin ratelimiter
+	lim := rate.NewLimiter(25, 10)
+	partner, err := tlpartner.NewClient(id, secret, tlpartner.WithRateLimiter(lim))
+	// readme:end
+	return partner, err
 }
 
 // readmeWebhooks is the README section "Webhooks".
@@ -146,6 +158,38 @@ func readmeTestConnect(t *testing.T, myReceiver *httptest.Server) {
 	if conn.WhatsAppAccountID == 0 || len(deliveries) != 1 || st != tlpartnertest.QRLinkUsed {
 		t.Fatalf("account %d, %d deliveries, link %v", conn.WhatsAppAccountID, len(deliveries), st)
 	}
+}
+
+// readmePublicFake is the README section "The Public API fake".
+func readmePublicFake(t *testing.T) {
+	// readme:begin publicfake
+	ctx := t.Context()
+	srv := tlpartnertest.New(t, tlpartnertest.Options{})
+	client, _ := srv.Client()
+	ws, _ := client.CreateWorkspace(ctx, tlpartner.CreateWorkspaceParams{DisplayName: "acme", SeatsPurchased: 2})
+	qr, _ := client.GenerateQR(ctx, ws.ID, ws.OwnerUserID, tlpartner.GenerateQRParams{})
+	_, _ = srv.SimulateScan(qr.URL, "+31612345678") // a connected WhatsApp account to send from
+	tok, _ := client.GetPublicAPIToken(ctx, ws.ID)  // the workspace's Public API token
+
+	// POST {srv.PublicAPIURL()}/messages with the token, from any HTTP client:
+	req, _ := http.NewRequestWithContext(ctx, "POST", srv.PublicAPIURL()+"/messages",
+		strings.NewReader(`{"phone":"+4915112345678","text":"Hi"}`))
+	req.Header.Set("Authorization", "Bearer "+tok.Token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, _ := http.DefaultClient.Do(req) // 200 {"status":"ok","data":{"message_uid":"…"}}, 1 credit
+
+	in, _ := srv.SimulateIncomingMessage(ws.ID, "+4915112345678", "Hello back") // the contact answers
+	srv.Advance(10 * time.Second)                                               // queued → sent → delivered → read
+	// readme:end
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || in.ChatID == 0 || in.NewChat {
+		t.Fatalf("send %d, incoming %+v", resp.StatusCode, in)
+	}
+}
+
+func TestREADMEPublicFake(t *testing.T) {
+	t.Parallel()
+	readmePublicFake(t)
 }
 
 // The helpers the README's webhook snippet calls.
@@ -191,6 +235,9 @@ func TestREADMEErrors(t *testing.T) {
 func TestREADMERateLimit(t *testing.T) {
 	t.Parallel()
 	c, err := readmeRateLimit("partner", "secret")
+	require.NoError(t, err)
+	require.NotNil(t, c)
+	c, err = readmeRateLimiter("partner", "secret")
 	require.NoError(t, err)
 	require.NotNil(t, c)
 }
@@ -328,8 +375,8 @@ func TestREADMESnippets(t *testing.T) {
 	}
 }
 
-// TestREADMETestingKnobs checks that every function documented as a
-// "Testing knob:" anywhere in the repository is listed in the README
+// TestREADMETestingKnobs checks that every exported function documented as
+// a "Testing knob:" in a non-internal package is listed in the README
 // section "Testing knobs", and that the root WithClock is one of them.
 func TestREADMETestingKnobs(t *testing.T) {
 	t.Parallel()
@@ -344,7 +391,8 @@ func TestREADMETestingKnobs(t *testing.T) {
 			return err
 		}
 		if d.IsDir() {
-			if n := d.Name(); path != "." && (strings.HasPrefix(n, ".") || n == "testdata" || n == "node_modules") {
+			// internal packages are not part of the API users can reach.
+			if n := d.Name(); path != "." && (strings.HasPrefix(n, ".") || n == "testdata" || n == "internal" || n == "node_modules") {
 				return filepath.SkipDir
 			}
 			return nil
@@ -396,4 +444,65 @@ func readmeSection(t *testing.T, readme, heading string) string {
 	}
 	require.True(t, in, "README has no section %q", heading)
 	return b.String()
+}
+
+func readmeWebhookDedup(partnerID, secret string) (*webhooks.Handler, error) {
+	// readme:begin webhookDedup
+	h, err := webhooks.NewHandler(partnerID, secret,
+		webhooks.WithDeduplicator(webhooks.NewMemoryDeduplicator(0))) // one process
+	// readme:end
+	return h, err
+}
+
+func TestREADMEWebhookDedup(t *testing.T) {
+	t.Parallel()
+	h, err := readmeWebhookDedup("partner", "secret")
+	require.NoError(t, err)
+	require.NotNil(t, h)
+}
+
+// The helper the README's Public API events snippet calls.
+var readmeIncoming = make(chan string, 8)
+
+func saveIncoming(_ context.Context, chatID int64, uid, text string) error {
+	readmeIncoming <- strconv.FormatInt(chatID, 10) + " " + uid + " " + text
+	return nil
+}
+
+func readmePublicEvents(mux *http.ServeMux, tokenOut *string) error {
+	// readme:begin publicEvents
+	token, err := events.GenerateToken() // keep it in your secret store
+	if err != nil {
+		return err
+	}
+	h, err := events.NewHandler(events.WithPathToken(token),
+		events.WithDeduplicator(webhooks.NewMemoryDeduplicator(0)))
+	if err != nil {
+		return err
+	}
+	h.OnMessageReceived(func(ctx context.Context, e *events.MessageReceived) error {
+		return saveIncoming(ctx, e.Chat.ID, e.Message.UID, e.Message.Text)
+	})
+	mux.Handle("POST /timelines/events/{token}", h)
+	// subscribe https://example.com/timelines/events/<token>
+	// readme:end
+	*tokenOut = token
+	return nil
+}
+
+func TestREADMEPublicEvents(t *testing.T) { // not parallel: readmeIncoming is shared
+	mux := http.NewServeMux()
+	var token string
+	require.NoError(t, readmePublicEvents(mux, &token))
+	body := `{"event_type":"message:received:new","chat":{"chat_id":42},"message":{"message_uid":"u-1","text":"hi"}}`
+	post := func(path string) int {
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, httptest.NewRequest(http.MethodPost, path, strings.NewReader(body)))
+		return w.Code
+	}
+	assert.Equal(t, http.StatusUnauthorized, post("/timelines/events/not-the-token-0123456789"))
+	assert.Equal(t, http.StatusOK, post("/timelines/events/"+token))
+	assert.Equal(t, http.StatusOK, post("/timelines/events/"+token)) // a duplicate
+	assert.Equal(t, "42 u-1 hi", <-readmeIncoming)
+	assert.Empty(t, readmeIncoming, "the duplicate ran the callback")
 }

@@ -14,7 +14,7 @@ import "github.com/tlpartner/tlpartner-go/webhooks"
 //
 // opts are passed on to [webhooks.NewHandler]; use [webhooks.WithSecrets] while
 // rotating the Partner Secret.
-func (c *Client) NewWebhookHandler(opts ...webhooks.HandlerOption) (*webhooks.Handler, error) {
+func (c *Client) NewWebhookHandler(opts ...webhooks.Option) (*webhooks.Handler, error) {
 	if err := c.ready(); err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tlpartner/tlpartner-go"
+	"github.com/tlpartner/tlpartner-go/publicapi/events"
 	"github.com/tlpartner/tlpartner-go/webhooks"
 )
 
@@ -56,15 +57,26 @@ func (w *bufferedWriter) flushTo(dst http.ResponseWriter) {
 	_, _ = dst.Write(w.body.Bytes())
 }
 
-// serveAPI applies injected faults, authenticates and routes an API
+// serveAPI applies injected faults, authenticates and routes a Partner API
 // request, and logs it before the answer is sent.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+	s.serveLogged(w, r, APIPrefix, maxBody, s.handleAPI)
+}
+
+// apiHandler produces the answer of an API request below its prefix (rel)
+// into w; body was read up to the caller's limit plus one byte.
+type apiHandler func(w *bufferedWriter, r *http.Request, rel string, body []byte, rec *RecordedRequest)
+
+// serveLogged reads the body of an API request (at most limit+1 bytes),
+// lets handle answer it, records it in the request log and then sends the
+// answer, or drops the connection for FaultDrop. Both APIs go through it.
+func (s *Server) serveLogged(w http.ResponseWriter, r *http.Request, prefix string, limit int64, handle apiHandler) {
 	start := time.Now()
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil {
 		return // client went away
 	}
-	rel := strings.TrimPrefix(r.URL.Path, APIPrefix)
+	rel := strings.TrimPrefix(r.URL.Path, prefix)
 	s.mu.Lock()
 	s.nextReq++
 	reqID := fmt.Sprintf("req_%06d", s.nextReq)
@@ -80,7 +92,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	bw := &bufferedWriter{header: http.Header{}}
 	bw.header.Set(headerRequestID, reqID)
-	s.handleAPI(bw, r, rel, body, &rec)
+	handle(bw, r, rel, body, &rec)
 
 	rec.StatusCode = bw.status
 	s.mu.Lock()
@@ -111,29 +123,14 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 // handleAPI produces the answer of an API request into w. A dropped
 // connection or an abandoned delay leaves w without a status.
 func (s *Server) handleAPI(w *bufferedWriter, r *http.Request, rel string, body []byte, rec *RecordedRequest) {
-	if f := s.takeFault(r.Method, rel, r.URL.Path); f != nil {
-		rec.Fault = f.Kind
-		switch f.Kind {
-		case FaultDrop:
-			return
-		case Fault429:
-			if f.RetryAfter > 0 {
-				secs := int((f.RetryAfter + time.Second - 1) / time.Second)
-				w.Header().Set("Retry-After", strconv.Itoa(secs))
-			}
-			writeRaw(w, http.StatusTooManyRequests, map[string]string{
-				"error":   "Too Many Requests",
-				"message": "Rate limit exceeded. Please retry after a short delay.",
-			})
-			return
-		case Fault503:
-			writeRaw(w, http.StatusServiceUnavailable, errorBody(errf(503, CodeServiceUnavailable, "injected fault: service unavailable")))
-			return
-		case FaultDelay:
-			if !s.sleepCtx(r.Context(), f.Delay) {
-				return
-			}
-		}
+	if s.applyFault(w, r, rel, rec, faultAnswers{
+		tooMany: map[string]string{
+			"error":   "Too Many Requests",
+			"message": "Rate limit exceeded. Please retry after a short delay.",
+		},
+		unavailable: errorBody(errf(503, CodeServiceUnavailable, "injected fault: service unavailable")),
+	}) {
+		return
 	}
 	if len(body) > maxBody {
 		writeError(w, errf(http.StatusRequestEntityTooLarge, CodeInvalidRequest, "request body too large"))
@@ -146,6 +143,34 @@ func (s *Server) handleAPI(w *bufferedWriter, r *http.Request, rel string, body 
 	}
 	rec.PartnerID = p.id
 	s.route(w, r.Method, rel, body, p)
+}
+
+// faultAnswers are the bodies an API answers Fault429 and Fault503 with.
+type faultAnswers struct{ tooMany, unavailable any }
+
+// applyFault consumes the first injected fault matching the request and
+// applies it. It reports whether the request is finished: answered with
+// 429 or 503, to be dropped, or abandoned during a delay. After a delay
+// that ran out it returns false and the request is served normally.
+func (s *Server) applyFault(w *bufferedWriter, r *http.Request, rel string, rec *RecordedRequest, ans faultAnswers) bool {
+	f := s.takeFault(r.Method, rel, r.URL.Path)
+	if f == nil {
+		return false
+	}
+	rec.Fault = f.Kind
+	switch f.Kind {
+	case Fault429:
+		if f.RetryAfter > 0 {
+			secs := int((f.RetryAfter + time.Second - 1) / time.Second)
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+		}
+		writeRaw(w, http.StatusTooManyRequests, ans.tooMany)
+	case Fault503:
+		writeRaw(w, http.StatusServiceUnavailable, ans.unavailable)
+	case FaultDelay:
+		return !s.sleepCtx(r.Context(), f.Delay)
+	}
+	return true // answered, or FaultDrop
 }
 
 func faultNote(k FaultKind) string {
@@ -662,6 +687,7 @@ func (s *Server) disconnectAccount(u *user, now time.Time, reason string) *accou
 		AccountID:   a.id, Phone: a.phone, UserID: u.id,
 		DisconnectedAt: stamp(now), Reason: reason,
 	})
+	s.pubAccountEvent(u.ws, a, events.EventWhatsAppAccountDisconnected)
 	return a
 }
 

@@ -30,6 +30,14 @@ import (
 //	GET  /_fake/token?partner_id= -> a fresh partner JWT as plain text (default: the primary partner)
 //	GET  /_fake/                  -> this list as JSON
 //
+// and for the Public API:
+//
+//	POST /_fake/incoming-message  {"workspace_id": "...", "phone": "+4915112345678", "text": "Hi"}  -> IncomingMessage
+//	POST /_fake/reaction          {"workspace_id": "...", "message_uid": "...", "phone": "+4915112345678", "emoji": "👍"}
+//	POST /_fake/assign            {"workspace_id": "...", "chat_id": 1000001, "email": "..."}  ("" unassigns)
+//	POST /_fake/fail-message      {"workspace_id": "...", "message_uid": "..."}
+//	POST /_fake/sync              {"workspace_id": "...", "user_id": 1001, "suspended": true}
+//
 // /_fake/token answers text so that a shell can use it directly:
 //
 //	curl -H "X-TL-Partner-Id: test-partner" \
@@ -63,6 +71,11 @@ var controls = []controlInfo{
 	{"GET", "/_fake/requests", "", "[request...]", "every API request so far (tokens redacted)"},
 	{"GET", "/_fake/deliveries", "", "[delivery...]", "every webhook delivery so far"},
 	{"GET", "/_fake/workspaces/{id}", "", "snapshot", "a workspace's state"},
+	{"POST", "/_fake/incoming-message", `{"workspace_id": "...", "phone": "+4915112345678", "text": "Hi"}`, `{"chat_id", "message_uid", "whatsapp_account_id", "new_chat"}`, "a contact sends a WhatsApp message (Public API webhooks message:received:new, chat:incoming:new)"},
+	{"POST", "/_fake/reaction", `{"workspace_id": "...", "message_uid": "...", "phone": "+4915112345678", "emoji": "👍"}`, "", "a contact reacts to a message (\"\" clears; message:reaction)"},
+	{"POST", "/_fake/assign", `{"workspace_id": "...", "chat_id": 1000001, "email": "..."}`, "", "assign a chat to a teammate (\"\" unassigns; chat:responsible:*)"},
+	{"POST", "/_fake/fail-message", `{"workspace_id": "...", "message_uid": "..."}`, "", "fail a queued or sent message and refund its credits"},
+	{"POST", "/_fake/sync", `{"workspace_id": "...", "user_id": 1001, "suspended": true}`, "", "suspend or resume message syncing of a user's account (whatsapp:account:suspended/resumed)"},
 	{"GET", "/_fake/token", "", "JWT (text/plain)", "a fresh partner JWT, valid for 3 minutes; ?partner_id= picks a partner (default: the primary)"},
 	{"GET", "/_fake/", "", "this index", "the list of test controls"},
 }
@@ -90,26 +103,29 @@ type controlConnection struct {
 }
 
 type controlRequest struct {
-	Time       time.Time   `json:"time"`
-	Method     string      `json:"method"`
-	Path       string      `json:"path"`
-	RawQuery   string      `json:"raw_query,omitempty"`
-	Header     http.Header `json:"header"`
-	Body       string      `json:"body"`
-	PartnerID  string      `json:"partner_id,omitempty"`
-	StatusCode int         `json:"status_code"`
-	Fault      string      `json:"fault,omitempty"`
+	Time        time.Time   `json:"time"`
+	Method      string      `json:"method"`
+	Path        string      `json:"path"`
+	RawQuery    string      `json:"raw_query,omitempty"`
+	Header      http.Header `json:"header"`
+	Body        string      `json:"body"`
+	PartnerID   string      `json:"partner_id,omitempty"`
+	WorkspaceID string      `json:"workspace_id,omitempty"`
+	StatusCode  int         `json:"status_code"`
+	Fault       string      `json:"fault,omitempty"`
 }
 
 type controlDelivery struct {
-	PartnerID   string             `json:"partner_id"`
-	EventType   webhooks.EventType `json:"event_type"`
-	WorkspaceID string             `json:"workspace_id"`
-	URL         string             `json:"url"`
-	Body        json.RawMessage    `json:"body"`
-	Attempts    int                `json:"attempts"`
-	StatusCode  int                `json:"status_code"`
-	Error       string             `json:"error,omitempty"`
+	PartnerID    string             `json:"partner_id"`
+	EventType    webhooks.EventType `json:"event_type"`
+	WorkspaceID  string             `json:"workspace_id"`
+	URL          string             `json:"url"`
+	Body         json.RawMessage    `json:"body"`
+	Attempts     int                `json:"attempts"`
+	StatusCode   int                `json:"status_code"`
+	Error        string             `json:"error,omitempty"`
+	Public       bool               `json:"public,omitempty"`
+	Subscription int64              `json:"subscription_id,omitempty"`
 }
 
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
@@ -134,6 +150,12 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		Method      string  `json:"method"`
 		Seconds     float64 `json:"seconds"`
 		URL         string  `json:"url"`
+		Text        string  `json:"text"`
+		MessageUID  string  `json:"message_uid"`
+		Emoji       string  `json:"emoji"`
+		ChatID      int64   `json:"chat_id"`
+		Email       string  `json:"email"`
+		Suspended   bool    `json:"suspended"`
 	}
 	wantMethod := controlMethod(op)
 	if wantMethod == "" {
@@ -215,7 +237,7 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		out := []controlRequest{}
 		for _, rr := range s.Requests() {
 			cr := controlRequest{Time: rr.Time, Method: rr.Method, Path: rr.Path, RawQuery: rr.RawQuery, Header: rr.Header,
-				Body: string(rr.Body), PartnerID: rr.PartnerID, StatusCode: rr.StatusCode}
+				Body: string(rr.Body), PartnerID: rr.PartnerID, WorkspaceID: rr.WorkspaceID, StatusCode: rr.StatusCode}
 			if rr.Fault != 0 {
 				cr.Fault = rr.Fault.String()
 			}
@@ -226,13 +248,38 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		out := []controlDelivery{}
 		for _, d := range s.Deliveries() {
 			cd := controlDelivery{PartnerID: d.PartnerID, EventType: d.EventType, WorkspaceID: d.WorkspaceID, URL: d.URL,
-				Body: json.RawMessage(d.Body), Attempts: d.Attempts, StatusCode: d.StatusCode}
+				Body: json.RawMessage(d.Body), Attempts: d.Attempts, StatusCode: d.StatusCode,
+				Public: d.Public, Subscription: d.SubscriptionID}
 			if d.Err != nil {
 				cd.Error = d.Err.Error()
 			}
 			out = append(out, cd)
 		}
 		ok(out)
+	case op == "incoming-message":
+		m, err := s.SimulateIncomingMessage(in.WorkspaceID, in.Phone, in.Text)
+		if err != nil {
+			fail(http.StatusBadRequest, err)
+			return
+		}
+		ok(map[string]any{"chat_id": m.ChatID, "message_uid": m.MessageUID, "whatsapp_account_id": m.WhatsAppAccountID, "new_chat": m.NewChat})
+	case op == "reaction" || op == "assign" || op == "fail-message" || op == "sync":
+		var err error
+		switch op {
+		case "reaction":
+			err = s.SimulateReaction(in.WorkspaceID, in.MessageUID, in.Phone, in.Emoji)
+		case "assign":
+			err = s.SimulateChatAssignment(in.WorkspaceID, in.ChatID, in.Email)
+		case "fail-message":
+			err = s.FailMessage(in.WorkspaceID, in.MessageUID)
+		default:
+			err = s.setSyncSuspended(in.WorkspaceID, in.UserID, in.Suspended)
+		}
+		if err != nil {
+			fail(http.StatusBadRequest, err)
+			return
+		}
+		ok(map[string]bool{"ok": true})
 	case op == "":
 		ok(map[string]any{"controls": controls})
 	case op == "token":

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tlpartner/tlpartner-go/publicapi/events"
 	"github.com/tlpartner/tlpartner-go/webhooks"
 )
 
@@ -120,6 +121,7 @@ func (s *Server) SimulateScan(qrLink, phoneE164 string) (*Connection, error) {
 		webhookBase: s.base(u.ws, webhooks.EventWhatsAppAccountConnected, now),
 		AccountID:   a.id, Phone: a.phone, UserID: u.id,
 	})
+	s.pubAccountEvent(u.ws, a, events.EventWhatsAppAccountConnected)
 	return &Connection{WorkspaceID: u.ws.id, UserID: u.id, WhatsAppAccountID: a.id, PhoneNumberE164: a.phone, ConnectedAt: now}, nil
 }
 

@@ -1,5 +1,6 @@
 // Package tlpartnertest is a stateful, in-memory fake of the TimelinesAI
-// Partner API, served over real HTTP on the loopback interface, for testing
+// Partner API and Public API, served over real HTTP on one loopback
+// listener, for testing
 // partner integrations without credentials. It plays the role pstest plays
 // for Google Pub/Sub: start a [Server], point your code at
 // [Server.PartnerAPIURL], and
@@ -212,6 +213,101 @@
 // count received messages. The QR image is <img id="qr-img"> with a
 // data-rotation attribute, the pairing code (as 1234-5678) is in
 // #pairing-code and the status line in #status.
+//
+// # The Public API
+//
+// The same listener serves the Public API under [PublicAPIPrefix]
+// (/integrations/api, see [Server.PublicAPIURL]), every endpoint of the
+// Public API reference. It follows the documented rules, not a happy path:
+//
+//   - Auth. "Authorization: Bearer <token>" must be the workspace's current
+//     Public API token (GET …/api-token on the Partner API). A missing,
+//     unknown or rotated token answers 401
+//     {"status":"error","message":"Invalid or expired token"}. The token
+//     selects the workspace: lists show only its data, and a chat, message,
+//     file or webhook ID of another workspace answers 403
+//     {"status":"error","message":"Access denied"}, as documented.
+//   - Envelopes. Success is {"status":"ok","data":…}; revoke-invitation,
+//     DELETE /files/{uid} and DELETE /webhooks/{id} answer
+//     {"status":"ok","message":…}. Other errors carry the documented
+//     {"status":"error","message":…} plus error_code (PublicCode…
+//     constants) and, for a bad field, errors: [{"fields":[…],"msg":…}]:
+//     400 validation_error for malformed JSON, a wrong type, a missing or
+//     out-of-range field; 404 not_found; 405 method_not_allowed with Allow;
+//     409 for a duplicate chat name or invitation and for an 11th webhook
+//     subscription (webhook_limit_reached, [MaxWebhookSubscriptions]); 413
+//     payload_too_large for a JSON body over 1 MiB or a file over
+//     [Options.MaxFileSize]; 402 quota_exceeded when message credits or API
+//     calls are used up. Dates are "2006-01-02 15:04:05 -0700"; chat IDs are
+//     strings in chat and message objects, like the reference example, and
+//     numbers in webhooks and paths.
+//   - Sending. POST /messages (phone), /messages/to_jid,
+//     /chats/{id}/messages, the deprecated /messages/to_chat_name (with a
+//     Deprecation header) and /chats/{id}/voice_message (ogg, oga, mp3).
+//     A message needs text, file_uid or attachment_template_id. Sending to
+//     a phone with no chat creates the chat. The sender is the account named
+//     by whatsapp_account_phone or whatsapp_account_id, else the most
+//     recently connected one; with no connected account the send fails with
+//     400 whatsapp_account_not_connected, and while message syncing is
+//     suspended with whatsapp_account_suspended.
+//   - Credits. A message costs 1 credit of the messaging quota (the one
+//     the Partner API shows as messages_quota, GET /workspace shows as
+//     messaging_quota), 2 with both text and an attachment; notes are free.
+//     A send that does not fit the remaining credits answers 402
+//     quota_exceeded and charges nothing. [Server.FailMessage] fails a
+//     message and refunds its credits at once. Every authenticated Public
+//     API request counts one API call.
+//   - Statuses. Messages are Queued, then sent one at a time per account,
+//     [Options.SendInterval] apart (the documented ~2 s pacing; the first
+//     goes at once), then Delivered and Read one SendInterval each. The
+//     queue moves on the fake's clock: on every Public API request, on
+//     [Server.Advance] and on the controls. GET …/status_history lists each
+//     step with its time.
+//   - Lists. GET /chats pages at [PublicPageSize] (50) with page (1-based)
+//     and has_more_pages, newest activity first, with the documented
+//     filters. GET /chats/{id}/messages pages by the after_message and
+//     before_message cursors (exclusive), sorting_order asc|desc (default
+//     desc) and page.
+//   - Files. Uploads (multipart POST /files_upload, or POST /files whose
+//     download_url the fake fetches, loopback only) are kept in memory up to
+//     [Options.MaxFileSize]. GET /files/{uid} and message attachments carry a
+//     temporary_download_url served by the fake under [FilesPrefix], valid
+//     [FileURLLifetime] on the fake's clock (then 403).
+//   - Also labels (GET answers [{"name":…}], PUT adds, POST replaces),
+//     notes, reactions (PATCH or PUT; one emoji or "" to clear), teammates
+//     (the workspace's users, then pending invitations), invitations,
+//     WhatsApp accounts, GET /workspace, /workspace/quotas and /quotas, and
+//     webhook subscriptions (enabled defaults to true; the overview's event
+//     names such as chat:created are accepted as aliases).
+//   - [Server.InjectFaults] applies to both APIs; a fault's Path may be
+//     relative ("/messages") or absolute ("/integrations/api/messages").
+//
+// # Public API webhooks
+//
+// Events go to every enabled subscription of the workspace whose event
+// type matches, as unsigned JSON POSTs (the real ones are unsigned too)
+// with the payloads of the webhook reference, through the same delivery
+// loop, retries and [Server.Deliveries] record as Partner webhooks
+// ([Delivery.Public], [Delivery.SubscriptionID]); a delivery that fails all
+// attempts adds one to the subscription's errors_counter. The body's
+// event_type is the reference name of the subscription's type (chat:new
+// for a chat:created subscription).
+//
+//   - message:new and message:sent:new when a queued message is sent;
+//     message:new and message:received:new for
+//     [Server.SimulateIncomingMessage].
+//   - message:reaction for reactions set or cleared through the API or
+//     [Server.SimulateReaction].
+//   - chat:new plus chat:outgoing:new or chat:incoming:new when a send or
+//     an incoming message opens a chat.
+//   - chat:responsible:assigned (with previous_responsible_*) and
+//     chat:responsible:unassigned: PATCH /chats/{id} responsible, or
+//     [Server.SimulateChatAssignment].
+//   - whatsapp:account:connected and …:disconnected with the Partner
+//     events of the same change; …:suspended and …:resumed:
+//     [Server.SimulateSyncSuspended], [Server.SimulateSyncResumed].
+//   - call:incoming:missed, call:incoming:ended, call:outgoing:ended:
+//     [Server.SimulateCall].
 //
 // # Shutting down
 //

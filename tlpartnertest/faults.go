@@ -41,7 +41,8 @@ func (k FaultKind) String() string {
 }
 
 // Fault describes failures to inject into the next matching API requests
-// (QR pages are never affected). Faults apply before authentication, like a
+// of either API, Partner or Public (QR pages and file downloads are never
+// affected). Faults apply before authentication, like a
 // rate limiter or proxy in front of the real service.
 type Fault struct {
 	// Kind is what happens to a matching request.
@@ -52,8 +53,9 @@ type Fault struct {
 	// Delay is the pause for FaultDelay (default 100 ms).
 	Delay time.Duration
 	// Path, when set, limits the fault to requests whose path starts with
-	// it, either relative to the API base ("/workspaces/acme/users") or
-	// absolute ("/partner/api/v1/workspaces").
+	// it, either relative to the API base ("/workspaces/acme/users",
+	// "/messages") or absolute ("/partner/api/v1/workspaces",
+	// "/integrations/api/messages").
 	Path string
 	// Method, when set, limits the fault to requests with this HTTP method.
 	Method string
@@ -132,7 +134,7 @@ type RecordedRequest struct {
 	// Time is when the request arrived (real clock).
 	Time time.Time
 	// Method and Path are the HTTP method and the full URL path
-	// (including /partner/api/v1).
+	// (including /partner/api/v1 or /integrations/api).
 	Method, Path string
 	// RawQuery is the URL query string without '?'.
 	RawQuery string
@@ -144,6 +146,10 @@ type RecordedRequest struct {
 	// PartnerID is the authenticated partner, or "" if authentication
 	// failed or a fault answered first.
 	PartnerID string
+	// WorkspaceID is, for a Public API request, the workspace whose token
+	// authenticated it; "" for Partner API requests and failed
+	// authentication.
+	WorkspaceID string
 	// StatusCode is the status the fake answered with; 0 when the
 	// connection was dropped or the client went away.
 	StatusCode int

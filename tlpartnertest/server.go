@@ -38,6 +38,8 @@ const (
 	DefaultWebhookBackoff   = 100 * time.Millisecond
 	DefaultWebhookTimeout   = 5 * time.Second
 	DefaultClockSkew        = 5 * time.Second
+	DefaultSendInterval     = 2 * time.Second
+	DefaultMaxFileSize      = 16 << 20
 )
 
 // Options configures a [Server]. The zero value is usable: it gives one
@@ -102,6 +104,15 @@ type Options struct {
 	// WebhookTimeout bounds each delivery attempt (default
 	// [DefaultWebhookTimeout]).
 	WebhookTimeout time.Duration
+	// SendInterval is the Public API's send pacing on the fake's clock:
+	// each WhatsApp account sends its queued messages one at a time, this
+	// long apart, and each later status step (sent → delivered → read)
+	// takes this long too. Default [DefaultSendInterval] (the documented
+	// ~2 s); a negative value means no pause at all.
+	SendInterval time.Duration
+	// MaxFileSize caps a file uploaded through the Public API (kept in
+	// memory). Default [DefaultMaxFileSize].
+	MaxFileSize int64
 }
 
 // Partner describes an extra partner known to the fake (see
@@ -158,6 +169,8 @@ type Server struct {
 	serveDone chan struct{}  // closed when the HTTP server's Serve returns
 
 	wh webhookState
+
+	pub publicState // the Public API's data (public_state.go)
 }
 
 // New starts a fake for the test t on [Options.Addr] (default 127.0.0.1
@@ -219,6 +232,14 @@ func StartServer(opts Options) (*Server, error) {
 	if opts.Addr == "" {
 		opts.Addr = "127.0.0.1:0"
 	}
+	if opts.SendInterval == 0 {
+		opts.SendInterval = DefaultSendInterval
+	} else if opts.SendInterval < 0 {
+		opts.SendInterval = 0
+	}
+	if opts.MaxFileSize <= 0 {
+		opts.MaxFileSize = DefaultMaxFileSize
+	}
 	s := &Server{
 		opts:       opts,
 		primary:    opts.PartnerID,
@@ -232,6 +253,7 @@ func StartServer(opts Options) (*Server, error) {
 		done:       make(chan struct{}),
 		serveDone:  make(chan struct{}),
 	}
+	s.pub.init()
 	s.partners[opts.PartnerID] = &partnerState{
 		id: opts.PartnerID, secret: opts.Secret, active: true,
 		webhookURL: opts.WebhookURL, embedOrigins: cloneStrings(opts.EmbedOrigins),
@@ -386,8 +408,11 @@ func (s *Server) Now() time.Time {
 
 // Advance moves the fake's domain clock forward by d, for example past a QR
 // link's expiry. It does not affect JWT validation, which uses the real clock.
+// Queued Public API messages whose time has come move on (queued → sent →
+// delivered → read, see [Options.SendInterval]) and their webhooks are sent.
 func (s *Server) Advance(d time.Duration) {
 	s.offset.Add(int64(d))
+	s.publicTick()
 }
 
 // Close shuts the fake down: it stops accepting requests, ends open QR-page
@@ -423,6 +448,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	switch p := r.URL.Path; {
 	case p == APIPrefix || strings.HasPrefix(p, APIPrefix+"/"):
 		s.serveAPI(w, r)
+	case p == PublicAPIPrefix || strings.HasPrefix(p, PublicAPIPrefix+"/"):
+		s.servePublic(w, r)
+	case strings.HasPrefix(p, FilesPrefix+"/"):
+		s.serveFileDownload(w, r)
 	case strings.HasPrefix(p, "/qr/"):
 		s.serveQR(w, r)
 	case s.opts.ControlEndpoints && (p == ControlPrefix || strings.HasPrefix(p, ControlPrefix+"/")):

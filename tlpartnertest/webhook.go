@@ -1,11 +1,14 @@
 package tlpartnertest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -13,7 +16,7 @@ import (
 	"github.com/tlpartner/tlpartner-go/webhooks/webhookstest"
 )
 
-// Delivery is the outcome of one Partner webhook, as returned by
+// Delivery is the outcome of one webhook, Partner or Public API, as returned by
 // [Server.Deliveries] and [Server.WaitForDeliveries]. It is recorded once
 // the delivery finished: accepted, or failed after all attempts.
 type Delivery struct {
@@ -34,6 +37,13 @@ type Delivery struct {
 	StatusCode int
 	// Err is nil when the receiver answered 2xx, else why the last attempt failed.
 	Err error
+	// Public is true for a Public API webhook: unsigned, sent to the URL of
+	// a webhook subscription of the workspace. EventType then holds the
+	// Public API event type, for example "message:received:new".
+	Public bool
+	// SubscriptionID is the Public API webhook subscription a Public
+	// delivery was made for; 0 for Partner webhooks.
+	SubscriptionID int64
 }
 
 // OK reports whether the receiver accepted the webhook (answered 2xx).
@@ -44,6 +54,8 @@ type pendingWebhook struct {
 	eventType              webhooks.EventType
 	workspaceID            string
 	body                   []byte
+	public                 bool  // an unsigned Public API webhook
+	subscriptionID         int64 // its subscription
 }
 
 type webhookState struct {
@@ -130,12 +142,17 @@ func (s *Server) emitWebhook(ws *workspace, body eventBody) {
 		return
 	}
 	info := body.eventInfo()
-	wh := &s.wh
-	wh.mu.Lock()
-	wh.queue = append(wh.queue, pendingWebhook{
+	s.enqueueWebhook(pendingWebhook{
 		partnerID: p.id, secret: p.secret, url: p.webhookURL,
 		eventType: info.EventType, workspaceID: info.WorkspaceID, body: b,
 	})
+}
+
+// enqueueWebhook hands a webhook, Partner or Public, to the delivery loop.
+func (s *Server) enqueueWebhook(p pendingWebhook) {
+	wh := &s.wh
+	wh.mu.Lock()
+	wh.queue = append(wh.queue, p)
 	wh.mu.Unlock()
 	select {
 	case wh.wake <- struct{}{}:
@@ -238,6 +255,9 @@ func (s *Server) deliverLoop() {
 		if wh.ctx.Err() != nil {
 			return // closed mid-delivery: not recorded
 		}
+		if d.Public && !d.OK() {
+			s.countSubscriptionError(d.SubscriptionID)
+		}
 		wh.mu.Lock()
 		wh.deliveries = append(wh.deliveries, d)
 		close(wh.changed)
@@ -249,7 +269,8 @@ func (s *Server) deliverLoop() {
 // deliver sends one webhook with bounded retries.
 func (s *Server) deliver(p *pendingWebhook) Delivery {
 	wh := &s.wh
-	d := Delivery{PartnerID: p.partnerID, EventType: p.eventType, WorkspaceID: p.workspaceID, URL: p.url, Body: p.body}
+	d := Delivery{PartnerID: p.partnerID, EventType: p.eventType, WorkspaceID: p.workspaceID, URL: p.url, Body: p.body,
+		Public: p.public, SubscriptionID: p.subscriptionID}
 	backoff := s.opts.WebhookBackoff
 	for attempt := 1; attempt <= s.opts.WebhookAttempts; attempt++ {
 		if attempt > 1 {
@@ -282,15 +303,31 @@ func errString(err error) string {
 // postWebhook makes one delivery attempt, signed like TimelinesAI with the
 // partner's secret and the real clock (the receiver checks nbf and exp
 // against its own real clock, not the fake's domain clock).
+// Public API webhooks are unsigned, like the real ones: a plain JSON POST.
 func (s *Server) postWebhook(p *pendingWebhook) (int, error) {
-	signer := webhookstest.Signer{PartnerID: p.partnerID, Secret: p.secret}
-	req, err := signer.NewRequest(s.wh.ctx, p.url, p.body)
+	var req *http.Request
+	var err error
+	if p.public {
+		req, err = http.NewRequestWithContext(s.wh.ctx, http.MethodPost, p.url, bytes.NewReader(p.body))
+		if err == nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+	} else {
+		signer := webhookstest.Signer{PartnerID: p.partnerID, Secret: p.secret}
+		req, err = signer.NewRequest(s.wh.ctx, p.url, p.body)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("tlpartnertest: webhook request: %w", err)
 	}
 	req.Header.Set("User-Agent", "tlpartnertest-webhooks")
 	resp, err := s.wh.client.Do(req)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			// The URL's path or query may carry a secret (the Public API
+			// receiver's URL token): keep only the origin.
+			ue.URL = originOf(ue.URL)
+		}
 		return 0, fmt.Errorf("tlpartnertest: webhook post: %w", err)
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
@@ -299,4 +336,13 @@ func (s *Server) postWebhook(p *pendingWebhook) (int, error) {
 		return resp.StatusCode, fmt.Errorf("tlpartnertest: webhook receiver answered %d", resp.StatusCode)
 	}
 	return resp.StatusCode, nil
+}
+
+// originOf returns scheme://host of a URL, "[invalid URL]" if it has none.
+func originOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "[invalid URL]"
+	}
+	return u.Scheme + "://" + u.Host
 }

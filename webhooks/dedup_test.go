@@ -16,10 +16,10 @@ import (
 
 // dedupHandler returns a Handler with d whose account-connected callback
 // counts its calls and fails while *fail is set.
-func dedupHandler(t *testing.T, d webhooks.Deduplicator, fail *atomic.Bool, opts ...webhooks.HandlerOption) (*webhooks.Handler, *atomic.Int32, *testutil.SyncBuffer) {
+func dedupHandler(t *testing.T, d webhooks.Deduplicator, fail *atomic.Bool, opts ...webhooks.Option) (*webhooks.Handler, *atomic.Int32, *testutil.SyncBuffer) {
 	t.Helper()
 	logs := &testutil.SyncBuffer{}
-	opts = append([]webhooks.HandlerOption{webhooks.WithClock(testClock), webhooks.WithDeduplicator(d),
+	opts = append([]webhooks.Option{webhooks.WithClock(testClock), webhooks.WithDeduplicator(d),
 		webhooks.WithLogger(slog.New(slog.NewJSONHandler(logs, nil)))}, opts...)
 	h, err := webhooks.NewHandler(testPartner, testSecret, opts...)
 	if err != nil {
@@ -118,12 +118,12 @@ func TestHandlerDedupKeyAndTTL(t *testing.T) {
 	replay := 3*time.Minute + webhooks.DefaultLeeway
 	for _, tc := range []struct {
 		name string
-		opts []webhooks.HandlerOption
+		opts []webhooks.Option
 		want time.Duration
 	}{
 		{"default", nil, webhooks.DefaultDedupTTL},
-		{"longer", []webhooks.HandlerOption{webhooks.WithDedupTTL(time.Hour)}, time.Hour},
-		{"shorter than the replay window", []webhooks.HandlerOption{webhooks.WithDedupTTL(time.Second)}, replay},
+		{"longer", []webhooks.Option{webhooks.WithDedupTTL(time.Hour)}, time.Hour},
+		{"shorter than the replay window", []webhooks.Option{webhooks.WithDedupTTL(time.Second)}, replay},
 	} {
 		d := &testutil.Dedup{}
 		h, _, _ := dedupHandler(t, d, nil, tc.opts...)

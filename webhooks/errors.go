@@ -1,11 +1,16 @@
 package webhooks
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/tlpartner/tlpartner-go/internal/engine"
+)
 
 // Errors returned by [Verifier.Verify], [ConstructEvent] and [Parse], and
-// the rejection reasons a [Handler] logs. Apart from configuration errors (an
-// empty partner ID or secret, an invalid option), these errors wrap exactly
-// one of them with details, so match with [errors.Is]:
+// the rejection reasons a [Handler] logs. Apart from configuration errors
+// (an empty partner ID or secret, an invalid option: a *[ValidationError]),
+// these errors wrap exactly one of them with details, so match with
+// [errors.Is]:
 //
 //	if errors.Is(err, webhooks.ErrExpired) { ... }
 //
@@ -36,3 +41,11 @@ var (
 	// answers 400.
 	ErrMalformedBody = errors.New("webhooks: malformed body")
 )
+
+// ValidationError is the error for invalid arguments and options of
+// [NewHandler], [NewVerifier], [ConstructEvent] and [Handler.Dispatch]:
+// Field names what the caller wrote (the option, such as "WithLeeway", or
+// the parameter, such as "partnerID"). It is the same type as
+// tlpartner.ValidationError and publicapi.ValidationError, and
+// errors.Is(err, tlpartner.ErrInvalidRequest) holds for it.
+type ValidationError = engine.ValidationError

@@ -2,7 +2,6 @@ package webhooks
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"time"
 
@@ -41,27 +40,19 @@ type Handler struct {
 // NewHandler returns a [Handler] for deliveries to partnerID signed with
 // secret (the Partner Secret). partnerID and secret must not be empty.
 // Options: [WithSecrets], [WithLeeway], [WithClock], [WithMaxBodyBytes],
-// [WithLogger], [WithDeduplicator], [WithDedupTTL].
-func NewHandler(partnerID, secret string, opts ...HandlerOption) (*Handler, error) {
-	cfg := handlerConfig{
-		verify:   verifyConfig{leeway: DefaultLeeway, now: time.Now},
-		maxBody:  DefaultMaxBodyBytes,
-		dedupTTL: DefaultDedupTTL,
+// [WithLogger], [WithDeduplicator], [WithDedupTTL]; invalid input gives a
+// *[ValidationError].
+func NewHandler(partnerID, secret string, opts ...Option) (*Handler, error) {
+	cfg, err := apply(opts, true)
+	if err != nil {
+		return nil, err
 	}
-	for _, o := range opts {
-		if o == nil {
-			continue
-		}
-		if err := o.applyHandler(&cfg); err != nil {
-			return nil, err
-		}
-	}
-	v, err := newVerifier(partnerID, secret, cfg.verify)
+	v, err := newVerifier(partnerID, secret, &cfg)
 	if err != nil {
 		return nil, err
 	}
 	h := &Handler{}
-	now, leeway := cfg.verify.now, cfg.verify.leeway
+	now, leeway := cfg.now, cfg.leeway
 	h.recv = hookhttp.Receiver[Event]{
 		Name:     "webhooks",
 		MaxBody:  cfg.maxBody,
@@ -149,7 +140,7 @@ func (h *Handler) OnEvent(fn func(ctx context.Context, e Event) error) {
 // with [ConstructEvent] when you verify deliveries yourself.
 func (h *Handler) Dispatch(ctx context.Context, e Event) error {
 	if e == nil {
-		return errors.New("webhooks: Dispatch: nil event")
+		return invalid("e", "must not be nil")
 	}
 	return h.router.Dispatch(ctx, e.Type(), e)
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	tlpartner "github.com/tlpartner/tlpartner-go"
 	"github.com/tlpartner/tlpartner-go/webhooks"
 	"github.com/tlpartner/tlpartner-go/webhooks/webhookstest"
 
@@ -40,9 +41,9 @@ func (r *recorder) got() []string {
 	return append([]string(nil), r.events...)
 }
 
-func newTestHandler(t *testing.T, opts ...webhooks.HandlerOption) (*webhooks.Handler, *recorder) {
+func newTestHandler(t *testing.T, opts ...webhooks.Option) (*webhooks.Handler, *recorder) {
 	t.Helper()
-	h, err := webhooks.NewHandler(testPartner, testSecret, append([]webhooks.HandlerOption{webhooks.WithClock(testClock)}, opts...)...)
+	h, err := webhooks.NewHandler(testPartner, testSecret, append([]webhooks.Option{webhooks.WithClock(testClock)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +136,7 @@ func TestHandlerRejections(t *testing.T) {
 	tests := []struct {
 		name       string
 		req        func() *http.Request
-		opts       []webhooks.HandlerOption
+		opts       []webhooks.Option
 		wantStatus int
 		wantAllow  bool
 	}{
@@ -168,19 +169,19 @@ func TestHandlerRejections(t *testing.T) {
 			return post(hdr(testPartner, sign(t, jwt.SigningMethodHS256, []byte(testSecret), claims(func(c jwt.MapClaims) { c["exp"] = testNow.Add(-31 * time.Second).Unix() }))), body)
 		}, nil, http.StatusUnauthorized, false},
 		{"partner mismatch", func() *http.Request { return post(hdr("someone-else", genuine), body) }, nil, http.StatusUnauthorized, false},
-		{"oversized body", func() *http.Request { return signedRequest(t, bigValid) }, []webhooks.HandlerOption{webhooks.WithMaxBodyBytes(1024)}, http.StatusRequestEntityTooLarge, false},
+		{"oversized body", func() *http.Request { return signedRequest(t, bigValid) }, []webhooks.Option{webhooks.WithMaxBodyBytes(1024)}, http.StatusRequestEntityTooLarge, false},
 		{"oversized body without content length", func() *http.Request {
 			r := signedRequest(t, bigValid)
 			r.ContentLength = -1
 			r.Body = io.NopCloser(bytes.NewReader(bigValid))
 			return r
-		}, []webhooks.HandlerOption{webhooks.WithMaxBodyBytes(1024)}, http.StatusRequestEntityTooLarge, false},
+		}, []webhooks.Option{webhooks.WithMaxBodyBytes(1024)}, http.StatusRequestEntityTooLarge, false},
 		{"oversized default limit", func() *http.Request {
 			b := append([]byte(`{"event_type":"workspace:seats_full","pad":"`), bytes.Repeat([]byte("x"), 1<<20)...)
 			return signedRequest(t, append(b, `"}`...))
 		}, nil, http.StatusRequestEntityTooLarge, false},
-		{"oversized and forged is 401", func() *http.Request { return post(hdr(testPartner, "a.b.c"), bigValid) }, []webhooks.HandlerOption{webhooks.WithMaxBodyBytes(1024)}, http.StatusUnauthorized, false},
-		{"body at the limit", func() *http.Request { return signedRequest(t, bigValid) }, []webhooks.HandlerOption{webhooks.WithMaxBodyBytes(int64(len(bigValid)))}, http.StatusOK, false},
+		{"oversized and forged is 401", func() *http.Request { return post(hdr(testPartner, "a.b.c"), bigValid) }, []webhooks.Option{webhooks.WithMaxBodyBytes(1024)}, http.StatusUnauthorized, false},
+		{"body at the limit", func() *http.Request { return signedRequest(t, bigValid) }, []webhooks.Option{webhooks.WithMaxBodyBytes(int64(len(bigValid)))}, http.StatusOK, false},
 		{"malformed JSON", func() *http.Request { return signedRequest(t, []byte(`{"event_type":`)) }, nil, http.StatusBadRequest, false},
 		{"empty body", func() *http.Request { return signedRequest(t, nil) }, nil, http.StatusBadRequest, false},
 		{"JSON array", func() *http.Request { return signedRequest(t, []byte(`[1]`)) }, nil, http.StatusBadRequest, false},
@@ -192,7 +193,7 @@ func TestHandlerRejections(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var logBuf testutil.SyncBuffer
-			opts := append([]webhooks.HandlerOption{webhooks.WithLogger(slog.New(slog.NewTextHandler(&logBuf, nil)))}, tc.opts...)
+			opts := append([]webhooks.Option{webhooks.WithLogger(slog.New(slog.NewTextHandler(&logBuf, nil)))}, tc.opts...)
 			h, rec := newTestHandler(t, opts...)
 			req := tc.req()
 			w := serve(h, req)
@@ -332,23 +333,70 @@ func TestHandlerPassesRequestContext(t *testing.T) {
 	}
 }
 
+// assertValidation fails unless err is a *webhooks.ValidationError (the
+// shared engine type) naming field, matching tlpartner.ErrInvalidRequest.
+func assertValidation(t *testing.T, err error, field string) {
+	t.Helper()
+	var ve *webhooks.ValidationError
+	if !errors.As(err, &ve) {
+		t.Errorf("%s: error %v (%T) is not a *ValidationError", field, err, err)
+		return
+	}
+	if ve.Field != field {
+		t.Errorf("Field = %q, want %q (%v)", ve.Field, field, err)
+	}
+	var shared *tlpartner.ValidationError = ve // one type across packages
+	if !errors.Is(shared, tlpartner.ErrInvalidRequest) || !strings.HasPrefix(err.Error(), "webhooks: invalid "+field+": ") {
+		t.Errorf("error %q", err)
+	}
+}
+
 func TestHandlerOptionErrors(t *testing.T) {
-	for _, opt := range []webhooks.HandlerOption{
-		webhooks.WithMaxBodyBytes(0), webhooks.WithMaxBodyBytes(-1),
-		webhooks.WithLeeway(-1), webhooks.WithClock(nil), webhooks.WithSecrets("a", ""),
+	for field, opt := range map[string][]webhooks.Option{
+		"WithMaxBodyBytes": {webhooks.WithMaxBodyBytes(0), webhooks.WithMaxBodyBytes(-1)},
+		"WithLeeway":       {webhooks.WithLeeway(-1)},
+		"WithClock":        {webhooks.WithClock(nil)},
+		"WithSecrets":      {webhooks.WithSecrets("a", "")},
+		"WithDedupTTL":     {webhooks.WithDedupTTL(0)},
 	} {
-		if _, err := webhooks.NewHandler(testPartner, testSecret, opt); err == nil {
-			t.Errorf("option %T accepted", opt)
+		for _, o := range opt {
+			h, err := webhooks.NewHandler(testPartner, testSecret, o)
+			if h != nil {
+				t.Errorf("%s: handler returned", field)
+			}
+			assertValidation(t, err, field)
 		}
 	}
-	if _, err := webhooks.NewHandler("", testSecret); err == nil {
-		t.Error("empty partner accepted")
+	_, err := webhooks.NewHandler("", testSecret)
+	assertValidation(t, err, "partnerID")
+	_, err = webhooks.NewHandler(testPartner, "")
+	assertValidation(t, err, "secret")
+	h, err := webhooks.NewHandler(testPartner, testSecret, nil, webhooks.WithLogger(nil), webhooks.WithDeduplicator(nil))
+	if err != nil {
+		t.Fatalf("nil option / nil logger / nil deduplicator: %v", err)
 	}
-	if _, err := webhooks.NewHandler(testPartner, ""); err == nil {
-		t.Error("empty secret accepted")
+	assertValidation(t, h.Dispatch(context.Background(), nil), "e")
+}
+
+// The verifier constructors refuse the options only a Handler uses, naming
+// the option.
+func TestVerifierRefusesHandlerOptions(t *testing.T) {
+	for field, opt := range map[string]webhooks.Option{
+		"WithMaxBodyBytes": webhooks.WithMaxBodyBytes(10),
+		"WithLogger":       webhooks.WithLogger(nil),
+		"WithDeduplicator": webhooks.WithDeduplicator(webhooks.NewMemoryDeduplicator(1)),
+		"WithDedupTTL":     webhooks.WithDedupTTL(time.Hour),
+	} {
+		v, err := webhooks.NewVerifier(testPartner, testSecret, webhooks.WithLeeway(time.Second), opt)
+		if v != nil {
+			t.Errorf("%s: verifier returned", field)
+		}
+		assertValidation(t, err, field)
+		_, err = webhooks.ConstructEvent(http.Header{}, nil, testPartner, testSecret, opt)
+		assertValidation(t, err, field)
 	}
-	if _, err := webhooks.NewHandler(testPartner, testSecret, nil, webhooks.WithLogger(nil)); err != nil {
-		t.Errorf("nil option / nil logger: %v", err)
+	if _, err := webhooks.NewVerifier(testPartner, testSecret, webhooks.WithSecrets("x"), webhooks.WithLeeway(0), webhooks.WithClock(testClock)); err != nil {
+		t.Errorf("verification options refused: %v", err)
 	}
 }
 

@@ -1,9 +1,10 @@
 package webhooks
 
 import (
-	"errors"
 	"log/slog"
 	"time"
+
+	"github.com/tlpartner/tlpartner-go/internal/engine"
 )
 
 // DefaultLeeway is the clock-skew tolerance applied to the exp and nbf
@@ -15,91 +16,126 @@ const DefaultLeeway = 30 * time.Second
 // hundred bytes.
 const DefaultMaxBodyBytes int64 = 1 << 20
 
-// HandlerOption configures [NewHandler]. Every [VerifyOption] is also a
-// HandlerOption.
-type HandlerOption interface {
-	applyHandler(*handlerConfig) error
-}
+// DefaultDedupTTL is how long a [Handler] with [WithDeduplicator] keeps an
+// event's key unless [WithDedupTTL] says otherwise: 10 minutes. It covers
+// the replay window of a signed delivery (the token is valid up to 3
+// minutes after sending plus the 30 s default leeway, about 3.5 minutes)
+// with room for a quick retry by the sender. The Handler never passes a TTL
+// shorter than the verified token's remaining lifetime (exp plus leeway).
+const DefaultDedupTTL = 10 * time.Minute
 
-// VerifyOption configures signature verification in [NewVerifier],
-// [ConstructEvent] and [NewHandler].
-type VerifyOption interface {
-	HandlerOption
-	applyVerify(*verifyConfig) error
-}
+// Option configures [NewHandler], [NewVerifier] and [ConstructEvent]. Every
+// option works with NewHandler; the verification options ([WithSecrets],
+// [WithLeeway], [WithClock]) also with NewVerifier and ConstructEvent,
+// which refuse the others. An invalid value makes the constructor fail
+// with a *[ValidationError] whose Field names the option. A nil Option is
+// ignored; when an option is given twice, the last one wins (WithSecrets
+// adds up).
+type Option func(*config) error
 
-type verifyConfig struct {
+type config struct {
+	// Verification.
 	secrets []string
 	leeway  time.Duration
 	now     func() time.Time
+	// Handler only.
+	maxBody     int64
+	logger      *slog.Logger
+	dedup       Deduplicator
+	dedupTTL    time.Duration
+	handlerOnly string // the first handler-only option given
 }
 
-type handlerConfig struct {
-	verify   verifyConfig
-	maxBody  int64
-	logger   *slog.Logger
-	dedup    Deduplicator
-	dedupTTL time.Duration
+func defaultConfig() config {
+	return config{leeway: DefaultLeeway, now: time.Now, maxBody: DefaultMaxBodyBytes, dedupTTL: DefaultDedupTTL}
 }
 
-type verifyOption func(*verifyConfig) error
+// apply runs opts on a default config. forHandler is false for the
+// verifier constructors, which refuse handler-only options.
+func apply(opts []Option, forHandler bool) (config, error) {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(&cfg); err != nil {
+			return cfg, err
+		}
+	}
+	if !forHandler && cfg.handlerOnly != "" {
+		return cfg, invalid(cfg.handlerOnly, "applies only to NewHandler")
+	}
+	return cfg, nil
+}
 
-func (o verifyOption) applyVerify(c *verifyConfig) error   { return o(c) }
-func (o verifyOption) applyHandler(c *handlerConfig) error { return o(&c.verify) }
+// invalid returns the *ValidationError for a bad option or argument.
+func invalid(field, reason string) error {
+	return engine.NewValidationError("webhooks", field, reason)
+}
 
-type handlerOption func(*handlerConfig) error
-
-func (o handlerOption) applyHandler(c *handlerConfig) error { return o(c) }
+// handlerOption marks an option that only [NewHandler] accepts.
+func handlerOption(name string, set func(*config) error) Option {
+	return func(c *config) error {
+		if c.handlerOnly == "" {
+			c.handlerOnly = name
+		}
+		return set(c)
+	}
+}
 
 // WithSecrets adds Partner Secrets that are accepted in addition to the one
 // passed to the constructor. A token is accepted when it verifies with any
 // configured secret, which lets a partner rotate its secret without
 // downtime: configure old and new secret together, switch, then drop the
 // old one. Empty secrets are an error.
-func WithSecrets(secrets ...string) VerifyOption {
-	return verifyOption(func(c *verifyConfig) error {
+func WithSecrets(secrets ...string) Option {
+	return func(c *config) error {
 		for _, s := range secrets {
 			if s == "" {
-				return errors.New("webhooks: WithSecrets: empty secret")
+				return invalid("WithSecrets", "empty secret")
 			}
 		}
 		c.secrets = append(c.secrets, secrets...)
 		return nil
-	})
+	}
 }
 
 // WithLeeway sets the clock-skew tolerance for the exp and nbf claims
 // (default [DefaultLeeway], 30 s). A token is accepted from nbf-leeway until
 // exp+leeway. Negative values are an error; 0 disables the tolerance.
-func WithLeeway(d time.Duration) VerifyOption {
-	return verifyOption(func(c *verifyConfig) error {
+func WithLeeway(d time.Duration) Option {
+	return func(c *config) error {
 		if d < 0 {
-			return errors.New("webhooks: WithLeeway: negative leeway")
+			return invalid("WithLeeway", "must not be negative")
 		}
 		c.leeway = d
 		return nil
-	})
+	}
 }
 
 // WithClock sets the function that returns the current time when checking
-// exp and nbf (default [time.Now]). It is meant for tests.
-func WithClock(now func() time.Time) VerifyOption {
-	return verifyOption(func(c *verifyConfig) error {
+// exp and nbf (default [time.Now]).
+//
+// Testing knob: it exists for tests that sign deliveries at a fixed time.
+// Production code has no reason to set it; README "Testing knobs" lists
+// every such option.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) error {
 		if now == nil {
-			return errors.New("webhooks: WithClock: nil clock")
+			return invalid("WithClock", "must not be nil")
 		}
 		c.now = now
 		return nil
-	})
+	}
 }
 
 // WithMaxBodyBytes sets the largest request body a [Handler] reads (default
 // [DefaultMaxBodyBytes], 1 MiB). Larger bodies are answered with 413.
-// n must be positive.
-func WithMaxBodyBytes(n int64) HandlerOption {
-	return handlerOption(func(c *handlerConfig) error {
+// n must be positive. Handler only.
+func WithMaxBodyBytes(n int64) Option {
+	return handlerOption("WithMaxBodyBytes", func(c *config) error {
 		if n <= 0 {
-			return errors.New("webhooks: WithMaxBodyBytes: limit must be positive")
+			return invalid("WithMaxBodyBytes", "must be positive")
 		}
 		c.maxBody = n
 		return nil
@@ -111,21 +147,13 @@ func WithMaxBodyBytes(n int64) HandlerOption {
 // (Info) and de-duplication store failures (Warn). Records carry the
 // reason, the event type, the dedup key and the remote address, never the
 // token or the secret. By default nothing is logged. A nil l disables
-// logging.
-func WithLogger(l *slog.Logger) HandlerOption {
-	return handlerOption(func(c *handlerConfig) error {
+// logging. Handler only.
+func WithLogger(l *slog.Logger) Option {
+	return handlerOption("WithLogger", func(c *config) error {
 		c.logger = l
 		return nil
 	})
 }
-
-// DefaultDedupTTL is how long a [Handler] with [WithDeduplicator] keeps an
-// event's key unless [WithDedupTTL] says otherwise: 10 minutes. It covers
-// the replay window of a signed delivery (the token is valid up to 3
-// minutes after sending plus the 30 s default leeway, about 3.5 minutes)
-// with room for a quick retry by the sender. The Handler never passes a TTL
-// shorter than the verified token's remaining lifetime (exp plus leeway).
-const DefaultDedupTTL = 10 * time.Minute
 
 // WithDeduplicator makes a [Handler] claim each event's [Event.DedupKey]
 // with d before running a callback. A delivery whose key is already claimed
@@ -133,24 +161,25 @@ const DefaultDedupTTL = 10 * time.Minute
 // that fails releases the claim, so that the sender's retry runs it again.
 // When d fails (Claim returns an error) the event is processed anyway and
 // the failure is logged (Warn): a lost webhook is worse than a duplicate.
-// The default is no de-duplication; a nil d keeps it off.
+// The default is no de-duplication; a nil d keeps it off. Handler only.
 //
 // Use [NewMemoryDeduplicator] for a single process, and a shared store
 // (module github.com/tlpartner/tlpartner-go/tlredis) when several replicas
 // receive deliveries.
-func WithDeduplicator(d Deduplicator) HandlerOption {
-	return handlerOption(func(c *handlerConfig) error {
+func WithDeduplicator(d Deduplicator) Option {
+	return handlerOption("WithDeduplicator", func(c *config) error {
 		c.dedup = d
 		return nil
 	})
 }
 
 // WithDedupTTL sets how long a [Handler] with [WithDeduplicator] keeps an
-// event's key (default [DefaultDedupTTL]). It must be positive.
-func WithDedupTTL(ttl time.Duration) HandlerOption {
-	return handlerOption(func(c *handlerConfig) error {
+// event's key (default [DefaultDedupTTL]). It must be positive. Handler
+// only.
+func WithDedupTTL(ttl time.Duration) Option {
+	return handlerOption("WithDedupTTL", func(c *config) error {
 		if ttl <= 0 {
-			return errors.New("webhooks: WithDedupTTL: ttl must be positive")
+			return invalid("WithDedupTTL", "must be positive")
 		}
 		c.dedupTTL = ttl
 		return nil

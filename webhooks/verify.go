@@ -54,26 +54,23 @@ type Verifier struct {
 
 // NewVerifier returns a Verifier for deliveries addressed to partnerID and
 // signed with secret (the Partner Secret) or with any secret added by
-// [WithSecrets]. partnerID and secret must not be empty.
-func NewVerifier(partnerID, secret string, opts ...VerifyOption) (*Verifier, error) {
-	cfg := verifyConfig{leeway: DefaultLeeway, now: time.Now}
-	for _, o := range opts {
-		if o == nil {
-			continue
-		}
-		if err := o.applyVerify(&cfg); err != nil {
-			return nil, err
-		}
+// [WithSecrets]. partnerID and secret must not be empty. Options:
+// [WithSecrets], [WithLeeway], [WithClock]; invalid input gives a
+// *[ValidationError].
+func NewVerifier(partnerID, secret string, opts ...Option) (*Verifier, error) {
+	cfg, err := apply(opts, false)
+	if err != nil {
+		return nil, err
 	}
-	return newVerifier(partnerID, secret, cfg)
+	return newVerifier(partnerID, secret, &cfg)
 }
 
-func newVerifier(partnerID, secret string, cfg verifyConfig) (*Verifier, error) {
+func newVerifier(partnerID, secret string, cfg *config) (*Verifier, error) {
 	if partnerID == "" {
-		return nil, errors.New("webhooks: empty partner ID")
+		return nil, invalid("partnerID", "must not be empty")
 	}
 	if secret == "" {
-		return nil, errors.New("webhooks: empty secret")
+		return nil, invalid("secret", "must not be empty")
 	}
 	secrets := append([]string{secret}, cfg.secrets...)
 	keys := make([]jwt.VerificationKey, len(secrets))
@@ -193,7 +190,7 @@ func (v *Verifier) ConstructEvent(header http.Header, body []byte) (Event, error
 //
 // ConstructEvent builds a [Verifier] on every call; a long-running receiver
 // may keep one from [NewVerifier] instead.
-func ConstructEvent(header http.Header, body []byte, partnerID, secret string, opts ...VerifyOption) (Event, error) {
+func ConstructEvent(header http.Header, body []byte, partnerID, secret string, opts ...Option) (Event, error) {
 	v, err := NewVerifier(partnerID, secret, opts...)
 	if err != nil {
 		return nil, err

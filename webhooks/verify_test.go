@@ -142,7 +142,7 @@ type verifyCase struct {
 	name    string
 	header  http.Header
 	secret  string // configured secret; default testSecret
-	opts    []webhooks.VerifyOption
+	opts    []webhooks.Option
 	wantErr error // nil = accepted
 }
 
@@ -182,7 +182,7 @@ func verifyCases(t testing.TB) []verifyCase {
 			c["nbf"] = float64(testNow.Unix()) - 0.5
 		}))},
 		{name: "extra claims of any type ignored", header: hdr(testPartner, hs(func(c jwt.MapClaims) { c["aud"] = 5; c["iat"] = testNow.Add(time.Hour).Unix(); c["iss"] = []int{1} }))},
-		{name: "rotated secret in WithSecrets", header: hdr(testPartner, genuine), secret: "new-secret", opts: []webhooks.VerifyOption{webhooks.WithSecrets("older", testSecret)}},
+		{name: "rotated secret in WithSecrets", header: hdr(testPartner, genuine), secret: "new-secret", opts: []webhooks.Option{webhooks.WithSecrets("older", testSecret)}},
 
 		// Signature and algorithm.
 		{name: "wrong secret", header: hdr(testPartner, genuine), secret: "another-secret", wantErr: webhooks.ErrInvalidSignature},
@@ -209,10 +209,10 @@ func verifyCases(t testing.TB) []verifyCase {
 		{name: "expired", header: hdr(testPartner, hs(at(-3*time.Minute-31*time.Second))), wantErr: webhooks.ErrExpired},
 		{name: "expired long ago", header: hdr(testPartner, hs(at(-24*time.Hour))), wantErr: webhooks.ErrExpired},
 		{name: "not yet valid", header: hdr(testPartner, hs(at(3*time.Minute+31*time.Second))), wantErr: webhooks.ErrNotYetValid},
-		{name: "expired with zero leeway", header: hdr(testPartner, hs(set("exp", testNow.Add(-time.Second).Unix()))), opts: []webhooks.VerifyOption{webhooks.WithLeeway(0)}, wantErr: webhooks.ErrExpired},
-		{name: "not yet valid with zero leeway", header: hdr(testPartner, hs(set("nbf", testNow.Add(time.Second).Unix()))), opts: []webhooks.VerifyOption{webhooks.WithLeeway(0)}, wantErr: webhooks.ErrNotYetValid},
-		{name: "larger leeway accepts", header: hdr(testPartner, hs(at(-4*time.Minute))), opts: []webhooks.VerifyOption{webhooks.WithLeeway(2 * time.Minute)}},
-		{name: "clock option", header: hdr(testPartner, genuine), opts: []webhooks.VerifyOption{webhooks.WithClock(func() time.Time { return testNow.Add(time.Hour) })}, wantErr: webhooks.ErrExpired},
+		{name: "expired with zero leeway", header: hdr(testPartner, hs(set("exp", testNow.Add(-time.Second).Unix()))), opts: []webhooks.Option{webhooks.WithLeeway(0)}, wantErr: webhooks.ErrExpired},
+		{name: "not yet valid with zero leeway", header: hdr(testPartner, hs(set("nbf", testNow.Add(time.Second).Unix()))), opts: []webhooks.Option{webhooks.WithLeeway(0)}, wantErr: webhooks.ErrNotYetValid},
+		{name: "larger leeway accepts", header: hdr(testPartner, hs(at(-4*time.Minute))), opts: []webhooks.Option{webhooks.WithLeeway(2 * time.Minute)}},
+		{name: "clock option", header: hdr(testPartner, genuine), opts: []webhooks.Option{webhooks.WithClock(func() time.Time { return testNow.Add(time.Hour) })}, wantErr: webhooks.ErrExpired},
 
 		// Claims.
 		{name: "missing exp", header: hdr(testPartner, hs(del("exp"))), wantErr: webhooks.ErrMissingClaim},
@@ -247,7 +247,7 @@ func TestVerify(t *testing.T) {
 			if secret == "" {
 				secret = testSecret
 			}
-			opts := append([]webhooks.VerifyOption{webhooks.WithClock(testClock)}, tc.opts...)
+			opts := append([]webhooks.Option{webhooks.WithClock(testClock)}, tc.opts...)
 			v, err := webhooks.NewVerifier(testPartner, secret, opts...)
 			if err != nil {
 				t.Fatal(err)
@@ -366,19 +366,21 @@ func TestConstructEvent(t *testing.T) {
 	// Configuration errors are not sentinel errors.
 	for _, tc := range []struct {
 		partner, secret string
-		opts            []webhooks.VerifyOption
+		opts            []webhooks.Option
+		field           string
 	}{
-		{"", testSecret, nil},
-		{testPartner, "", nil},
-		{testPartner, testSecret, []webhooks.VerifyOption{webhooks.WithSecrets("")}},
-		{testPartner, testSecret, []webhooks.VerifyOption{webhooks.WithLeeway(-time.Second)}},
-		{testPartner, testSecret, []webhooks.VerifyOption{webhooks.WithClock(nil)}},
+		{"", testSecret, nil, "partnerID"},
+		{testPartner, "", nil, "secret"},
+		{testPartner, testSecret, []webhooks.Option{webhooks.WithSecrets("")}, "WithSecrets"},
+		{testPartner, testSecret, []webhooks.Option{webhooks.WithLeeway(-time.Second)}, "WithLeeway"},
+		{testPartner, testSecret, []webhooks.Option{webhooks.WithClock(nil)}, "WithClock"},
 	} {
 		_, err := webhooks.ConstructEvent(h, body, tc.partner, tc.secret, tc.opts...)
 		if err == nil {
 			t.Errorf("ConstructEvent(%q, %q, %d opts) accepted a bad configuration", tc.partner, tc.secret, len(tc.opts))
 			continue
 		}
+		assertValidation(t, err, tc.field)
 		for _, s := range sentinels {
 			if errors.Is(err, s) {
 				t.Errorf("configuration error %v matches %v", err, s)

@@ -1,7 +1,7 @@
 // Command tlpartner-fake runs the in-memory fake of the TimelinesAI Partner
-// API (package tlpartnertest) as a stand-alone server, for integration tests
-// of partner services written in any language, or for trying the API by
-// hand.
+// API and Public API (package tlpartnertest) as a stand-alone server, for
+// integration tests of partner services written in any language, or for
+// trying the APIs by hand.
 //
 // Usage:
 //
@@ -13,6 +13,10 @@
 //	TL_PARTNER_BASE_URL=http://127.0.0.1:8080/partner/api/v1
 //	TL_PARTNER_ID=test-partner
 //	TL_PARTNER_SECRET=5f0c...
+//	TL_PUBLIC_API_BASE_URL=http://127.0.0.1:8080/integrations/api
+//
+// The Public API answers to each workspace's Public API token (GET
+// /partner/api/v1/workspaces/{id}/api-token).
 //
 // Flags:
 //

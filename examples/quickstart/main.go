@@ -294,7 +294,7 @@ func lifecycle(ctx context.Context, w io.Writer, c *tlpartner.Client, cfg config
 		_, err = c.GenerateQR(ctx, ws.ID, user.ID, tlpartner.GenerateQRParams{ExpiresInHours: tlpartner.Ptr(500)})
 		var verr *tlpartner.ValidationError
 		if errors.As(err, &verr) {
-			st.ok("GenerateQR(expires_in_hours=500) refused before sending: %v", err)
+			st.ok("GenerateQR(ExpiresInHours: Ptr(500)) refused before sending: %v", err)
 		} else {
 			return fmt.Errorf("expected a ValidationError, got %v", err)
 		}

@@ -1,5 +1,5 @@
-// Package fakecmd is the command-line front end of the in-memory Partner API
-// fake (package tlpartnertest): flag parsing, the credentials it prints, and
+// Package fakecmd is the command-line front end of the in-memory fake of
+// the Partner API and the Public API (package tlpartnertest): flag parsing, the credentials it prints, and
 // serving until the context ends. Both cmd/tlpartner-fake and the
 // `tlpartner fake` subcommand run it, so they behave identically.
 package fakecmd
@@ -138,6 +138,7 @@ func run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 	fmt.Fprintf(stdout, "TL_PARTNER_BASE_URL=%s\n", srv.PartnerAPIURL())
 	fmt.Fprintf(stdout, "TL_PARTNER_ID=%s\n", srv.PartnerID())
 	fmt.Fprintf(stdout, "TL_PARTNER_SECRET=%s\n", srv.Secret())
+	fmt.Fprintf(stdout, "TL_PUBLIC_API_BASE_URL=%s\n", srv.PublicAPIURL())
 	for _, p := range opts.Partners {
 		fmt.Fprintf(stderr, "%s: extra partner %s\n", prog, p.ID)
 	}
@@ -153,7 +154,8 @@ func run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 	}
 	fmt.Fprintf(stderr, "%s: try: curl -H \"%s: %s\" -H \"Authorization: Bearer $(%s)\" %s/workspaces/acme-co\n",
 		prog, tlpartner.HeaderPartnerID, srv.PartnerID(), tokenCmd, srv.PartnerAPIURL())
-	fmt.Fprintf(stderr, "%s: serving the TimelinesAI Partner API fake at %s (Ctrl-C to stop)\n", prog, srv.PartnerAPIURL())
+	fmt.Fprintf(stderr, "%s: serving the TimelinesAI Partner API fake at %s and the Public API fake at %s (Ctrl-C to stop)\n",
+		prog, srv.PartnerAPIURL(), srv.PublicAPIURL())
 
 	<-ctx.Done()
 	done := make(chan struct{})

@@ -30,7 +30,7 @@ func TestRunServesTheFake(t *testing.T) {
 	}()
 	vals := map[string]string{}
 	sc := bufio.NewScanner(pr)
-	for len(vals) < 3 && sc.Scan() {
+	for len(vals) < 4 && sc.Scan() {
 		k, v, _ := strings.Cut(sc.Text(), "=")
 		vals[k] = v
 	}
@@ -52,6 +52,23 @@ func TestRunServesTheFake(t *testing.T) {
 	g, _ := tlpartner.NewClient("globex", "gsecret", tlpartner.WithBaseURL(vals["TL_PARTNER_BASE_URL"]))
 	if _, err := g.GetWorkspace(rctx, ws.ID); !errors.Is(err, tlpartner.ErrUnauthorized) {
 		t.Fatalf("extra partner: %v", err)
+	}
+	// The same listener serves the Public API, with the workspace's token.
+	tok, err := c.GetPublicAPIToken(rctx, ws.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for token, want := range map[string]int{tok.Token: 200, "wrong": 401} {
+		req, _ := http.NewRequestWithContext(rctx, "GET", vals["TL_PUBLIC_API_BASE_URL"]+"/workspace", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Fatalf("Public API with a %s token: %d", map[bool]string{true: "good", false: "wrong"}[want == 200], resp.StatusCode)
+		}
 	}
 	// The control endpoints are on by default.
 	origin := strings.TrimSuffix(vals["TL_PARTNER_BASE_URL"], "/partner/api/v1")

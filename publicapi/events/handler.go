@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tlpartner/tlpartner-go/internal/engine"
 	"github.com/tlpartner/tlpartner-go/internal/hookhttp"
 )
 
@@ -44,7 +45,7 @@ type Handler struct {
 
 // NewHandler returns a [Handler]. Options: [WithPathToken],
 // [WithQueryToken], [WithMaxBodyBytes], [WithLogger], [WithDeduplicator],
-// [WithDedupTTL].
+// [WithDedupTTL]; an invalid option gives a *[webhooks.ValidationError].
 func NewHandler(opts ...Option) (*Handler, error) {
 	cfg := config{maxBody: DefaultMaxBodyBytes, dedupTTL: DefaultDedupTTL}
 	for _, o := range opts {
@@ -137,7 +138,7 @@ func (h *Handler) OnEvent(fn func(ctx context.Context, e Event) error) {
 // with [ParseEvent] when you receive deliveries with your own HTTP code.
 func (h *Handler) Dispatch(ctx context.Context, e Event) error {
 	if e == nil {
-		return errors.New("events: Dispatch: nil event")
+		return engine.NewValidationError("events", "e", "must not be nil")
 	}
 	return h.router.Dispatch(ctx, e.Type(), e)
 }

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	tlpartner "github.com/tlpartner/tlpartner-go"
 	"github.com/tlpartner/tlpartner-go/internal/testutil"
 	"github.com/tlpartner/tlpartner-go/publicapi/events"
 	"github.com/tlpartner/tlpartner-go/webhooks"
@@ -259,21 +260,33 @@ func (f *failIfRead) Read(p []byte) (int, error) {
 
 func TestHandlerTokenOptionValidation(t *testing.T) {
 	t.Parallel()
-	bad := map[string]events.Option{
-		"no tokens":          events.WithPathToken(),
-		"short":              events.WithPathToken("short-token"),
-		"slash":              events.WithPathToken("0123456789abcdef/x"),
-		"space":              events.WithQueryToken("t", "0123456789abcdef x"),
-		"one of two bad":     events.WithPathToken(goodToken, "bad"),
-		"empty param":        events.WithQueryToken("", goodToken),
-		"zero body limit":    events.WithMaxBodyBytes(0),
-		"negative dedup TTL": events.WithDedupTTL(-1),
+	bad := []struct {
+		name  string
+		opt   events.Option
+		field string
+	}{
+		{"no tokens", events.WithPathToken(), "WithPathToken"},
+		{"short", events.WithPathToken("short-token"), "WithPathToken"},
+		{"slash", events.WithPathToken("0123456789abcdef/x"), "WithPathToken"},
+		{"space", events.WithQueryToken("t", "0123456789abcdef x"), "WithQueryToken"},
+		{"one of two bad", events.WithPathToken(goodToken, "bad"), "WithPathToken"},
+		{"empty param", events.WithQueryToken("", goodToken), "WithQueryToken"},
+		{"zero body limit", events.WithMaxBodyBytes(0), "WithMaxBodyBytes"},
+		{"negative dedup TTL", events.WithDedupTTL(-1), "WithDedupTTL"},
 	}
-	for name, opt := range bad {
-		if h, err := events.NewHandler(opt); err == nil || h != nil {
-			t.Errorf("%s: accepted", name)
-		} else if strings.Contains(err.Error(), "0123456789abcdef") {
-			t.Errorf("%s: error echoes the token: %v", name, err)
+	for _, tc := range bad {
+		h, err := events.NewHandler(tc.opt)
+		var ve *webhooks.ValidationError
+		if h != nil || !errors.As(err, &ve) || ve.Field != tc.field {
+			t.Errorf("%s: %v, %v; want a *ValidationError for %s", tc.name, h, err, tc.field)
+			continue
+		}
+		var shared *tlpartner.ValidationError = ve
+		if !errors.Is(shared, tlpartner.ErrInvalidRequest) || !strings.HasPrefix(err.Error(), "events: invalid "+tc.field+": ") {
+			t.Errorf("%s: error %q", tc.name, err)
+		}
+		if strings.Contains(err.Error(), "0123456789abcdef") {
+			t.Errorf("%s: error echoes the token: %v", tc.name, err)
 		}
 	}
 	if _, err := events.NewHandler(nil, events.WithPathToken(goodToken)); err != nil {
@@ -340,8 +353,9 @@ func TestHandlerDispatchRules(t *testing.T) {
 	if typed.Load() != 1 || any.Load() != 1 {
 		t.Fatalf("typed=%d any=%d", typed.Load(), any.Load())
 	}
-	if err := h.Dispatch(context.Background(), nil); err == nil {
-		t.Error("Dispatch(nil) = nil")
+	var ve *webhooks.ValidationError
+	if err := h.Dispatch(context.Background(), nil); !errors.As(err, &ve) || ve.Field != "e" {
+		t.Errorf("Dispatch(nil) = %v", err)
 	}
 }
 

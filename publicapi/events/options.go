@@ -4,10 +4,10 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"log/slog"
 	"time"
 
+	"github.com/tlpartner/tlpartner-go/internal/engine"
 	"github.com/tlpartner/tlpartner-go/webhooks"
 )
 
@@ -26,8 +26,17 @@ const DefaultDedupTTL = webhooks.DefaultDedupTTL
 // [WithQueryToken] accept. [GenerateToken] makes 43-character tokens.
 const MinTokenLength = 16
 
-// Option configures [NewHandler].
+// Option configures [NewHandler]. An invalid value makes NewHandler fail
+// with a *[webhooks.ValidationError] (the same type as
+// tlpartner.ValidationError) whose Field names the option. A nil Option is
+// ignored; when an option is given twice, the last one wins (the token
+// options add up: every configured check must pass).
 type Option func(*config) error
+
+// invalid returns the *ValidationError for a bad option.
+func invalid(option, reason string) error {
+	return engine.NewValidationError("events", option, reason)
+}
 
 type config struct {
 	maxBody  int64
@@ -43,7 +52,7 @@ type config struct {
 func WithMaxBodyBytes(n int64) Option {
 	return func(c *config) error {
 		if n <= 0 {
-			return errors.New("events: WithMaxBodyBytes: limit must be positive")
+			return invalid("WithMaxBodyBytes", "must be positive")
 		}
 		c.maxBody = n
 		return nil
@@ -81,7 +90,7 @@ func WithDeduplicator(d webhooks.Deduplicator) Option {
 func WithDedupTTL(ttl time.Duration) Option {
 	return func(c *config) error {
 		if ttl <= 0 {
-			return errors.New("events: WithDedupTTL: ttl must be positive")
+			return invalid("WithDedupTTL", "must be positive")
 		}
 		c.dedupTTL = ttl
 		return nil
@@ -122,7 +131,7 @@ func WithPathToken(tokens ...string) Option {
 func WithQueryToken(param string, tokens ...string) Option {
 	return func(c *config) error {
 		if param == "" {
-			return errors.New("events: WithQueryToken: empty parameter name")
+			return invalid("WithQueryToken", "empty parameter name")
 		}
 		check, err := newTokenCheck("WithQueryToken", param, tokens)
 		if err != nil {
@@ -135,16 +144,16 @@ func WithQueryToken(param string, tokens ...string) Option {
 
 func newTokenCheck(option, param string, tokens []string) (tokenCheck, error) {
 	if len(tokens) == 0 {
-		return tokenCheck{}, errors.New("events: " + option + ": no token")
+		return tokenCheck{}, invalid(option, "no token")
 	}
 	c := tokenCheck{param: param}
 	for _, t := range tokens {
 		if len(t) < MinTokenLength {
-			return tokenCheck{}, errors.New("events: " + option + ": token shorter than 16 characters")
+			return tokenCheck{}, invalid(option, "token shorter than 16 characters")
 		}
 		for i := 0; i < len(t); i++ {
 			if !unreserved(t[i]) {
-				return tokenCheck{}, errors.New("events: " + option + ": token has a character outside A-Z a-z 0-9 - . _ ~")
+				return tokenCheck{}, invalid(option, "token has a character outside A-Z a-z 0-9 - . _ ~")
 			}
 		}
 		c.sums = append(c.sums, sha256.Sum256([]byte(t)))
