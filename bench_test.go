@@ -268,8 +268,11 @@ func median(d []time.Duration) time.Duration {
 // BenchmarkGetWorkspaceParallel runs GetWorkspace from 100 goroutines on one
 // Client and reports how many TCP connections the server saw opened per
 // 1,000 calls ("conns/1k-calls"): with enough idle connections kept per
-// host, the figure stays near 100 (one per goroutine) divided by the calls
-// made, instead of growing with every call.
+// host it is about one connection per goroutine for the whole run, instead
+// of one for about every second call. Use a fixed count so that the 100
+// first connections do not dominate a short run:
+//
+//	go test -run '^$' -bench GetWorkspaceParallel -benchmem -benchtime 5000x .
 func BenchmarkGetWorkspaceParallel(b *testing.B) {
 	body := benchWorkspaceBody()
 	var newConns atomic.Int64

@@ -53,8 +53,11 @@
 // Input that cannot be valid is rejected before any request is sent, with a
 // [*ValidationError]. Non-2xx answers become an [*APIError]; match them with
 // errors.Is against the sentinels ([ErrNotFound], [ErrSeatsFull],
-// [ErrConflict], [ErrUnauthorized], [ErrRateLimited], [ErrQuotaExceeded],
-// [ErrInvalidRequest], [ErrServer]) or inspect them with errors.As.
+// [ErrConflict], [ErrUnauthorized], [ErrForbidden], [ErrRateLimited],
+// [ErrQuotaExceeded], [ErrInvalidRequest], [ErrServer]) or inspect them with
+// errors.As. An [APIError] names the call that failed ("tlpartner:
+// GetWorkspace: 404 workspace_not_found: ...") and never holds the request's
+// token.
 //
 // # Retries
 //
@@ -67,9 +70,11 @@
 // second plus a queued burst of [ServerRateBurst]), shared by every
 // integration on that IP; beyond them it answers 429, which the client
 // retries (see [RetryPolicy]). The client does not pace requests unless
-// [WithRateLimit] gives it a token bucket; for bulk work, share one client
-// configured with, for example, WithRateLimit(25, 10), so that requests wait
-// on the client instead of being rejected and retried.
+// [WithRateLimit] gives it a token bucket or [WithRateLimiter] a limiter of
+// your own (a *rate.Limiter, or one shared by several processes); for bulk
+// work, share one client configured with, for example, WithRateLimit(25,
+// 10), so that requests wait on the client instead of being rejected and
+// retried.
 //
 // # Testing
 //

@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/tlpartner/tlpartner-go/internal/wire"
+	"github.com/tlpartner/tlpartner-go/publicapi"
 )
 
 // PublicAPIToken is a workspace's Public API token, returned by
@@ -113,4 +116,59 @@ func (c *Client) tokenCall(ctx context.Context, op operation, req *http.Request)
 		return nil, err
 	}
 	return &PublicAPIToken{WorkspaceID: string(out.WorkspaceID), Token: out.Token, RotatedAt: out.RotatedAt.Time()}, nil
+}
+
+// PublicAPI returns a client of the TimelinesAI Public API for the
+// workspace: it fetches the workspace's token with [Client.GetPublicAPIToken]
+// and gives the new client a token source that fetches it again, so that
+// after a rotation (a 401) the Public API client refreshes the token once
+// and resends the request once; a 401 means the request was refused before
+// it was processed, so this is safe for sends too.
+//
+// The Public API client sends through this client's *http.Client (sharing
+// its connections, Transport and Timeout) to the base URL derived from this
+// client's: a trailing "/partner/api/v1" (or "/partner/api") becomes
+// "/integrations/api", so the default gives
+// https://app.timelines.ai/integrations/api; any other base URL keeps its
+// scheme and host with the path "/integrations/api". opts are applied
+// after these defaults, so publicapi.WithBaseURL, publicapi.WithHTTPClient
+// and every other publicapi option override them. Retries, logging and
+// rate limits of the two clients are configured separately.
+//
+// An invalid workspaceID gives a [*ValidationError]; a failure to fetch the
+// token is returned as from GetPublicAPIToken.
+func (c *Client) PublicAPI(ctx context.Context, workspaceID string, opts ...publicapi.Option) (*publicapi.Client, error) {
+	tok, err := c.GetPublicAPIToken(ctx, workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	refetch := func(ctx context.Context) (string, error) {
+		t, err := c.GetPublicAPIToken(ctx, workspaceID)
+		if err != nil {
+			return "", err
+		}
+		return t.Token, nil
+	}
+	all := make([]publicapi.Option, 0, len(opts)+3)
+	all = append(all,
+		publicapi.WithBaseURL(publicAPIBaseURL(c.baseURL)),
+		publicapi.WithHTTPClient(c.eng.HTTPClient()),
+		publicapi.WithTokenSource(refetch),
+	)
+	return publicapi.NewClient(tok.Token, append(all, opts...)...)
+}
+
+// publicAPIBaseURL derives the Public API root from the Partner API base
+// URL (which has no trailing slash).
+func publicAPIBaseURL(partnerBase string) string {
+	for _, suffix := range []string{"/partner/api/v1", "/partner/api"} {
+		if prefix, ok := strings.CutSuffix(partnerBase, suffix); ok {
+			return prefix + "/integrations/api"
+		}
+	}
+	u, err := url.Parse(partnerBase)
+	if err != nil {
+		return publicapi.DefaultBaseURL
+	}
+	return u.Scheme + "://" + u.Host + "/integrations/api"
 }

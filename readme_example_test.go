@@ -36,6 +36,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
 
 	"github.com/tlpartner/tlpartner-go"
 	"github.com/tlpartner/tlpartner-go/publicapi/events"
@@ -93,7 +94,7 @@ func readmeErrors(ctx context.Context, client *tlpartner.Client, wsID string) er
 	}
 	var apiErr *tlpartner.APIError
 	if errors.As(err, &apiErr) {
-		log.Printf("status=%d code=%s request_id=%s", apiErr.StatusCode, apiErr.Code, apiErr.RequestID)
+		log.Printf("op=%s status=%d code=%s request_id=%s", apiErr.Operation, apiErr.StatusCode, apiErr.Code, apiErr.RequestID)
 	}
 	var vErr *tlpartner.ValidationError
 	if errors.As(err, &vErr) {
@@ -109,6 +110,15 @@ func readmeRateLimit(id, secret string) (*tlpartner.Client, error) {
 	client, err := tlpartner.NewClient(id, secret, tlpartner.WithRateLimit(25, 10)) // 25/s, burst 10: headroom below 30/s
 	// readme:end
 	return client, err
+}
+
+// readmeRateLimiter is the README's shared-limiter snippet.
+func readmeRateLimiter(id, secret string) (*tlpartner.Client, error) {
+	// readme:begin ratelimiter
+	lim := rate.NewLimiter(25, 10)
+	partner, err := tlpartner.NewClient(id, secret, tlpartner.WithRateLimiter(lim))
+	// readme:end
+	return partner, err
 }
 
 // readmeWebhooks is the README section "Webhooks".
@@ -225,6 +235,9 @@ func TestREADMEErrors(t *testing.T) {
 func TestREADMERateLimit(t *testing.T) {
 	t.Parallel()
 	c, err := readmeRateLimit("partner", "secret")
+	require.NoError(t, err)
+	require.NotNil(t, c)
+	c, err = readmeRateLimiter("partner", "secret")
 	require.NoError(t, err)
 	require.NotNil(t, c)
 }

@@ -48,6 +48,13 @@ func decodeData[T any](body []byte) (*T, error) {
 type labelList []string
 
 func (l *labelList) UnmarshalJSON(b []byte) error {
+	if !bytes.Contains(b, []byte("{")) {
+		var ss []string
+		if err := json.Unmarshal(b, &ss); err == nil {
+			*l = ss
+			return nil
+		}
+	}
 	var raw []json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err

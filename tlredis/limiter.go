@@ -30,6 +30,9 @@ import (
 // ARGV[2]: burst. ARGV[3]: longest acceptable wait in µs, or -1 for any.
 // Returns {1, wait_us} when reserved, {0, wait_us} when refused.
 var gcraScript = redis.NewScript(`
+if redis.replicate_commands then
+  redis.replicate_commands() -- Redis < 5: allow a write after TIME (a no-op later)
+end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local interval = tonumber(ARGV[1])
@@ -97,9 +100,9 @@ type Waiter interface {
 
 // Limiter is a rate limit kept in Redis and shared by every process that
 // uses the same key: at most perSecond requests per second on average,
-// with bursts of up to burst requests. It implements the method set of
-// tlpartner.WithRateLimiter (Wait(ctx) error). A Limiter is safe for
-// concurrent use.
+// with bursts of up to burst requests. It has the method set that
+// tlpartner.WithRateLimiter and publicapi.WithRateLimiter take
+// (Wait(ctx) error). A Limiter is safe for concurrent use.
 type Limiter struct {
 	rdb      redis.Scripter
 	key      string

@@ -13,6 +13,9 @@ type quietRedisLogger struct{}
 func (quietRedisLogger) Printf(context.Context, string, ...any) {}
 
 func TestMain(m *testing.M) {
+	if os.Getenv(envRole) == roleLimiter {
+		os.Exit(limitWorker())
+	}
 	// go-redis logs every failed dial; the fault tests cause many on purpose.
 	redis.SetLogger(quietRedisLogger{})
 	os.Exit(m.Run())

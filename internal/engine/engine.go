@@ -264,8 +264,8 @@ type Op struct {
 	Retry RetryClass
 }
 
-// Send performs req (built without a context; its body must be rewindable
-// through GetBody for retries) with authentication, rate limiting, logging
+// Send performs req (built without a context; a body without GetBody is
+// sent once: no retry, no resend after a refresh) with authentication, rate limiting, logging
 // and retries, and returns the final response with its body fully read
 // (up to MaxResponseBody) and closed. On an error response it returns the
 // response, the body and an *APIError; on a transport failure a nil
@@ -281,6 +281,9 @@ func (e *Engine) Send(ctx context.Context, op Op, req *http.Request) (*http.Resp
 		retries   int
 		refreshed bool
 		wait      bool // a policy retry: back off first
+		// A body without GetBody (a stream) can be sent only once: a
+		// second attempt would carry what is left of it.
+		replayable = req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
 	)
 	for attempt := 0; ; attempt++ {
 		if wait {
@@ -327,7 +330,7 @@ func (e *Engine) Send(ctx context.Context, op Op, req *http.Request) (*http.Resp
 			}
 			lastErr = &requestError{api: e.api, op: op.Name, err: err, msg: scrubString(err.Error(), cred)}
 			lastResp, lastBody = nil, nil
-			if retries < e.retry.MaxRetries && retryableNetError(op.Retry, err) {
+			if replayable && retries < e.retry.MaxRetries && retryableNetError(op.Retry, err) {
 				retries++
 				wait = true
 				continue
@@ -339,7 +342,7 @@ func (e *Engine) Send(ctx context.Context, op Op, req *http.Request) (*http.Resp
 		}
 		apiErr := e.newAPIError(op.Name, r, resp, body, cred, attempt+1)
 		lastErr, lastResp, lastBody = apiErr, resp, body
-		if resp.StatusCode == http.StatusUnauthorized && e.refresh != nil && !refreshed {
+		if resp.StatusCode == http.StatusUnauthorized && e.refresh != nil && !refreshed && replayable {
 			refreshed = true
 			if err := e.refresh(ctx); err != nil {
 				return resp, body, &refreshError{api: e.api, op: op.Name, err: err, last: apiErr}
@@ -347,7 +350,7 @@ func (e *Engine) Send(ctx context.Context, op Op, req *http.Request) (*http.Resp
 			wait = false
 			continue
 		}
-		if retries < e.retry.MaxRetries && retryableStatus(op.Retry, apiErr) {
+		if replayable && retries < e.retry.MaxRetries && retryableStatus(op.Retry, apiErr) {
 			retries++
 			wait = true
 			continue
@@ -415,13 +418,7 @@ func (e *Engine) logAttempt(ctx context.Context, op string, r *http.Request, att
 	if !e.logger.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
-	attrs := []slog.Attr{
-		slog.String("op", op),
-		slog.String("method", r.Method),
-		slog.String("path", r.URL.EscapedPath()),
-		slog.Int("attempt", attempt+1),
-		slog.Duration("duration", d),
-	}
+	attrs := append(attemptAttrs(op, r, attempt, 3), slog.Duration("duration", d))
 	if resp != nil {
 		attrs = append(attrs, slog.Int("status", resp.StatusCode))
 	}
@@ -429,6 +426,17 @@ func (e *Engine) logAttempt(ctx context.Context, op string, r *http.Request, att
 		attrs = append(attrs, slog.String("error", err.Error()))
 	}
 	e.logger.LogAttrs(ctx, slog.LevelDebug, e.api+": request", attrs...)
+}
+
+// attemptAttrs returns the log attributes that identify an attempt, with
+// room for extra more.
+func attemptAttrs(op string, r *http.Request, attempt, extra int) []slog.Attr {
+	return append(make([]slog.Attr, 0, 4+extra),
+		slog.String("op", op),
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.EscapedPath()),
+		slog.Int("attempt", attempt+1),
+	)
 }
 
 // RedactResponse makes every request reachable from resp (resp.Request,

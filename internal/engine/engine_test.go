@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -346,5 +347,47 @@ func TestLimiterNoAllocs(t *testing.T) {
 		if allocs != 0 {
 			t.Fatalf("limiter %v: allocs = %v, want 0", l, allocs)
 		}
+	}
+}
+
+// TestNoReplayWithoutGetBody: a request whose body cannot be rebuilt (a
+// streamed upload from a plain io.Reader: Body set, GetBody nil) is sent
+// exactly once. Neither a 429, a dial failure nor a 401 with a refresh
+// hook resends it, since a second attempt would carry an empty or
+// truncated body.
+func TestNoReplayWithoutGetBody(t *testing.T) {
+	t.Parallel()
+	streamed := func() *http.Request {
+		req, err := http.NewRequest(http.MethodPost, "https://api.test/v1/files_upload", io.MultiReader(strings.NewReader("part")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if req.GetBody != nil {
+			t.Fatal("a MultiReader body must not be rewindable")
+		}
+		return req
+	}
+	var refreshes atomic.Int64
+	for _, first := range []httpmock.Responder{
+		respond(429, "slow down"),
+		respond(401, "Unauthorized"),
+		func(*http.Request) (*http.Response, error) {
+			return nil, &net.OpError{Op: "dial", Err: errors.New("refused")}
+		},
+	} {
+		e, n := testEngine(t, Config{Refresh: func(context.Context) error { refreshes.Add(1); return nil }},
+			func() string { return "tok" }, first, respond(200, `{"status":"ok"}`))
+		_, _, err := e.Send(context.Background(), Op{Name: "UploadFile", Retry: RetryUnsent}, streamed())
+		if err == nil || n.Load() != 1 {
+			t.Fatalf("err = %v after %d attempts, want the first failure after 1", err, n.Load())
+		}
+	}
+	if refreshes.Load() != 0 {
+		t.Fatalf("refreshed %d times for a body that cannot be resent", refreshes.Load())
+	}
+	// A rewindable body is still retried.
+	e, n := testEngine(t, Config{}, func() string { return "tok" }, respond(429, "slow down"), respond(200, `{"status":"ok"}`))
+	if _, _, err := e.Send(context.Background(), Op{Name: "SendToPhone", Retry: RetryUnsent}, post(t, `{}`)); err != nil || n.Load() != 2 {
+		t.Fatalf("err = %v after %d attempts", err, n.Load())
 	}
 }

@@ -106,13 +106,7 @@ func (e *Engine) waitForLimiter(ctx context.Context, op string, req *http.Reques
 		}
 	}
 	if (d >= logWaitThreshold || err != nil) && e.logger.Enabled(ctx, slog.LevelDebug) {
-		attrs := []slog.Attr{
-			slog.String("op", op),
-			slog.String("method", req.Method),
-			slog.String("path", req.URL.EscapedPath()),
-			slog.Int("attempt", attempt+1),
-			slog.Duration("wait", d),
-		}
+		attrs := append(attemptAttrs(op, req, attempt, 2), slog.Duration("wait", d))
 		if err != nil {
 			attrs = append(attrs, slog.String("error", err.Error()))
 		}

@@ -22,6 +22,7 @@ import (
 	"errors"
 	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 var null = []byte("null")
@@ -29,7 +30,10 @@ var null = []byte("null")
 // Time is a tolerant date-time. Convert with time.Time(t) or [Time.Time].
 type Time time.Time
 
-// layouts are tried in order; the first that parses wins.
+// layouts are tried in order; the first that parses wins. spaceLayouts
+// holds the same layouts with the space-separated ones first: they are
+// tried for values with a space after the date, so that the Public API's
+// form parses at the first attempt (a failed time.Parse allocates).
 var layouts = []string{
 	time.RFC3339Nano,
 	"2006-01-02 15:04:05.999999999 -0700", // Public API: "2023-06-18 15:19:23 +0300"
@@ -43,13 +47,19 @@ var layouts = []string{
 	"2006-01-02",
 }
 
+var spaceLayouts = append(append([]string(nil), layouts[1:]...), layouts[0])
+
 // ParseTime parses s with the tolerant rules of [Time]. "" gives the zero
 // time and no error.
 func ParseTime(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	for _, layout := range layouts {
+	try := layouts
+	if len(s) > 10 && s[10] == ' ' {
+		try = spaceLayouts
+	}
+	for _, layout := range try {
 		if v, err := time.Parse(layout, s); err == nil {
 			return v, nil
 		}
@@ -65,8 +75,8 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
 		return errors.New("date-time is not a JSON string")
 	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
+	s, err := unquote(b)
+	if err != nil {
 		return err
 	}
 	v, err := ParseTime(s)
@@ -104,8 +114,8 @@ func ParseInt(b []byte) (v int64, ok bool, err error) {
 		return 0, true, nil
 	}
 	if b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
+		s, err := unquote(b)
+		if err != nil {
 			return 0, false, err
 		}
 		if s == "" {
@@ -136,8 +146,8 @@ func (s *String) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	if len(b) > 0 && b[0] == '"' {
-		var v string
-		if err := json.Unmarshal(b, &v); err != nil {
+		v, err := unquote(b)
+		if err != nil {
 			return err
 		}
 		*s = String(v)
@@ -149,4 +159,19 @@ func (s *String) UnmarshalJSON(b []byte) error {
 	}
 	*s = String(n.String())
 	return nil
+}
+
+// unquote decodes the JSON string literal b. Literals without escapes and
+// with valid UTF-8 (nearly all) are converted directly; the rest go
+// through encoding/json, which also replaces invalid UTF-8.
+func unquote(b []byte) (string, error) {
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' {
+		inner := b[1 : len(b)-1]
+		if bytes.IndexByte(inner, '\\') < 0 && bytes.IndexByte(inner, '"') < 0 && utf8.Valid(inner) {
+			return string(inner), nil
+		}
+	}
+	var s string
+	err := json.Unmarshal(b, &s)
+	return s, err
 }

@@ -66,3 +66,22 @@ func TestString(t *testing.T) {
 	var s String
 	assert.Error(t, json.Unmarshal([]byte(`{}`), &s))
 }
+
+func TestUnquote(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		`"plain"`:               "plain",
+		`""`:                    "",
+		`"caf\u00e9 \"q\""`:     `café "q"`,
+		`"tab\there"`:           "tab\there",
+		"\"bad \xff utf8\"":     "bad \ufffd utf8",
+		`"2023-06-18 15:19:23"`: "2023-06-18 15:19:23",
+	} {
+		got, err := unquote([]byte(in))
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got, in)
+	}
+	var s String
+	require.NoError(t, json.Unmarshal([]byte(`"a\/b"`), &s))
+	assert.Equal(t, "a/b", string(s))
+}

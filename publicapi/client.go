@@ -1,0 +1,315 @@
+package publicapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/tlpartner/tlpartner-go/internal/engine"
+)
+
+// DefaultBaseURL is the production root of the Public API. Use
+// [WithBaseURL] to point a [Client] elsewhere, for example at a test server
+// or the white-label host https://app.timelines.global/integrations/api.
+const DefaultBaseURL = "https://app.timelines.ai/integrations/api"
+
+const (
+	apiName = "publicapi"
+	// userAgentProduct is the first User-Agent token.
+	userAgentProduct = "tlpartner-go-publicapi"
+	redacted         = engine.Redacted
+)
+
+// Client talks to the Public API on behalf of one workspace. Create it with
+// [NewClient] or, from a Partner API client, with tlpartner's
+// Client.PublicAPI. A Client is safe for concurrent use and should be
+// reused: it keeps its connections alive.
+//
+// The Client holds the workspace's token; printing it with any fmt verb,
+// logging it or encoding it as JSON never shows the token.
+type Client struct {
+	eng    *engine.Engine
+	server string // base URL + "/" (the form the wire builders expect)
+	tok    *tokenState
+}
+
+// tokenState is the current token and, optionally, where a fresh one comes
+// from after a 401. It sits behind a pointer so that even a dereferenced
+// Client printed with fmt shows only an address.
+type tokenState struct {
+	mu    sync.Mutex
+	token string
+	src   func(ctx context.Context) (string, error)
+}
+
+// current returns the token, fetching it first if the client was created
+// without one.
+func (t *tokenState) current(ctx context.Context) (string, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.token == "" && t.src != nil {
+		if err := t.fetchLocked(ctx); err != nil {
+			return "", err
+		}
+	}
+	return t.token, nil
+}
+
+// refresh replaces the token with a fresh one from the source.
+func (t *tokenState) refresh(ctx context.Context) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.fetchLocked(ctx)
+}
+
+func (t *tokenState) fetchLocked(ctx context.Context) error {
+	tok, err := t.src(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: token source: %w", apiName, err)
+	}
+	if err := checkToken("WithTokenSource", tok); err != nil {
+		return err
+	}
+	t.token = tok
+	return nil
+}
+
+func (t *tokenState) authorize(r *http.Request) (string, error) {
+	tok, err := t.current(r.Context())
+	if err != nil {
+		return "", err
+	}
+	r.Header.Set("Authorization", "Bearer "+tok)
+	return tok, nil
+}
+
+func checkToken(field, tok string) error {
+	switch {
+	case strings.TrimSpace(tok) == "":
+		return invalid(field, "token must not be empty")
+	case engine.HasControl(tok) || strings.ContainsAny(tok, " \t"):
+		return invalid(field, "token must not contain spaces or control characters")
+	}
+	return nil
+}
+
+// config collects the settings applied by [Option] values.
+type config struct {
+	engine.Settings
+	baseURL string
+	source  func(ctx context.Context) (string, error)
+}
+
+// Option configures a [Client] in [NewClient]. Options are applied in order;
+// when one is given twice the last one wins. An invalid value makes
+// NewClient fail with a [*ValidationError] naming the option.
+type Option func(*config) error
+
+// RetryPolicy bounds the client's retries: how many, and the backoff
+// between them. It is the type of the Partner API client's policy, so one
+// value configures both.
+type RetryPolicy = engine.RetryPolicy
+
+// DefaultRetryPolicy returns the policy of a client without
+// [WithRetryPolicy].
+func DefaultRetryPolicy() RetryPolicy { return engine.DefaultRetryPolicy() }
+
+// Limiter paces requests on the client side: Wait blocks until one request
+// may be sent or ctx is done. A *rate.Limiter from golang.org/x/time/rate
+// satisfies it, and one Limiter may be shared with the Partner API client
+// (and other clients) to keep their combined rate under one budget.
+type Limiter = engine.Limiter
+
+// Documented server limits (rate-limits guide: per IP address, not per
+// token): 30 requests per second with 10 more queued; beyond that the
+// server answers 429. The help center says 50 requests per minute instead;
+// see the README's contradictions table.
+const (
+	ServerRateLimit = 30
+	ServerRateBurst = 10
+)
+
+// WithBaseURL sets the API root (default [DefaultBaseURL]). It must be an
+// absolute http or https URL without query or fragment.
+func WithBaseURL(u string) Option {
+	return func(c *config) error {
+		c.baseURL = u
+		return nil
+	}
+}
+
+// WithHTTPClient sends requests through a private copy of hc. Its
+// Transport, Timeout and Jar apply; without a CheckRedirect of its own the
+// copy follows redirects only within the same scheme, host and method.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *config) error { return c.SetHTTPClient(hc) }
+}
+
+// WithLogger makes the client log every attempt at Debug level (method,
+// escaped path, status, duration; never headers, tokens or bodies) and
+// every retry at Info level.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		if l == nil {
+			return invalid("WithLogger", "must not be nil")
+		}
+		c.Logger = l
+		return nil
+	}
+}
+
+// WithRetryPolicy replaces the retry policy (default
+// [DefaultRetryPolicy]). Which failures are retried depends on the
+// operation; see the package documentation.
+func WithRetryPolicy(p RetryPolicy) Option {
+	return func(c *config) error { return c.SetRetryPolicy(p) }
+}
+
+// WithMaxRetries sets only the number of retries after the first attempt;
+// 0 disables retries.
+func WithMaxRetries(n int) Option {
+	return func(c *config) error { return c.SetMaxRetries(n) }
+}
+
+// WithRateLimit paces this client's requests with a token bucket: at most
+// perSecond requests per second on average, in bursts of up to burst.
+// Every attempt, retries included, takes a token; waits honour the context.
+// [ServerRateLimit] and [ServerRateBurst] hold the documented numbers.
+func WithRateLimit(perSecond float64, burst int) Option {
+	return func(c *config) error { return c.SetRateLimit(perSecond, burst) }
+}
+
+// WithRateLimiter paces requests with l, which may be shared between
+// clients (the documented limit is per IP address).
+func WithRateLimiter(l Limiter) Option {
+	return func(c *config) error { return c.SetRateLimiter(l) }
+}
+
+// WithUserAgent appends ua to the User-Agent header.
+func WithUserAgent(ua string) Option {
+	return func(c *config) error { return c.SetUserAgent(ua) }
+}
+
+// WithTokenSource makes the client refresh its token: after a 401 it calls
+// src once for a fresh token and sends the request once more (a 401 means
+// the server refused the request before processing it, so this is safe for
+// sends too). When [NewClient] gets an empty token, src also supplies the
+// first one, on the first request. tlpartner's Client.PublicAPI sets a
+// source that calls GetPublicAPIToken, so a workspace whose token was
+// rotated keeps working.
+func WithTokenSource(src func(ctx context.Context) (string, error)) Option {
+	return func(c *config) error {
+		if src == nil {
+			return invalid("WithTokenSource", "must not be nil")
+		}
+		c.source = src
+		return nil
+	}
+}
+
+// NewClient returns a [Client] that authenticates with token, a workspace's
+// Public API token. The token may be empty only with [WithTokenSource].
+//
+// Without options the client talks to [DefaultBaseURL] through an
+// *http.Client with a clone of the default transport and no Timeout (bound
+// each call with its context), follows redirects only within the same
+// scheme, host and method, retries per [DefaultRetryPolicy] and has no
+// client-side rate limit. A plain token is never refreshed: after a
+// rotation calls fail with [ErrUnauthorized].
+func NewClient(token string, opts ...Option) (*Client, error) {
+	cfg := config{Settings: engine.DefaultSettings(apiName), baseURL: DefaultBaseURL}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	if token != "" || cfg.source == nil {
+		if err := checkToken("token", token); err != nil {
+			return nil, err
+		}
+	}
+	base, err := normalizeBaseURL(cfg.baseURL)
+	if err != nil {
+		return nil, err
+	}
+	tok := &tokenState{token: token, src: cfg.source}
+	ecfg := engine.Config{
+		Settings:   cfg.Settings,
+		Product:    userAgentProduct,
+		Authorize:  tok.authorize,
+		Classify:   classify,
+		ErrorIn2xx: engine.HasErrorStatus,
+	}
+	if cfg.source != nil {
+		ecfg.Refresh = tok.refresh
+	}
+	return &Client{eng: engine.New(ecfg), server: base + "/", tok: tok}, nil
+}
+
+// normalizeBaseURL checks that raw is an absolute http(s) URL without query
+// or fragment and returns it without trailing slashes.
+func normalizeBaseURL(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return "", invalid("WithBaseURL", "is not a valid URL")
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "", invalid("WithBaseURL", "must be an absolute http or https URL")
+	case u.Host == "":
+		return "", invalid("WithBaseURL", "must include a host")
+	case u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+		return "", invalid("WithBaseURL", "must not have a query, fragment or user info")
+	}
+	return strings.TrimRight(raw, "/"), nil
+}
+
+// BaseURL returns the API root the client sends to, without a trailing
+// slash.
+func (c *Client) BaseURL() string { return strings.TrimSuffix(c.server, "/") }
+
+// CloseIdleConnections closes idle keep-alive connections; calls in
+// progress are not interrupted.
+func (c *Client) CloseIdleConnections() { c.eng.CloseIdleConnections() }
+
+// String describes the client without revealing its token.
+func (c *Client) String() string {
+	if c == nil {
+		return "publicapi.Client(nil)"
+	}
+	return "publicapi.Client{BaseURL: " + c.BaseURL() + ", Token: " + redacted + "}"
+}
+
+// GoString is like [Client.String], so %#v does not print the token.
+func (c *Client) GoString() string { return c.String() }
+
+// Format makes every fmt verb print [Client.String].
+func (c *Client) Format(f fmt.State, _ rune) { _, _ = fmt.Fprint(f, c.String()) }
+
+// LogValue implements [slog.LogValuer] without the token.
+func (c *Client) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("base_url", c.BaseURL()), slog.String("token", redacted))
+}
+
+// MarshalJSON encodes the client as {"base_url":...,"token":"[REDACTED]"}.
+func (c *Client) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		BaseURL string `json:"base_url"`
+		Token   string `json:"token"`
+	}{c.BaseURL(), redacted})
+}
+
+// ready reports a nil or zero Client.
+func (c *Client) ready() error {
+	if c == nil || c.eng == nil {
+		return invalid("client", "use NewClient; the zero Client is not usable")
+	}
+	return nil
+}

@@ -1,0 +1,150 @@
+package publicapi
+
+import (
+	"context"
+	"io"
+	"net/http"
+
+	"github.com/tlpartner/tlpartner-go/internal/engine"
+	"github.com/tlpartner/tlpartner-go/internal/publicwire"
+)
+
+// upload streams r as the file part of a multipart request built by build.
+func (c *Client) upload(ctx context.Context, op engine.Op, fields [][2]string, filename string, r io.Reader,
+	build func(contentType string) (*http.Request, error)) ([]byte, error) {
+	if err := checkFilename("filename", filename); err != nil {
+		return nil, err
+	}
+	if r == nil {
+		return nil, invalid("r", "must not be nil")
+	}
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
+	mb, err := newMultipartBody(fields, "file", filename, r)
+	var req *http.Request
+	if err == nil {
+		req, err = build(mb.contentType)
+	}
+	if err == nil {
+		err = mb.attach(req)
+	}
+	return c.send(ctx, op, req, err)
+}
+
+// UploadFile uploads the contents of r under filename and returns the
+// stored file; send it with [SendParams.FileUID]. The body is streamed
+// from r to the connection, so a file of any size (the server accepts
+// documents up to 100 MB and media up to 16 MB) costs constant memory. The
+// file part's Content-Type is guessed from the filename's extension.
+//
+// Retries: when r is an io.Seeker (an *os.File, a *bytes.Reader) the
+// upload is retried after a 429 or a failed dial (and once after a 401
+// with a token source), rewinding r to where it was, and Content-Length is
+// sent. Any other reader is read once: the upload is attempted exactly
+// once, with chunked transfer encoding. The caller keeps ownership of r
+// and closes it.
+//
+// API: POST /files_upload (multipart/form-data: filename, file).
+func (c *Client) UploadFile(ctx context.Context, filename string, r io.Reader) (*File, error) {
+	op := unsent("UploadFile")
+	body, err := c.upload(ctx, op, [][2]string{{"filename", filename}}, filename, r, func(ct string) (*http.Request, error) {
+		return publicwire.NewUploadFileRequestWithBody(c.srv(), ct, nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	j, err := decodeData[fileJSON](body)
+	if err != nil {
+		return nil, decodeError(op, err)
+	}
+	f := j.file()
+	return &f, nil
+}
+
+// SendVoiceMessage sends the audio in r (ogg, oga or mp3; filename's
+// extension sets the part's media type) as a voice message in a chat and
+// returns the message UID. Streaming and retries work as for
+// [Client.UploadFile].
+//
+// API: POST /chats/{chat_id}/voice_message (multipart/form-data: file).
+func (c *Client) SendVoiceMessage(ctx context.Context, chatID int64, filename string, r io.Reader) (string, error) {
+	op := unsent("SendVoiceMessage")
+	if err := checkPositive("chatID", chatID); err != nil {
+		return "", err
+	}
+	body, err := c.upload(ctx, op, nil, filename, r, func(ct string) (*http.Request, error) {
+		return publicwire.NewSendVoiceMessageRequestWithBody(c.srv(), chatID, ct, nil)
+	})
+	if err != nil {
+		return "", err
+	}
+	d, err := decodeData[sendData](body)
+	if err == nil && d.MessageUID == "" {
+		err = errNoData
+	}
+	if err != nil {
+		return "", decodeError(op, err)
+	}
+	return d.MessageUID, nil
+}
+
+// UploadFileFromURL makes the server download a file from downloadURL (a
+// public direct link; Google Drive and OneDrive share pages are refused)
+// and returns the stored file.
+//
+// API: POST /files (JSON: download_url, filename, content_type).
+func (c *Client) UploadFileFromURL(ctx context.Context, downloadURL string, p UploadFromURLParams) (*File, error) {
+	op := unsent("UploadFileFromURL")
+	if err := checkHTTPURL("downloadURL", downloadURL); err != nil {
+		return nil, err
+	}
+	if p.Filename != nil {
+		if err := checkFilename("UploadFromURLParams.Filename", *p.Filename); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkOptional("UploadFromURLParams.ContentType", p.ContentType); err != nil {
+		return nil, err
+	}
+	req, err := publicwire.NewUploadFileFromURLRequest(c.srv(), publicwire.UploadFromURLRequest{
+		DownloadUrl: downloadURL,
+		Filename:    p.Filename,
+		ContentType: p.ContentType,
+	})
+	return fetch(ctx, c, op, req, err, (*fileJSON).file)
+}
+
+// GetFile returns a file with a fresh temporary download URL.
+//
+// API: GET /files/{file_uid}.
+func (c *Client) GetFile(ctx context.Context, fileUID string) (*File, error) {
+	op := safe("GetFile")
+	if err := checkID("fileUID", fileUID); err != nil {
+		return nil, err
+	}
+	req, err := publicwire.NewGetFileRequest(c.srv(), fileUID)
+	return fetch(ctx, c, op, req, err, (*fileJSON).file)
+}
+
+// ListFiles lists the workspace's uploaded files (without download URLs),
+// optionally those whose name contains p.Filename.
+//
+// API: GET /files.
+func (c *Client) ListFiles(ctx context.Context, p ListFilesParams) ([]File, error) {
+	op := safe("ListFiles")
+	req, err := publicwire.NewListFilesRequest(c.srv(), &publicwire.ListFilesParams{Filename: p.Filename})
+	return fetchList(ctx, c, op, req, err, "files", (*fileJSON).file)
+}
+
+// DeleteFile deletes an uploaded file.
+//
+// API: DELETE /files/{file_uid}.
+func (c *Client) DeleteFile(ctx context.Context, fileUID string) error {
+	op := safe("DeleteFile")
+	if err := checkID("fileUID", fileUID); err != nil {
+		return err
+	}
+	req, err := publicwire.NewDeleteFileRequest(c.srv(), fileUID)
+	return done(ctx, c, op, req, err)
+}

@@ -1,0 +1,181 @@
+package publicapi
+
+import "time"
+
+// Ptr returns a pointer to v, for the optional (pointer) fields of the
+// params structs: publicapi.SendParams{Text: publicapi.Ptr("Hello")}.
+func Ptr[T any](v T) *T { return &v }
+
+// SendParams is the message of every send method ([Client.SendToPhone],
+// [Client.SendToJID], [Client.SendToChat], [Client.SendToChatName]). At
+// least one of Text, FileUID and AttachmentTemplateID must be set. Every
+// field is optional; nil means "not sent".
+type SendParams struct {
+	// Text is the message text ("\n" for line breaks; emojis allowed).
+	Text *string
+	// FileUID attaches an uploaded file ([Client.UploadFile],
+	// [Client.UploadFileFromURL]). A message with text and a file costs
+	// two credits.
+	FileUID *string
+	// AttachmentTemplateID sends an existing attachment template.
+	AttachmentTemplateID *int64
+	// Label is put on the chat; it is created if missing.
+	Label *string
+	// ReplyTo is the UID of the message replied to (same workspace and
+	// WhatsApp account); the server ignores "".
+	ReplyTo *string
+	// WhatsAppAccountPhone chooses the sending account by its phone
+	// number (E.164). Only [Client.SendToPhone] and [Client.SendToJID]
+	// accept it; by default the most recently connected account sends.
+	// Sends in an existing chat always use the account that owns the
+	// chat.
+	WhatsAppAccountPhone *string
+}
+
+// NoteParams is a note for [Client.AddNote].
+type NoteParams struct {
+	// Text is the note; required.
+	Text string
+	// IsPrivate makes the note private (the server's default) or, with
+	// false, public.
+	IsPrivate *bool
+}
+
+// ListChatsParams filters [Client.ListChats]. Filters combine with AND;
+// the values of one list filter combine with OR. Nil slices and pointers
+// are not sent.
+type ListChatsParams struct {
+	// Labels keeps chats having at least one of the labels.
+	Labels []string
+	// WhatsAppAccountIDs keeps chats of any of the accounts (JIDs).
+	WhatsAppAccountIDs []string
+	// Responsible keeps chats assigned to any of the teammates (emails).
+	Responsible []string
+	// Group keeps group chats (true) or direct chats (false).
+	Group *bool
+	// Name keeps chats whose name contains it (case-insensitive).
+	Name *string
+	// Read, Closed and ChatGPTAutoresponseEnabled filter on the chat's
+	// flags.
+	Read                       *bool
+	Closed                     *bool
+	ChatGPTAutoresponseEnabled *bool
+	// Phone keeps the direct chat with this number; a leading "+" asks
+	// for an exact match.
+	Phone *string
+	// CreatedAfter and CreatedBefore bound the chat's creation time
+	// (sent in RFC 3339, UTC).
+	CreatedAfter  *time.Time
+	CreatedBefore *time.Time
+}
+
+// SortOrder orders [Client.ListChatMessages] by timestamp.
+type SortOrder string
+
+// The sort orders of [ListChatMessagesParams.SortOrder].
+const (
+	// SortDescending lists the newest message first (the server's
+	// default).
+	SortDescending SortOrder = "desc"
+	// SortAscending lists the oldest message first.
+	SortAscending SortOrder = "asc"
+)
+
+// ListChatMessagesParams filters [Client.ListChatMessages]. Nil pointers
+// are not sent.
+type ListChatMessagesParams struct {
+	// FromMe keeps messages sent from the workspace's account (true) or
+	// received ones (false).
+	FromMe *bool
+	// After and Before bound the message time, inclusive (sent in RFC
+	// 3339, UTC).
+	After  *time.Time
+	Before *time.Time
+	// AfterMessage and BeforeMessage keep messages after or before the
+	// message with that UID (exclusive).
+	AfterMessage  *string
+	BeforeMessage *string
+	// SortOrder is [SortDescending] (the default) or [SortAscending].
+	SortOrder *SortOrder
+}
+
+// UpdateChatParams changes a chat in [Client.UpdateChat]. At least one
+// field must be set; nil fields stay unchanged.
+type UpdateChatParams struct {
+	// Name renames the chat; it must be unique in the workspace.
+	Name *string
+	// Responsible assigns the chat to the teammate with this
+	// registration email; "" unassigns it.
+	Responsible *string
+	// Closed, Read and ChatGPTAutoresponseEnabled set the chat's flags.
+	Closed                     *bool
+	Read                       *bool
+	ChatGPTAutoresponseEnabled *bool
+}
+
+// ListFilesParams filters [Client.ListFiles].
+type ListFilesParams struct {
+	// Filename keeps files whose name contains it (case-insensitive), for
+	// example an extension.
+	Filename *string
+}
+
+// UploadFromURLParams are the optional overrides of
+// [Client.UploadFileFromURL].
+type UploadFromURLParams struct {
+	// Filename overrides the file's name.
+	Filename *string
+	// ContentType overrides the file's media type.
+	ContentType *string
+}
+
+// CreateWebhookParams describes a new subscription for
+// [Client.CreateWebhook].
+type CreateWebhookParams struct {
+	// EventType is the one event type delivered, e.g.
+	// "message:received:new"; required.
+	EventType string
+	// URL receives the events; required, an absolute http or https URL
+	// that is publicly reachable and answers 2xx within 5 seconds.
+	URL string
+	// Enabled false creates the subscription paused.
+	Enabled *bool
+}
+
+// UpdateWebhookParams changes a subscription in [Client.UpdateWebhook]. At
+// least one field must be set; nil fields stay unchanged.
+type UpdateWebhookParams struct {
+	// EventType replaces the event type.
+	EventType *string
+	// URL replaces the destination (absolute http or https).
+	URL *string
+	// Enabled pauses (false) or resumes (true) the subscription.
+	Enabled *bool
+}
+
+// Role is a teammate's role in [InviteTeammateParams].
+type Role string
+
+// The roles an invitation accepts (the server compares them
+// case-insensitively).
+const (
+	RoleAdmin          Role = "admin"
+	RoleTeamSupervisor Role = "team_supervisor"
+	RoleTeammate       Role = "teammate"
+	RoleAgent          Role = "agent"
+	RoleCollaborator   Role = "collaborator"
+)
+
+// InviteTeammateParams describes an invitation for
+// [Client.InviteTeammate].
+type InviteTeammateParams struct {
+	// Email is the invitee's address; required.
+	Email string
+	// FirstName and LastName name the invitee.
+	FirstName *string
+	LastName  *string
+	// TeamTitle is the team to join (server default "Default team").
+	TeamTitle *string
+	// Role is one of the Role constants (case-insensitive).
+	Role *Role
+}
