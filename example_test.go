@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tlpartner/tlpartner-go"
+	"github.com/tlpartner/tlpartner-go/publicapi"
 	"github.com/tlpartner/tlpartner-go/tlpartnertest"
 )
 
@@ -181,4 +182,38 @@ func ExampleClient_Do() {
 	fmt.Println(resp.StatusCode, resp.Header.Get("X-TL-API-Version"), raw["display_name"])
 	// Output:
 	// 200 v1 acme-co
+}
+
+func ExampleClient_PublicAPI() {
+	srv, c := exampleFake() // a workspace "acme-co" with a connected WhatsApp account
+	defer srv.Close()
+	ctx := context.Background()
+
+	// The Public API client fetches the workspace's token and refreshes it
+	// by itself if the token is rotated later.
+	pc, err := c.PublicAPI(ctx, "acme-co")
+	if err != nil {
+		log.Fatal(err)
+	}
+	uid, err := pc.SendToPhone(ctx, "+14155550100", publicapi.SendParams{Text: publicapi.Ptr("Welcome to Acme!")})
+	if err != nil {
+		log.Fatal(err)
+	}
+	msg, err := pc.GetMessage(ctx, uid)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(msg.Text, msg.FromMe)
+
+	// Rotating the token does not break the client.
+	if _, err := c.RotatePublicAPIToken(ctx, "acme-co"); err != nil {
+		log.Fatal(err)
+	}
+	if _, err := pc.SendToPhone(ctx, "+14155550100", publicapi.SendParams{Text: publicapi.Ptr("Still here")}); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("sent after rotation")
+	// Output:
+	// Welcome to Acme! true
+	// sent after rotation
 }
