@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/tlpartner/tlpartner-go/internal/emoji"
 	"github.com/tlpartner/tlpartner-go/internal/engine"
 	"github.com/tlpartner/tlpartner-go/internal/phone"
 )
@@ -121,7 +122,7 @@ func checkMessage(p SendParams, senderAllowed bool) error {
 }
 
 func checkReaction(reaction string) error {
-	if reaction != "" && !isSingleEmoji(reaction) {
+	if reaction != "" && !emoji.IsSingle(reaction) {
 		return invalid("reaction", `must be "" (clear) or exactly one emoji`)
 	}
 	return nil

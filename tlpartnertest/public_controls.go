@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	emojirule "github.com/tlpartner/tlpartner-go/internal/emoji"
 	"github.com/tlpartner/tlpartner-go/publicapi/events"
 )
 
@@ -77,7 +78,7 @@ func (s *Server) SimulateReaction(workspaceID, messageUID, fromPhone, emoji stri
 	if !ValidE164(fromPhone) {
 		return fmt.Errorf("%w: %q", ErrInvalidPhone, fromPhone)
 	}
-	if emoji != "" && !isSingleEmoji(emoji) {
+	if emoji != "" && !emojirule.IsSingle(emoji) {
 		return fmt.Errorf("tlpartnertest: %q is not exactly one emoji", emoji)
 	}
 	now := s.Now()

@@ -5,10 +5,10 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/tlpartner/tlpartner-go/embed"
+	"github.com/tlpartner/tlpartner-go/internal/emoji"
 )
 
 // pubSendBody is the union of the send endpoints' JSON bodies. Unknown
@@ -412,7 +412,7 @@ func (s *Server) pubSetReaction(q *pubReq, uid string) *pubError {
 	if b.Reaction == nil {
 		return badField("reaction", "reaction is required (\"\" clears yours)")
 	}
-	if *b.Reaction != "" && !isSingleEmoji(*b.Reaction) {
+	if *b.Reaction != "" && !emoji.IsSingle(*b.Reaction) {
 		return badField("reaction", "reaction must be exactly one emoji, or \"\" to clear yours")
 	}
 	if m.note {
@@ -446,40 +446,6 @@ func (s *Server) pubReact(m *pubMessage, r pubReaction, now time.Time) {
 		m.reactions = append(m.reactions, r)
 	}
 	s.pubEmitReaction(m, r, action, now)
-}
-
-// isSingleEmoji reports whether s is exactly one emoji: one pictograph,
-// or several joined by ZWJ, with optional variation selectors, skin tones,
-// keycap or tag characters; or one flag (two regional indicators).
-func isSingleEmoji(s string) bool {
-	if !utf8.ValidString(s) || s == "" || utf8.RuneCountInString(s) > 16 {
-		return false
-	}
-	rs := []rune(s)
-	bases, joins, regional := 0, 0, 0
-	for i, r := range rs {
-		switch {
-		case r == 0x200D:
-			joins++
-		case r == 0xFE0E || r == 0xFE0F || r == 0x20E3 || (r >= 0x1F3FB && r <= 0x1F3FF) || (r >= 0xE0020 && r <= 0xE007F):
-			// modifiers
-		case r >= 0x1F1E6 && r <= 0x1F1FF:
-			regional++
-		case (r >= '0' && r <= '9') || r == '#' || r == '*':
-			if i+1 >= len(rs) || (rs[i+1] != 0xFE0F && rs[i+1] != 0x20E3) {
-				return false
-			}
-			bases++
-		case r == 0xA9 || r == 0xAE || (r >= 0x203C && !unicode.IsLetter(r) && !unicode.IsSpace(r) && !unicode.IsNumber(r)):
-			bases++
-		default:
-			return false
-		}
-	}
-	if regional > 0 {
-		return regional == 2 && bases == 0 && joins == 0
-	}
-	return bases >= 1 && bases == joins+1
 }
 
 func (s *Server) pubAddNote(q *pubReq, rawID string) *pubError {

@@ -1,9 +1,11 @@
-package publicapi
+// Package emoji holds the SDK's one rule for "exactly one emoji", used by
+// the Public API client to validate reactions and by the fake to check them.
+package emoji
 
 import "unicode/utf8"
 
-// Emoji recognition for [Client.SetReaction], without a Unicode segmentation
-// dependency. isSingleEmoji accepts exactly one emoji grapheme cluster of
+// Emoji recognition without a Unicode segmentation dependency. IsSingle
+// accepts exactly one emoji grapheme cluster of
 // the forms UTS #51 defines:
 //
 //   - a pictographic code point, optionally followed by U+FE0F (emoji
@@ -46,8 +48,9 @@ func isPictographic(r rune) bool {
 	return false
 }
 
-// isSingleEmoji reports whether s is exactly one emoji grapheme cluster.
-func isSingleEmoji(s string) bool {
+// IsSingle reports whether s is exactly one emoji grapheme cluster (see
+// the package comment for the forms it accepts).
+func IsSingle(s string) bool {
 	if s == "" || !utf8.ValidString(s) {
 		return false
 	}
