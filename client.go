@@ -13,8 +13,9 @@ import (
 )
 
 // Version is the version of this SDK. It is sent in the User-Agent header as
-// "tlpartner-go/<Version>".
-const Version = "0.1.0"
+// "tlpartner-go/<Version>" (the Public API client sends
+// "tlpartner-go/<Version> (publicapi)").
+const Version = engine.Version
 
 // DefaultBaseURL is the production root of the Partner API. Every route of
 // the API hangs off it. Use [WithBaseURL] to point a [Client] elsewhere, for

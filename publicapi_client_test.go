@@ -30,6 +30,8 @@ type rotatingServer struct {
 	sends       atomic.Int32
 	unauthorize atomic.Int32
 	refuseAll   atomic.Bool
+	partnerUA   atomic.Value // string: the last token fetch's User-Agent
+	publicUA    atomic.Value // string: the last send's User-Agent
 }
 
 func newRotatingServer(t *testing.T) *rotatingServer {
@@ -41,11 +43,13 @@ func newRotatingServer(t *testing.T) *rotatingServer {
 			return
 		}
 		s.tokenFetch.Add(1)
+		s.partnerUA.Store(r.Header.Get("User-Agent"))
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		fmt.Fprintf(w, `{"workspace_id":"acme-co","token":%q}`, s.token)
 	})
 	mux.HandleFunc("POST /integrations/api/messages", func(w http.ResponseWriter, r *http.Request) {
+		s.publicUA.Store(r.Header.Get("User-Agent"))
 		s.mu.Lock()
 		current := s.token
 		s.mu.Unlock()
@@ -131,4 +135,21 @@ func TestPublicAPIBaseURLOverride(t *testing.T) {
 	var ve *tlpartner.ValidationError
 	assert.ErrorAs(t, err, &ve)
 	assert.Equal(t, int32(1), srv.tokenFetch.Load(), "an invalid workspace ID sends nothing")
+}
+
+// TestPublicAPIUserAgentCarriesVersion: both clients name the SDK's one
+// Version in their User-Agent; the Public API client marks itself.
+func TestPublicAPIUserAgentCarriesVersion(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := newRotatingServer(t)
+	partner, err := tlpartner.NewClient("p", "s", tlpartner.WithBaseURL(srv.URL+"/partner/api/v1"))
+	require.NoError(t, err)
+	pc, err := partner.PublicAPI(ctx, "acme-co", publicapi.WithUserAgent("acme-crm/2.0"))
+	require.NoError(t, err)
+	_, err = pc.SendToPhone(ctx, "+14155550100", publicapi.SendParams{Text: publicapi.Ptr("hello")})
+	require.NoError(t, err)
+	assert.Regexp(t, `^\d+\.\d+\.\d+`, tlpartner.Version)
+	assert.Equal(t, "tlpartner-go/"+tlpartner.Version, srv.partnerUA.Load())
+	assert.Equal(t, "tlpartner-go/"+tlpartner.Version+" (publicapi) acme-crm/2.0", srv.publicUA.Load())
 }

@@ -492,7 +492,7 @@ func TestUserAgentAndLogger(t *testing.T) {
 		WithUserAgent("acme-crm/2.0"), WithLogger(logger))
 	_, err := c.GetWebhook(context.Background(), 789456)
 	require.NoError(t, err)
-	assert.Equal(t, userAgentProduct+" acme-crm/2.0", rec.requests()[0].Header.Get("User-Agent"))
+	assert.Regexp(t, `^tlpartner-go/\d+\.\d+\.\d+ \(publicapi\) acme-crm/2\.0$`, rec.requests()[0].Header.Get("User-Agent"))
 	out := logs.String()
 	assert.Contains(t, out, "op=GetWebhook")
 	assert.Contains(t, out, "/webhooks/789456")

@@ -20,8 +20,9 @@ const DefaultBaseURL = "https://app.timelines.ai/integrations/api"
 
 const (
 	apiName = "publicapi"
-	// userAgentProduct is the first User-Agent token.
-	userAgentProduct = "tlpartner-go-publicapi"
+	// userAgentProduct starts the User-Agent header; [WithUserAgent]
+	// appends to it.
+	userAgentProduct = "tlpartner-go/" + engine.Version + " (publicapi)"
 	redacted         = engine.Redacted
 )
 
@@ -190,7 +191,9 @@ func WithRateLimiter(l Limiter) Option {
 	return func(c *config) error { return c.SetRateLimiter(l) }
 }
 
-// WithUserAgent appends ua to the User-Agent header.
+// WithUserAgent appends ua to the User-Agent header, which then reads
+// "tlpartner-go/<Version> (publicapi) <ua>" (Version is tlpartner.Version).
+// Use it to name your integration; ua must not contain control characters.
 func WithUserAgent(ua string) Option {
 	return func(c *config) error { return c.SetUserAgent(ua) }
 }
