@@ -29,8 +29,9 @@
 // positional arguments when a method has nothing optional (workspaceID,
 // userID, count), otherwise plain fields of an XxxParams struct that is
 // passed by value, never as a pointer. Every optional input is a pointer
-// field of that struct: nil means "not sent, the server's default (or the
-// current value) applies"; set it with the generic [Ptr]:
+// field of that struct (or, for a list filter of the Public API client, a
+// slice): nil (for a slice, nil or empty) means "not sent, the server's
+// default (or the current value) applies"; set it with the generic [Ptr]:
 //
 //	c.UpdateWorkspace(ctx, wsID, tlpartner.UpdateWorkspaceParams{SeatsPurchased: tlpartner.Ptr(10)})
 //	c.GenerateQR(ctx, wsID, userID, tlpartner.GenerateQRParams{ExpiresInHours: tlpartner.Ptr(48)})

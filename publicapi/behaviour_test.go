@@ -231,6 +231,16 @@ func TestListChatsPaging(t *testing.T) {
 		}
 		assert.Len(t, rec.requests(), 1)
 	})
+	t.Run("nil and empty list filters are not sent", func(t *testing.T) {
+		t.Parallel()
+		c, rec := newMockClient(t, answers{jsonAnswer(200, chatPageBody(1, 1, false))})
+		for _, err := range c.ListChats(ctx, ListChatsParams{Labels: []string{}, Responsible: nil, WhatsAppAccountIDs: []string{}}) {
+			require.NoError(t, err)
+		}
+		reqs := rec.requests()
+		require.Len(t, reqs, 1)
+		assert.Equal(t, "page=1", reqs[0].Query)
+	})
 	t.Run("invalid params are yielded before any request", func(t *testing.T) {
 		t.Parallel()
 		c, rec := newMockClient(t, three)

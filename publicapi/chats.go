@@ -11,14 +11,12 @@ import (
 	"github.com/tlpartner/tlpartner-go/internal/publicwire"
 )
 
-// csv joins a list filter for the query string; a value holding a comma
-// could not be told apart from two values, so it is refused.
+// csv joins a list filter for the query string. A nil or empty list is
+// not sent; a value holding a comma could not be told apart from two
+// values, so it is refused.
 func csv(field string, values []string) (*string, error) {
-	if values == nil {
-		return nil, nil
-	}
 	if len(values) == 0 {
-		return nil, invalid(field, "must not be empty when set (use nil)")
+		return nil, nil
 	}
 	for i, v := range values {
 		if strings.TrimSpace(v) == "" || strings.Contains(v, ",") {

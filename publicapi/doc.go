@@ -19,9 +19,14 @@
 //
 //	uid, err := pc.SendToPhone(ctx, "+14155550100", publicapi.SendParams{Text: publicapi.Ptr("Hello")})
 //
-// Every method takes a context first. Optional inputs are params structs
-// passed by value whose optional fields are pointers (nil: not sent; set
-// them with [Ptr]). Lists that the server pages ([Client.ListChats],
+// Every method takes a context first. Required inputs are plain values:
+// positional arguments, or plain fields of an XxxParams struct passed by
+// value. Every optional field of a params struct is a pointer, set with
+// [Ptr], or for a list filter a slice ([ListChatsParams.Labels]); nil
+// (for a slice, nil or empty) means "not sent, the server's default
+// applies". A set field is validated like a required one.
+//
+// Lists that the server pages ([Client.ListChats],
 // [Client.ListChatMessages]) are iter.Seq2 sequences that fetch the next
 // page only when the loop asks for it.
 //

@@ -42,8 +42,8 @@ type NoteParams struct {
 }
 
 // ListChatsParams filters [Client.ListChats]. Filters combine with AND;
-// the values of one list filter combine with OR. Nil slices and pointers
-// are not sent.
+// the values of one list filter combine with OR. Nil pointers and nil or
+// empty slices are not sent.
 type ListChatsParams struct {
 	// Labels keeps chats having at least one of the labels.
 	Labels []string
