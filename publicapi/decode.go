@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tlpartner/tlpartner-go/internal/flex"
 )
@@ -67,6 +68,10 @@ func decodeData[T any](body []byte) (*T, error) {
 type labelList []string
 
 func (l *labelList) UnmarshalJSON(b []byte) error {
+	if ss, ok := plainStrings(b); ok {
+		*l = ss
+		return nil
+	}
 	if !bytes.Contains(b, []byte("{")) {
 		var ss []string
 		if err := json.Unmarshal(b, &ss); err == nil {
@@ -99,6 +104,64 @@ func (l *labelList) UnmarshalJSON(b []byte) error {
 	}
 	*l = out
 	return nil
+}
+
+// plainStrings is the fast path of labelList: a JSON array of strings
+// without escapes, in valid UTF-8, which decodes to the bytes between the
+// quotes. Anything else (escapes, objects, numbers, null) reports false
+// and goes through encoding/json. Every chat carries labels, and calling
+// json.Unmarshal for each of them cost a third of a chat page's
+// allocations.
+func plainStrings(b []byte) ([]string, bool) {
+	b = trimWS(b)
+	if len(b) < 2 || b[0] != '[' || b[len(b)-1] != ']' {
+		return nil, false
+	}
+	rest := trimWS(b[1 : len(b)-1])
+	out := make([]string, 0, bytes.Count(rest, []byte{','})+1)
+	for len(rest) > 0 {
+		if rest[0] != '"' {
+			return nil, false
+		}
+		end := bytes.IndexByte(rest[1:], '"')
+		if end < 0 {
+			return nil, false
+		}
+		s := rest[1 : 1+end]
+		if bytes.IndexByte(s, '\\') >= 0 || !utf8.Valid(s) {
+			return nil, false
+		}
+		for _, c := range s {
+			if c < 0x20 {
+				return nil, false
+			}
+		}
+		out = append(out, string(s))
+		rest = trimWS(rest[2+end:])
+		if len(rest) == 0 {
+			break
+		}
+		if rest[0] != ',' {
+			return nil, false
+		}
+		rest = trimWS(rest[1:])
+		if len(rest) == 0 {
+			return nil, false // a trailing comma
+		}
+	}
+	return out, true
+}
+
+// trimWS trims JSON whitespace (space, tab, CR, LF) and nothing else.
+func trimWS(b []byte) []byte {
+	isWS := func(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+	for len(b) > 0 && isWS(b[0]) {
+		b = b[1:]
+	}
+	for len(b) > 0 && isWS(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
 }
 
 type chatJSON struct {

@@ -1,6 +1,7 @@
 package publicapi
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -299,4 +300,54 @@ func TestDecodeRejectsEmptyResults(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotNil(t, list)
 	assert.Empty(t, list)
+}
+
+// FuzzPlainStrings: whenever the labels fast path accepts an input, it
+// decodes exactly what encoding/json decodes.
+func FuzzPlainStrings(f *testing.F) {
+	for _, s := range []string{
+		`[]`, ` [ ] `, `["a"]`, `["label1","label2","label3"]`, "[ \"a\" ,\n\t\"b\" ]", `["vip 👍"]`, `[""]`,
+		`["a\"b"]`, `["a\\b"]`, `["\u00e9"]`, `[{"name":"x"}]`, `["a",]`, `[,"a"]`, `["a" "b"]`, `[1]`, `null`, `["a"`, "[\"\xff\"]",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		got, ok := plainStrings([]byte(in))
+		if !ok {
+			return
+		}
+		var want []string
+		if err := json.Unmarshal([]byte(in), &want); err != nil {
+			t.Fatalf("fast path accepted %q, encoding/json refuses it: %v", in, err)
+		}
+		if want == nil || len(got) != len(want) {
+			t.Fatalf("%q: fast path %q, encoding/json %q", in, got, want)
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("%q: fast path %q, encoding/json %q", in, got, want)
+			}
+		}
+	})
+}
+
+func TestPlainStringsDefersToEncodingJSON(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string][]string{
+		`["label1","label2"]`:   {"label1", "label2"},
+		" [ \"a\" ,\n \"b\" ] ": {"a", "b"},
+		`[]`:                    {},
+	} {
+		got, ok := plainStrings([]byte(in))
+		assert.True(t, ok, in)
+		assert.Equal(t, want, got, in)
+	}
+	for _, in := range []string{`["a\"b"]`, `["\u00e9"]`, `[{"name":"x"}]`, `["a",]`, `[1]`, `null`, "[\"\xff\"]"} {
+		_, ok := plainStrings([]byte(in))
+		assert.False(t, ok, in)
+	}
+	// The slow path still decodes what the fast path leaves.
+	var l labelList
+	require.NoError(t, json.Unmarshal([]byte(`["caf\u00e9",{"name":"vip"}]`), &l))
+	assert.Equal(t, labelList{"café", "vip"}, l)
 }
