@@ -476,6 +476,11 @@ func HasErrorStatus(body []byte) bool {
 	if len(trimmed) == 0 || trimmed[0] != '{' || !bytes.Contains(trimmed, []byte(`"status"`)) {
 		return false
 	}
+	if bytes.HasPrefix(trimmed, []byte(`{"status":"ok"`)) {
+		// The usual success envelope: the first key is the status, and it
+		// is not an error; no decoder needed.
+		return false
+	}
 	// Stream the top-level keys and stop at "status": a success envelope
 	// ({"status":"ok","data":...}) is then rejected after a few bytes
 	// instead of a second full decode of a large body.
