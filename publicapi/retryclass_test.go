@@ -1,0 +1,254 @@
+package publicapi
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// retryOp is one API operation with a valid call and a success answer.
+type retryOp struct {
+	name   string
+	safe   bool   // retried after network errors and 502/503/504 too
+	answer string // fixture file, or literal JSON
+	call   func(ctx context.Context, c *Client) error
+}
+
+func drain[T any](seq func(func(T, error) bool)) error {
+	for _, err := range seq {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// retryOps lists every API operation of Client with its retry class, as
+// the code is meant to classify it.
+func retryOps() []retryOp {
+	text := SendParams{Text: Ptr("hi")}
+	audio := func() io.Reader { return bytes.NewReader([]byte("OggS voice")) } // a Seeker: resendable
+	return []retryOp{
+		{"GetMessage", true, "message.json", func(ctx context.Context, c *Client) error { _, err := c.GetMessage(ctx, "m-1"); return err }},
+		{"GetMessageStatusHistory", true, "status_history.json", func(ctx context.Context, c *Client) error {
+			_, err := c.GetMessageStatusHistory(ctx, "m-1")
+			return err
+		}},
+		{"GetReactions", true, "reactions.json", func(ctx context.Context, c *Client) error { _, err := c.GetReactions(ctx, "m-1"); return err }},
+		{"SetReaction", true, "send_result.json", func(ctx context.Context, c *Client) error { return c.SetReaction(ctx, "m-1", "👍") }},
+		{"ListChats", true, `{"status":"ok","data":{"has_more_pages":false,"chats":[{"id":1}]}}`, func(ctx context.Context, c *Client) error {
+			return drain(c.ListChats(ctx, ListChatsParams{}))
+		}},
+		{"ListChatMessages", true, `{"status":"ok","data":{"has_more_pages":false,"messages":[{"uid":"m-1"}]}}`, func(ctx context.Context, c *Client) error {
+			return drain(c.ListChatMessages(ctx, 7, ListChatMessagesParams{}))
+		}},
+		{"GetChat", true, "chat.json", func(ctx context.Context, c *Client) error { _, err := c.GetChat(ctx, 7); return err }},
+		{"UpdateChat", true, "chat.json", func(ctx context.Context, c *Client) error {
+			_, err := c.UpdateChat(ctx, 7, UpdateChatParams{Read: Ptr(true)})
+			return err
+		}},
+		{"ListLabels", true, "labels.json", func(ctx context.Context, c *Client) error { _, err := c.ListLabels(ctx, 7); return err }},
+		{"AddLabels", true, "labels.json", func(ctx context.Context, c *Client) error { _, err := c.AddLabels(ctx, 7, []string{"vip"}); return err }},
+		{"ReplaceLabels", true, "labels.json", func(ctx context.Context, c *Client) error {
+			_, err := c.ReplaceLabels(ctx, 7, []string{"vip"})
+			return err
+		}},
+		{"GetFile", true, "file.json", func(ctx context.Context, c *Client) error { _, err := c.GetFile(ctx, "f-1"); return err }},
+		{"ListFiles", true, "files.json", func(ctx context.Context, c *Client) error { _, err := c.ListFiles(ctx, ListFilesParams{}); return err }},
+		{"DeleteFile", true, `{"status":"ok"}`, func(ctx context.Context, c *Client) error { return c.DeleteFile(ctx, "f-1") }},
+		{"ListWebhooks", true, "webhooks.json", func(ctx context.Context, c *Client) error { _, err := c.ListWebhooks(ctx); return err }},
+		{"GetWebhook", true, "webhook.json", func(ctx context.Context, c *Client) error { _, err := c.GetWebhook(ctx, 9); return err }},
+		{"UpdateWebhook", true, "webhook.json", func(ctx context.Context, c *Client) error {
+			_, err := c.UpdateWebhook(ctx, 9, UpdateWebhookParams{Enabled: Ptr(false)})
+			return err
+		}},
+		{"DeleteWebhook", true, `{"status":"ok"}`, func(ctx context.Context, c *Client) error { return c.DeleteWebhook(ctx, 9) }},
+		{"ListWhatsAppAccounts", true, "whatsapp_accounts.json", func(ctx context.Context, c *Client) error {
+			_, err := c.ListWhatsAppAccounts(ctx)
+			return err
+		}},
+		{"GetWorkspace", true, "workspace.json", func(ctx context.Context, c *Client) error { _, err := c.GetWorkspace(ctx); return err }},
+		{"ListTeammates", true, "teammates.json", func(ctx context.Context, c *Client) error { _, err := c.ListTeammates(ctx); return err }},
+		{"RevokeInvitation", true, "revoke.json", func(ctx context.Context, c *Client) error { return c.RevokeInvitation(ctx, 43) }},
+
+		{"SendToPhone", false, "send_result.json", func(ctx context.Context, c *Client) error {
+			_, err := c.SendToPhone(ctx, "+14155550100", text)
+			return err
+		}},
+		{"SendToJID", false, "send_result.json", func(ctx context.Context, c *Client) error {
+			_, err := c.SendToJID(ctx, "14155550100@s.whatsapp.net", text)
+			return err
+		}},
+		{"SendToChat", false, "send_result.json", func(ctx context.Context, c *Client) error { _, err := c.SendToChat(ctx, 7, text); return err }},
+		{"SendToChatName", false, "send_result.json", func(ctx context.Context, c *Client) error {
+			_, err := c.SendToChatName(ctx, "My Chat", text) //nolint:staticcheck // deprecated, still classified
+			return err
+		}},
+		{"AddNote", false, "send_result.json", func(ctx context.Context, c *Client) error {
+			_, err := c.AddNote(ctx, 7, NoteParams{Text: "n"})
+			return err
+		}},
+		{"SendVoiceMessage", false, "send_result.json", func(ctx context.Context, c *Client) error {
+			_, err := c.SendVoiceMessage(ctx, 7, "v.ogg", audio())
+			return err
+		}},
+		{"UploadFile", false, "file.json", func(ctx context.Context, c *Client) error {
+			_, err := c.UploadFile(ctx, "a.txt", strings.NewReader("hello"))
+			return err
+		}},
+		{"UploadFileFromURL", false, "file.json", func(ctx context.Context, c *Client) error {
+			_, err := c.UploadFileFromURL(ctx, "https://example.com/a.png", UploadFromURLParams{})
+			return err
+		}},
+		{"CreateWebhook", false, "webhook.json", func(ctx context.Context, c *Client) error {
+			_, err := c.CreateWebhook(ctx, CreateWebhookParams{EventType: "message:new", URL: "https://example.com/h"})
+			return err
+		}},
+		{"InviteTeammate", false, "invitation.json", func(ctx context.Context, c *Client) error {
+			_, err := c.InviteTeammate(ctx, InviteTeammateParams{Email: "a@b.c"})
+			return err
+		}},
+	}
+}
+
+func failWith(err error) func(*http.Request) (*http.Response, error) {
+	return func(*http.Request) (*http.Response, error) { return nil, err }
+}
+
+// TestRetryClassPerOperation drives every operation through each kind of
+// failure followed by a success: 429 and a failed dial are retried for
+// all; a 503 and a network error after the connection was made only for
+// the safe class, where the unsafe class gives up after one attempt.
+func TestRetryClassPerOperation(t *testing.T) {
+	t.Parallel()
+	dial := &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
+	lost := &net.OpError{Op: "read", Net: "tcp", Err: errors.New("connection reset by peer")}
+	failures := []struct {
+		name      string
+		answer    func(*http.Request) (*http.Response, error)
+		allRetry  bool
+		wantError error // for the unsafe class when not retried
+	}{
+		{"429", jsonAnswer(429, `{"status":"error","message":"Too Many Requests"}`), true, nil},
+		{"dial failure", failWith(dial), true, nil},
+		{"503", jsonAnswer(503, `{"status":"error","message":"unavailable"}`), false, ErrServer},
+		{"502", textAnswer(502, "<html>Bad Gateway</html>"), false, ErrServer},
+		{"connection lost", failWith(lost), false, nil},
+	}
+	for _, op := range retryOps() {
+		for _, f := range failures {
+			t.Run(op.name+"/"+f.name, func(t *testing.T) {
+				t.Parallel()
+				c, rec := newMockClient(t, answers{f.answer, jsonAnswer(200, answerBody(t, op.answer))})
+				err := op.call(context.Background(), c)
+				if op.safe || f.allRetry {
+					require.NoError(t, err)
+					assert.Len(t, rec.requests(), 2, "retried once")
+					return
+				}
+				require.Error(t, err)
+				if f.wantError != nil {
+					assert.ErrorIs(t, err, f.wantError)
+				}
+				assert.Len(t, rec.requests(), 1, "not retried: the server may have processed it")
+			})
+		}
+	}
+}
+
+// TestRetryTablesMatchCode checks the retry tables of the package
+// documentation and of the README against retryOps, and that retryOps
+// covers every API method of Client.
+func TestRetryTablesMatchCode(t *testing.T) {
+	t.Parallel()
+	want := map[string]bool{} // name → safe
+	for _, op := range retryOps() {
+		want[op.name] = op.safe
+	}
+
+	// Every method of *Client that takes a context is an API operation.
+	ct := reflect.TypeFor[*Client]()
+	ctxType := reflect.TypeFor[context.Context]()
+	for i := range ct.NumMethod() {
+		m := ct.Method(i)
+		if m.Type.NumIn() > 1 && m.Type.In(1) == ctxType {
+			_, listed := want[m.Name]
+			assert.True(t, listed, "method %s is missing from retryOps", m.Name)
+		}
+	}
+
+	name := regexp.MustCompile(`\b[A-Z][a-z]+[A-Za-z]*\b`)
+
+	// doc.go: the table after "Operation ... Retried after"; the second
+	// group starts at "429 and dial failure only".
+	src, err := os.ReadFile("doc.go")
+	require.NoError(t, err)
+	docText := string(src)
+	start := strings.Index(docText, "//\tOperation")
+	require.GreaterOrEqual(t, start, 0, "doc.go has no retry table")
+	table := docText[start:]
+	table = table[:strings.Index(table, "\n//\n")]
+	gotDoc := map[string]bool{}
+	safe := true
+	for _, line := range strings.Split(table, "\n")[1:] {
+		if strings.Contains(line, "429 and dial failure only") {
+			safe = false
+		}
+		for _, n := range name.FindAllString(line, -1) {
+			if _, ok := want[n]; ok {
+				gotDoc[n] = safe
+			}
+		}
+	}
+	assert.Equal(t, want, gotDoc, "doc.go's retry table")
+
+	// README: the Public API retry table; `Get…` and `List…` stand for
+	// every operation with that prefix.
+	readme, err := os.ReadFile("../README.md")
+	require.NoError(t, err)
+	rtext := string(readme)
+	i := strings.Index(rtext, "## Sending messages with the Public API")
+	require.GreaterOrEqual(t, i, 0)
+	rtext = rtext[i:]
+	j := strings.Index(rtext, "| Operations | Retried after |")
+	require.GreaterOrEqual(t, j, 0, "README has no Public API retry table")
+	rows := strings.Split(rtext[j:], "\n")[2:]
+	gotREADME := map[string]bool{}
+	tick := regexp.MustCompile("`([A-Za-z]+)(…)?`")
+	for _, row := range rows {
+		if !strings.HasPrefix(row, "|") {
+			break
+		}
+		cells := strings.Split(row, "|")
+		ops, after := cells[1], cells[2]
+		if strings.Contains(ops, "token source") {
+			continue
+		}
+		rowSafe := strings.Contains(after, "502/503/504")
+		for _, m := range tick.FindAllStringSubmatch(ops, -1) {
+			if m[2] == "" {
+				if _, ok := want[m[1]]; ok {
+					gotREADME[m[1]] = rowSafe
+				}
+				continue
+			}
+			for n := range want {
+				if strings.HasPrefix(n, m[1]) {
+					gotREADME[n] = rowSafe
+				}
+			}
+		}
+	}
+	assert.Equal(t, want, gotREADME, "README's Public API retry table")
+}
