@@ -153,3 +153,42 @@ func TestPublicAPIUserAgentCarriesVersion(t *testing.T) {
 	assert.Equal(t, "tlpartner-go/"+tlpartner.Version, srv.partnerUA.Load())
 	assert.Equal(t, "tlpartner-go/"+tlpartner.Version+" (publicapi) acme-crm/2.0", srv.publicUA.Load())
 }
+
+// TestSentinelsSharedWithPublicAPI: the sentinels of the shared meanings
+// are the same values in both packages, and a Public API error matches
+// the root's sentinels and types.
+func TestSentinelsSharedWithPublicAPI(t *testing.T) {
+	t.Parallel()
+	pairs := map[string][2]error{
+		"ErrUnauthorized":   {tlpartner.ErrUnauthorized, publicapi.ErrUnauthorized},
+		"ErrForbidden":      {tlpartner.ErrForbidden, publicapi.ErrForbidden},
+		"ErrNotFound":       {tlpartner.ErrNotFound, publicapi.ErrNotFound},
+		"ErrRateLimited":    {tlpartner.ErrRateLimited, publicapi.ErrRateLimited},
+		"ErrQuotaExceeded":  {tlpartner.ErrQuotaExceeded, publicapi.ErrQuotaExceeded},
+		"ErrInvalidRequest": {tlpartner.ErrInvalidRequest, publicapi.ErrInvalidRequest},
+		"ErrServer":         {tlpartner.ErrServer, publicapi.ErrServer},
+	}
+	for name, p := range pairs {
+		assert.True(t, p[0] == p[1], "%s differs between the packages", name)
+	}
+
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, `{"status":"error","message":"Chat not found","error_code":"not_found"}`)
+	}))
+	t.Cleanup(srv.Close)
+	pc, err := publicapi.NewClient("tok-4d2d0239", publicapi.WithBaseURL(srv.URL))
+	require.NoError(t, err)
+	_, err = pc.GetChat(context.Background(), 7)
+	assert.ErrorIs(t, err, tlpartner.ErrNotFound)
+	var apiErr *tlpartner.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, "GetChat", apiErr.Operation)
+	assert.Equal(t, "not_found", apiErr.Code)
+
+	_, err = pc.GetChat(context.Background(), 0)
+	var ve *tlpartner.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "chatID", ve.Field)
+}
