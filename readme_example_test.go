@@ -19,6 +19,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -39,6 +40,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/tlpartner/tlpartner-go"
+	"github.com/tlpartner/tlpartner-go/publicapi"
 	"github.com/tlpartner/tlpartner-go/publicapi/events"
 	"github.com/tlpartner/tlpartner-go/tlpartnertest"
 	"github.com/tlpartner/tlpartner-go/webhooks"
@@ -187,6 +189,93 @@ func readmePublicFake(t *testing.T) {
 	}
 }
 
+// readmePublicAPI is the README section "Sending messages with the Public
+// API".
+func readmePublicAPI(ctx context.Context, partner *tlpartner.Client, workspaceID string, chatID int64) error {
+	// readme:begin publicapi
+	pc, err := partner.PublicAPI(ctx, workspaceID) // or publicapi.NewClient(token, opts...)
+	if err != nil {
+		return err
+	}
+
+	uid, err := pc.SendToPhone(ctx, "+14155550100", publicapi.SendParams{
+		Text:  publicapi.Ptr("Your order has shipped 📦"),
+		Label: publicapi.Ptr("orders"),
+	})
+	if err != nil {
+		return err // *publicapi.ValidationError (nothing sent) or *publicapi.APIError
+	}
+	log.Printf("queued %s", uid)
+
+	f, err := os.Open("invoice.pdf")
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	file, err := pc.UploadFile(ctx, "invoice.pdf", f) // streamed: never held in memory
+	if err != nil {
+		return err
+	}
+	_, err = pc.SendToChat(ctx, chatID, publicapi.SendParams{FileUID: publicapi.Ptr(file.UID)})
+	if err != nil {
+		return err
+	}
+
+	for chat, err := range pc.ListChats(ctx, publicapi.ListChatsParams{Read: publicapi.Ptr(false)}) {
+		if err != nil {
+			return err // yielded once; the loop then ends
+		}
+		fmt.Println(chat.ID, chat.Name) // pages are fetched lazily; break stops paging
+	}
+
+	hook, err := pc.CreateWebhook(ctx, publicapi.CreateWebhookParams{
+		EventType: "message:received:new", URL: "https://crm.example.com/hooks/timelines",
+	})
+	if err != nil {
+		return err
+	}
+	log.Printf("subscription %d", hook.ID)
+	// readme:end
+	return nil
+}
+
+// TestREADMEPublicAPI runs the README's Public API snippet against the
+// fake: a connected workspace, an existing chat, an invoice on disk.
+func TestREADMEPublicAPI(t *testing.T) { // not parallel: t.Chdir
+	ctx := t.Context()
+	srv := tlpartnertest.New(t, tlpartnertest.Options{})
+	partner, err := srv.Client()
+	require.NoError(t, err)
+	ws, err := partner.CreateWorkspace(ctx, tlpartner.CreateWorkspaceParams{DisplayName: "shop", SeatsPurchased: 2})
+	require.NoError(t, err)
+	qr, err := partner.GenerateQR(ctx, ws.ID, ws.OwnerUserID, tlpartner.GenerateQRParams{})
+	require.NoError(t, err)
+	_, err = srv.SimulateScan(qr.URL, "+31612345678")
+	require.NoError(t, err)
+	in, err := srv.SimulateIncomingMessage(ws.ID, "+4915112345678", "Where is my invoice?")
+	require.NoError(t, err)
+
+	t.Chdir(t.TempDir())
+	require.NoError(t, os.WriteFile("invoice.pdf", []byte("%PDF-1.7 invoice"), 0o600))
+	require.NoError(t, readmePublicAPI(ctx, partner, ws.ID, in.ChatID))
+
+	pc, err := partner.PublicAPI(ctx, ws.ID)
+	require.NoError(t, err)
+	files, err := pc.ListFiles(ctx, publicapi.ListFilesParams{})
+	require.NoError(t, err)
+	require.Len(t, files, 1)
+	assert.Equal(t, "invoice.pdf", files[0].Filename)
+	hooks, err := pc.ListWebhooks(ctx)
+	require.NoError(t, err)
+	require.Len(t, hooks, 1)
+	assert.Equal(t, "https://crm.example.com/hooks/timelines", hooks[0].URL)
+
+	err = readmePublicAPI(ctx, partner, ws.ID, 0)
+	var ve *publicapi.ValidationError
+	require.ErrorAs(t, err, &ve, "SendToChat with chat 0")
+	assert.Equal(t, "chatID", ve.Field)
+}
+
 func TestREADMEPublicFake(t *testing.T) {
 	t.Parallel()
 	readmePublicFake(t)
@@ -275,9 +364,10 @@ func TestREADMETestConnect(t *testing.T) {
 
 var (
 	readmeMarker = regexp.MustCompile(`^<!-- readme_example_test\.go: (\w+) -->$`)
-	// usesRoot spots a Go block that uses this package: a qualified name
-	// (not tlpartnertest.) or a method of a *tlpartner.Client named client.
-	usesRoot = regexp.MustCompile(`\btlpartner\.|\bclient\.`)
+	// usesRoot spots a Go block that uses this package or the Public API
+	// client: a qualified name (not tlpartnertest.), or a method of a
+	// *tlpartner.Client named client or partner.
+	usesRoot = regexp.MustCompile(`\btlpartner\.|\bpublicapi\.|\bclient\.|\bpartner\.`)
 )
 
 // readmeRegions returns the marked regions of this file, dedented by one tab.
