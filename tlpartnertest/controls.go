@@ -331,7 +331,7 @@ func (s *Server) SetPartnerActive(partnerID string, active bool) error {
 func (s *Server) SetEmbedOrigins(partnerID string, origins ...string) error {
 	for _, o := range origins {
 		if err := checkOrigin(o); err != nil {
-			return err
+			return fmt.Errorf("tlpartnertest: %w", err)
 		}
 	}
 	return s.withPartner(partnerID, func(p *partnerState) { p.embedOrigins = cloneStrings(origins) })
