@@ -73,6 +73,8 @@ func TestScripts(t *testing.T) {
 			"secretfile":     cmdSecretFile,
 			"mode":           cmdMode,
 			"freeport":       cmdFreePort,
+			"incoming":       cmdIncoming,
+			"setfrom":        cmdSetFrom,
 		},
 	})
 }
@@ -360,6 +362,25 @@ func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	ts.Setenv(args[0], strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
 	ts.Check(ln.Close())
+}
+
+// incoming WORKSPACE PHONE TEXT: the contact PHONE sends TEXT to the
+// workspace's connected account; sets $CHAT_ID and $MESSAGE_UID.
+func cmdIncoming(ts *testscript.TestScript, neg bool, args []string) {
+	m, err := worldOf(ts).srv.SimulateIncomingMessage(args[0], args[1], args[2])
+	ts.Check(err)
+	ts.Setenv("CHAT_ID", strconv.FormatInt(m.ChatID, 10))
+	ts.Setenv("MESSAGE_UID", m.MessageUID)
+}
+
+// setfrom VAR REGEXP: sets VAR to the first submatch of REGEXP in the last
+// stdout.
+func cmdSetFrom(ts *testscript.TestScript, neg bool, args []string) {
+	m := regexp.MustCompile(args[1]).FindStringSubmatch(ts.ReadFile("stdout"))
+	if len(m) < 2 {
+		ts.Fatalf("setfrom: no match for %s in stdout", args[1])
+	}
+	ts.Setenv(args[0], m[1])
 }
 
 // mode FILE PERM: FILE has exactly the permission bits PERM (octal).

@@ -20,6 +20,9 @@ fake of both APIs.
 
 Credentials: $TL_PARTNER_ID and $TL_PARTNER_SECRET, or a profile saved with
 'tlpartner config set' (--profile). Base URL: --base-url or $TL_PARTNER_BASE_URL.
+The Public API commands (send, chats, messages, files, webhooks) act on one
+workspace (--workspace or $TL_WORKSPACE_ID) with its Public API token, which
+they fetch with the partner credentials.
 Exit status: 0 success, 1 the operation failed (API error), 2 bad usage,
 130 interrupted.`,
 		subs: []*command{
@@ -28,6 +31,11 @@ Exit status: 0 success, 1 the operation failed (API error), 2 bad usage,
 			qrCommand(),
 			tokenCommand(),
 			whatsappCommand(),
+			sendCommand(),
+			chatsCommand(),
+			messagesCommand(),
+			filesCommand(),
+			publicWebhooksCommand(),
 			triggerCommand(),
 			verifyCommand(),
 			fakeCommand(),

@@ -1,9 +1,9 @@
-package tlpartnertest_test
+package browser_test
 
-// A headless-Chromium test of the fake QR page's postMessage protocol: a
-// parent page on one loopback origin embeds the page served by the fake on
-// another. Needs Chromium (CHROMIUM_PATH, or chromium / chromium-browser /
-// google-chrome on PATH); skips without it.
+// A headless-Chromium test of the fake QR page (package tlpartnertest) and
+// its postMessage protocol: a parent page on one loopback origin embeds the
+// page served by the fake on another. It shares the browser of
+// widget_test.go and skips without Chromium.
 
 import (
 	"context"
@@ -11,8 +11,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -20,26 +18,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/tlpartner/tlpartner-go"
 	"github.com/tlpartner/tlpartner-go/tlpartnertest"
 )
-
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("CHROMIUM_PATH"); p != "" {
-		path, err := exec.LookPath(p)
-		if err != nil {
-			t.Fatalf("CHROMIUM_PATH=%q: %v", p, err)
-		}
-		return path
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if path, err := exec.LookPath(name); err == nil {
-			return path
-		}
-	}
-	t.Skip("no Chromium found (set CHROMIUM_PATH or install chromium); skipping the QR page browser test")
-	return ""
-}
 
 // parentPage serves a page that embeds ?link= in an iframe, records every
 // message it receives in window.__msgs and exposes send(msg) to post to
@@ -94,7 +75,7 @@ func evalAs[T any](b *browserTab, expr string) T {
 }
 
 func TestBrowserQRPageProtocol(t *testing.T) {
-	path := chromiumPath(t)
+	bctx := startBrowser(t)
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
@@ -106,22 +87,12 @@ func TestBrowserQRPageProtocol(t *testing.T) {
 	defer allowed.Close()
 	defer foreign.Close()
 
-	srv := newFake(t, tlpartnertest.Options{EmbedOrigins: []string{allowed.URL}, QRRotateInterval: 150 * time.Millisecond})
+	srv := tlpartnertest.New(t, tlpartnertest.Options{EmbedOrigins: []string{allowed.URL}, QRRotateInterval: 150 * time.Millisecond})
 	allowed.Config.Handler = parentPage(srv.URL)
 	foreign.Config.Handler = parentPage(srv.URL)
 	_, _, link := issueLink(t, srv, "browser")
 	embedURL := link + "?display_mode=embedding"
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.UserDataDir(t.TempDir()), chromedp.Flag("no-proxy-server", true))
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start browser: %v", err)
-	}
 	tab := func(t *testing.T) *browserTab {
 		ctx, cancel := chromedp.NewContext(bctx)
 		t.Cleanup(cancel)
@@ -246,7 +217,7 @@ func TestBrowserQRPageProtocol(t *testing.T) {
 	})
 
 	t.Run("simulate scan button with control endpoints", func(t *testing.T) {
-		ctl := newFake(t, tlpartnertest.Options{EmbedOrigins: []string{allowed.URL}, ControlEndpoints: true})
+		ctl := tlpartnertest.New(t, tlpartnertest.Options{EmbedOrigins: []string{allowed.URL}, ControlEndpoints: true})
 		ws, uid, link3 := issueLink(t, ctl, "browser-ctl")
 		b := tab(t)
 		b.run(chromedp.Navigate(link3))
@@ -263,4 +234,35 @@ func TestBrowserQRPageProtocol(t *testing.T) {
 			t.Fatalf("no account connected by the simulated scan: %+v", snap.Users)
 		}
 	})
+}
+
+// issueLink creates a workspace and a user through the SDK and issues the
+// user's QR link.
+func issueLink(t *testing.T, srv *tlpartnertest.Server, name string) (ws string, uid int64, link string) {
+	t.Helper()
+	c, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := c.CreateWorkspace(t.Context(), tlpartner.CreateWorkspaceParams{DisplayName: name, SeatsPurchased: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, err := c.CreateUsers(t.Context(), w.ID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid = users.Users[0].ID
+	qr, err := c.GenerateQR(t.Context(), w.ID, uid, tlpartner.GenerateQRParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w.ID, uid, qr.URL
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
 }

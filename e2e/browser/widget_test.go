@@ -1,4 +1,4 @@
-package embed_test
+package browser_test
 
 // End-to-end tests of the widget in headless Chromium, driven with chromedp.
 //
@@ -7,7 +7,9 @@ package embed_test
 // origin), and forged messages come from a third. The tests need a Chromium
 // binary: CHROMIUM_PATH, or chromium, chromium-browser, google-chrome or
 // google-chrome-stable on PATH (.ci/install-chromium installs Debian's
-// chromium). Without one they skip.
+// chromium). Without one they skip, unless TLPARTNER_REQUIRE_BROWSER is set
+// (as .ci/run does): then they fail. One browser is shared by every test of
+// this package (see startBrowser).
 //
 // Screenshots of every state are written to each test's temp dir (the paths
 // are logged); set TLPARTNER_SCREENSHOT_DIR to keep copies.
@@ -81,6 +83,9 @@ func startBrowser(t *testing.T) context.Context {
 		t.Fatal(err)
 	}
 	if path == "" {
+		if os.Getenv("TLPARTNER_REQUIRE_BROWSER") != "" {
+			t.Fatal("no Chromium found and TLPARTNER_REQUIRE_BROWSER is set (set CHROMIUM_PATH or run bash .ci/install-chromium)")
+		}
 		t.Skip("no Chromium found (set CHROMIUM_PATH or install chromium, e.g. bash .ci/install-chromium); skipping browser test")
 	}
 	browser.once.Do(func() {

@@ -1,0 +1,806 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/tlpartner/tlpartner-go/publicapi"
+)
+
+// EnvWorkspaceID holds the default workspace of the Public API commands.
+const EnvWorkspaceID = "TL_WORKSPACE_ID"
+
+// workspaceFlag registers --workspace on a Public API command.
+func workspaceFlag(fs *flag.FlagSet) *string {
+	return fs.String("workspace", "", "workspace whose Public API token is used (default $"+EnvWorkspaceID+")")
+}
+
+// publicClient returns a Public API client for the workspace, made with
+// the partner credentials (Client.PublicAPI fetches the workspace's token).
+func (a *app) publicClient(ctx context.Context, ws string) (*publicapi.Client, error) {
+	if ws == "" {
+		ws = a.env.Getenv(EnvWorkspaceID)
+	}
+	if ws == "" {
+		return nil, usagef("--workspace is required (or set $%s)", EnvWorkspaceID)
+	}
+	pc, _, err := a.partnerClient()
+	if err != nil {
+		return nil, err
+	}
+	var opts []publicapi.Option
+	if a.g.debug {
+		opts = append(opts, publicapi.WithLogger(a.logger()))
+	}
+	opts = append(opts, publicapi.WithUserAgent("tlpartner-cli"))
+	c, err := pc.PublicAPI(ctx, ws, opts...)
+	if err != nil {
+		return nil, err
+	}
+	a.debugf("Public API of workspace %s at %s", ws, c.BaseURL())
+	return c, nil
+}
+
+// Output shapes of the Public API commands (snake_case as on the wire,
+// RFC 3339 times).
+
+type chatOut struct {
+	ChatID             int64    `json:"chat_id"`
+	Name               string   `json:"name"`
+	Phone              string   `json:"phone"`
+	JID                string   `json:"jid"`
+	IsGroup            bool     `json:"is_group"`
+	Closed             bool     `json:"closed"`
+	Read               bool     `json:"read"`
+	Labels             []string `json:"labels"`
+	WhatsAppAccountID  string   `json:"whatsapp_account_id"`
+	ResponsibleEmail   string   `json:"responsible_email"`
+	ChatURL            string   `json:"chat_url"`
+	CreatedAt          rfc3339  `json:"created_at"`
+	LastMessageUID     string   `json:"last_message_uid"`
+	LastMessageAt      rfc3339  `json:"last_message_at"`
+	IsAllowedToMessage bool     `json:"is_allowed_to_message"`
+}
+
+func newChatOut(c publicapi.Chat) chatOut {
+	labels := c.Labels
+	if labels == nil {
+		labels = []string{}
+	}
+	return chatOut{ChatID: c.ID, Name: c.Name, Phone: c.Phone, JID: c.JID, IsGroup: c.IsGroup, Closed: c.Closed, Read: c.Read,
+		Labels: labels, WhatsAppAccountID: c.WhatsAppAccountID, ResponsibleEmail: c.ResponsibleEmail, ChatURL: c.ChatURL,
+		CreatedAt: rfc3339(c.CreatedAt), LastMessageUID: c.LastMessageUID, LastMessageAt: rfc3339(c.LastMessageAt), IsAllowedToMessage: c.IsAllowedToMessage}
+}
+
+type messageOut struct {
+	MessageUID         string  `json:"message_uid"`
+	ChatID             int64   `json:"chat_id"`
+	Timestamp          rfc3339 `json:"timestamp"`
+	FromMe             bool    `json:"from_me"`
+	SenderPhone        string  `json:"sender_phone"`
+	SenderName         string  `json:"sender_name"`
+	RecipientPhone     string  `json:"recipient_phone"`
+	RecipientName      string  `json:"recipient_name"`
+	Status             string  `json:"status"`
+	Origin             string  `json:"origin"`
+	MessageType        string  `json:"message_type"`
+	Text               string  `json:"text"`
+	HasAttachment      bool    `json:"has_attachment"`
+	AttachmentURL      string  `json:"attachment_url"`
+	AttachmentFilename string  `json:"attachment_filename"`
+}
+
+func newMessageOut(m publicapi.Message) messageOut {
+	return messageOut{MessageUID: m.UID, ChatID: m.ChatID, Timestamp: rfc3339(m.Timestamp), FromMe: m.FromMe,
+		SenderPhone: m.SenderPhone, SenderName: m.SenderName, RecipientPhone: m.RecipientPhone, RecipientName: m.RecipientName,
+		Status: m.Status, Origin: m.Origin, MessageType: m.MessageType, Text: m.Text, HasAttachment: m.HasAttachment,
+		AttachmentURL: m.AttachmentURL, AttachmentFilename: m.AttachmentFilename}
+}
+
+type fileOut struct {
+	FileUID              string  `json:"file_uid"`
+	Filename             string  `json:"filename"`
+	Size                 int64   `json:"size"`
+	MIMEType             string  `json:"mimetype"`
+	UploadedByEmail      string  `json:"uploaded_by_email"`
+	UploadedAt           rfc3339 `json:"uploaded_at"`
+	TemporaryDownloadURL string  `json:"temporary_download_url,omitempty"`
+}
+
+func newFileOut(f publicapi.File) fileOut {
+	return fileOut{FileUID: f.UID, Filename: f.Filename, Size: f.Size, MIMEType: f.MIMEType, UploadedByEmail: f.UploadedByEmail,
+		UploadedAt: rfc3339(f.UploadedAt), TemporaryDownloadURL: f.TemporaryDownloadURL}
+}
+
+func (o fileOut) human(w *tw) {
+	w.kv("file uid", o.FileUID)
+	w.kv("filename", o.Filename)
+	w.kv("size", fmt.Sprintf("%d bytes (%s)", o.Size, byteSize(o.Size)))
+	w.kv("type", orDash(o.MIMEType))
+	w.kv("uploaded", fmt.Sprintf("%s by %s", human(timeOf(o.UploadedAt)), orDash(o.UploadedByEmail)))
+	if o.TemporaryDownloadURL != "" {
+		w.kv("download url", o.TemporaryDownloadURL)
+	}
+}
+
+type webhookOut struct {
+	WebhookID     int64  `json:"webhook_id"`
+	EventType     string `json:"event_type"`
+	URL           string `json:"url"`
+	Enabled       bool   `json:"enabled"`
+	ErrorsCounter int    `json:"errors_counter"`
+}
+
+func newWebhookOut(h publicapi.Webhook) webhookOut {
+	return webhookOut{WebhookID: h.ID, EventType: h.EventType, URL: h.URL, Enabled: h.Enabled, ErrorsCounter: h.ErrorsCounter}
+}
+
+func webhookTable(w *tw, hooks []webhookOut) {
+	w.row("WEBHOOK ID", "EVENT TYPE", "ENABLED", "ERRORS", "URL")
+	for _, h := range hooks {
+		w.row(strconv.FormatInt(h.WebhookID, 10), h.EventType, yesNo(h.Enabled), strconv.Itoa(h.ErrorsCounter), h.URL)
+	}
+}
+
+// boolFlag is an optional boolean flag: nil unless given.
+type boolFlag struct{ v *bool }
+
+func (b *boolFlag) String() string {
+	if b.v == nil {
+		return ""
+	}
+	return strconv.FormatBool(*b.v)
+}
+func (b *boolFlag) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return err
+	}
+	b.v = &v
+	return nil
+}
+func (b *boolFlag) IsBoolFlag() bool { return true }
+
+// listFlag collects repeatable, comma-separated values.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error {
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			*l = append(*l, p)
+		}
+	}
+	return nil
+}
+
+// optString returns a pointer to the flag's value when it was given.
+func optString(fs *flag.FlagSet, name string, v *string) *string {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	if !given {
+		return nil
+	}
+	return v
+}
+
+func parseChatID(s string) (int64, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, usagef("CHAT_ID must be a positive integer, not %q", s)
+	}
+	return id, nil
+}
+
+// jsonStream writes a JSON array element by element, so that listing every
+// page prints as it goes and still forms one JSON document.
+type jsonStream struct {
+	a     *app
+	n     int
+	table *tw
+}
+
+func (s *jsonStream) add(v any, row func(w *tw)) error {
+	if !s.a.g.json {
+		if s.table == nil {
+			s.table = &tw{w: s.a.env.Stdout}
+		}
+		row(s.table)
+		return nil
+	}
+	b, err := json.MarshalIndent(v, "  ", "  ")
+	if err != nil {
+		return err
+	}
+	sep := ",\n  "
+	if s.n == 0 {
+		sep = "[\n  "
+	}
+	s.n++
+	_, err = fmt.Fprintf(s.a.env.Stdout, "%s%s", sep, b)
+	return err
+}
+
+// end closes the array (also when the listing failed half way, so that the
+// output stays one valid document).
+func (s *jsonStream) end() {
+	if s.a.g.json {
+		if s.n == 0 {
+			fmt.Fprintln(s.a.env.Stdout, "[]")
+		} else {
+			fmt.Fprintln(s.a.env.Stdout, "\n]")
+		}
+	} else if s.table != nil {
+		s.table.flush()
+	}
+}
+
+func sendCommand() *command {
+	return &command{
+		name: "send", summary: "send a WhatsApp message (text, file or both) to a phone, chat or JID",
+		help: `Send a message through the workspace's Public API token (fetched with the
+partner credentials). Exactly one recipient: --phone (international format),
+--chat CHAT_ID or --jid. Give --text, --file (uploaded first, with a progress
+bar on a terminal) or --file-uid (an earlier upload), or text and a file.
+Prints the message UID; 'tlpartner messages status UID' follows it.`,
+		setup: func(fs *flag.FlagSet) runFunc {
+			ws := workspaceFlag(fs)
+			phone := fs.String("phone", "", "recipient phone number, e.g. +14155550100")
+			chat := fs.Int64("chat", 0, "recipient chat ID")
+			jid := fs.String("jid", "", "recipient WhatsApp JID, e.g. 14155550100@s.whatsapp.net")
+			text := fs.String("text", "", "message text")
+			file := fs.String("file", "", "upload this file and attach it")
+			fileUID := fs.String("file-uid", "", "attach an uploaded file by its UID")
+			label := fs.String("label", "", "label to put on the chat")
+			replyTo := fs.String("reply-to", "", "UID of the message to reply to (--chat and --jid only)")
+			from := fs.String("from", "", "sending WhatsApp account's phone (default: the most recently connected)")
+			return func(ctx context.Context, a *app, args []string) error {
+				if err := wantArgs(args); err != nil {
+					return err
+				}
+				n := 0
+				for _, set := range []bool{*phone != "", *chat != 0, *jid != ""} {
+					if set {
+						n++
+					}
+				}
+				if n != 1 {
+					return usagef("give exactly one of --phone, --chat and --jid")
+				}
+				if *text == "" && *file == "" && *fileUID == "" {
+					return usagef("give --text, --file or --file-uid (or text and a file)")
+				}
+				if *file != "" && *fileUID != "" {
+					return usagef("give --file or --file-uid, not both")
+				}
+				if *replyTo != "" && *phone != "" {
+					return usagef("--reply-to works with --chat and --jid only (the API has no reply_to for phone sends)")
+				}
+				c, err := a.publicClient(ctx, *ws)
+				if err != nil {
+					return err
+				}
+				var p publicapi.SendParams
+				p.Text = optString(fs, "text", text)
+				p.Label = optString(fs, "label", label)
+				p.ReplyTo = optString(fs, "reply-to", replyTo)
+				p.WhatsAppAccountPhone = optString(fs, "from", from)
+				p.FileUID = optString(fs, "file-uid", fileUID)
+				if *file != "" {
+					f, err := a.upload(ctx, c, *file)
+					if err != nil {
+						return err
+					}
+					p.FileUID = &f.UID
+				}
+				var uid string
+				switch {
+				case *phone != "":
+					uid, err = c.SendToPhone(ctx, *phone, p)
+				case *chat != 0:
+					uid, err = c.SendToChat(ctx, *chat, p)
+				default:
+					uid, err = c.SendToJID(ctx, *jid, p)
+				}
+				if err != nil {
+					return err
+				}
+				out := struct {
+					MessageUID string `json:"message_uid"`
+					FileUID    string `json:"file_uid,omitempty"`
+				}{uid, ""}
+				if p.FileUID != nil {
+					out.FileUID = *p.FileUID
+				}
+				return a.emit(out, func(w *tw) {
+					w.kv("message uid", uid)
+					if out.FileUID != "" {
+						w.kv("file uid", out.FileUID)
+					}
+				})
+			}
+		},
+	}
+}
+
+// upload uploads a local file with a progress bar on a terminal.
+func (a *app) upload(ctx context.Context, c *publicapi.Client, path string) (*publicapi.File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	if st.IsDir() {
+		return nil, usagef("%s is a directory", path)
+	}
+	name := filepath.Base(path)
+	r := newProgressReader(f, st.Size(), name, a.env.Stderr, a.env.IsTerminal(a.env.Stderr))
+	a.debugf("uploading %s (%d bytes)", name, st.Size())
+	file, err := c.UploadFile(ctx, name, r)
+	r.done(err == nil)
+	return file, err
+}
+
+func chatsCommand() *command {
+	return &command{
+		name: "chats", summary: "list the workspace's chats (Public API)",
+		subs: []*command{{
+			name: "list", summary: "list chats, every page (newest activity first)",
+			help: "List the workspace's chats matching the filters, fetching every page as it\nprints (--limit stops early). With --json the output is one JSON array.",
+			setup: func(fs *flag.FlagSet) runFunc {
+				ws := workspaceFlag(fs)
+				limit := fs.Int("limit", 0, "stop after this many chats (0: all)")
+				name := fs.String("name", "", "chats whose name contains this")
+				phone := fs.String("phone", "", "direct chats with this phone number")
+				var labels, responsible listFlag
+				fs.Var(&labels, "label", "chats with any of these labels (repeatable or comma-separated)")
+				fs.Var(&responsible, "responsible", "chats assigned to any of these emails (repeatable or comma-separated)")
+				var group, read, closed boolFlag
+				fs.Var(&group, "group", "only group chats (--group=false: only direct chats)")
+				fs.Var(&read, "read", "only read chats (--read=false: only unread)")
+				fs.Var(&closed, "closed", "only closed chats (--closed=false: only open)")
+				return func(ctx context.Context, a *app, args []string) error {
+					if err := wantArgs(args); err != nil {
+						return err
+					}
+					if *limit < 0 {
+						return usagef("--limit must not be negative")
+					}
+					c, err := a.publicClient(ctx, *ws)
+					if err != nil {
+						return err
+					}
+					p := publicapi.ListChatsParams{Labels: labels, Responsible: responsible, Group: group.v, Read: read.v, Closed: closed.v,
+						Name: optString(fs, "name", name), Phone: optString(fs, "phone", phone)}
+					s := &jsonStream{a: a}
+					defer s.end()
+					n := 0
+					for chat, err := range c.ListChats(ctx, p) {
+						if err != nil {
+							return err
+						}
+						if n == 0 && !a.g.json {
+							s.table = &tw{w: a.env.Stdout}
+							s.table.row("CHAT ID", "NAME", "PHONE", "GROUP", "READ", "CLOSED", "LAST MESSAGE")
+						}
+						o := newChatOut(chat)
+						if err := s.add(o, func(w *tw) {
+							w.row(strconv.FormatInt(o.ChatID, 10), orDash(o.Name), orDash(o.Phone), yesNo(o.IsGroup), yesNo(o.Read), yesNo(o.Closed), human(chat.LastMessageAt))
+						}); err != nil {
+							return err
+						}
+						if n++; *limit > 0 && n >= *limit {
+							break
+						}
+					}
+					if n == 0 && !a.g.json {
+						fmt.Fprintln(a.env.Stdout, "no chats")
+					}
+					return nil
+				}
+			},
+		}},
+	}
+}
+
+func messagesCommand() *command {
+	return &command{
+		name: "messages", summary: "list, show and follow messages (Public API)",
+		subs: []*command{
+			{
+				name: "list", summary: "list a chat's messages, every page (newest first)", args: "CHAT_ID",
+				setup: func(fs *flag.FlagSet) runFunc {
+					ws := workspaceFlag(fs)
+					limit := fs.Int("limit", 0, "stop after this many messages (0: all)")
+					order := fs.String("sort", "desc", "order: desc (newest first) or asc")
+					var fromMe boolFlag
+					fs.Var(&fromMe, "from-me", "only messages sent from the workspace (--from-me=false: only received)")
+					return func(ctx context.Context, a *app, args []string) error {
+						if err := wantArgs(args, "CHAT_ID"); err != nil {
+							return err
+						}
+						chatID, err := parseChatID(args[0])
+						if err != nil {
+							return err
+						}
+						so := publicapi.SortOrder(*order)
+						if so != publicapi.SortAscending && so != publicapi.SortDescending {
+							return usagef("--sort must be asc or desc")
+						}
+						if *limit < 0 {
+							return usagef("--limit must not be negative")
+						}
+						c, err := a.publicClient(ctx, *ws)
+						if err != nil {
+							return err
+						}
+						s := &jsonStream{a: a}
+						defer s.end()
+						n := 0
+						for m, err := range c.ListChatMessages(ctx, chatID, publicapi.ListChatMessagesParams{FromMe: fromMe.v, SortOrder: &so}) {
+							if err != nil {
+								return err
+							}
+							if n == 0 && !a.g.json {
+								s.table = &tw{w: a.env.Stdout}
+								s.table.row("MESSAGE UID", "TIME", "FROM ME", "STATUS", "TEXT")
+							}
+							o := newMessageOut(m)
+							if err := s.add(o, func(w *tw) {
+								w.row(o.MessageUID, human(m.Timestamp), yesNo(o.FromMe), orDash(o.Status), oneLine(o.Text, 60))
+							}); err != nil {
+								return err
+							}
+							if n++; *limit > 0 && n >= *limit {
+								break
+							}
+						}
+						if n == 0 && !a.g.json {
+							fmt.Fprintln(a.env.Stdout, "no messages")
+						}
+						return nil
+					}
+				},
+			},
+			{
+				name: "get", summary: "show one message", args: "MESSAGE_UID",
+				setup: func(fs *flag.FlagSet) runFunc {
+					ws := workspaceFlag(fs)
+					return func(ctx context.Context, a *app, args []string) error {
+						if err := wantArgs(args, "MESSAGE_UID"); err != nil {
+							return err
+						}
+						c, err := a.publicClient(ctx, *ws)
+						if err != nil {
+							return err
+						}
+						m, err := c.GetMessage(ctx, args[0])
+						if err != nil {
+							return err
+						}
+						o := newMessageOut(*m)
+						return a.emit(o, func(w *tw) {
+							w.kv("message uid", o.MessageUID)
+							w.kv("chat", strconv.FormatInt(o.ChatID, 10))
+							w.kv("time", human(m.Timestamp))
+							w.kv("from", fmt.Sprintf("%s %s", orDash(o.SenderName), o.SenderPhone))
+							w.kv("to", fmt.Sprintf("%s %s", orDash(o.RecipientName), o.RecipientPhone))
+							w.kv("status", orDash(o.Status))
+							w.kv("text", orDash(oneLine(o.Text, 200)))
+							if o.HasAttachment {
+								w.kv("attachment", fmt.Sprintf("%s %s", o.AttachmentFilename, o.AttachmentURL))
+							}
+						})
+					}
+				},
+			},
+			{
+				name: "status", summary: "show a message's delivery history", args: "MESSAGE_UID",
+				setup: func(fs *flag.FlagSet) runFunc {
+					ws := workspaceFlag(fs)
+					return func(ctx context.Context, a *app, args []string) error {
+						if err := wantArgs(args, "MESSAGE_UID"); err != nil {
+							return err
+						}
+						c, err := a.publicClient(ctx, *ws)
+						if err != nil {
+							return err
+						}
+						hist, err := c.GetMessageStatusHistory(ctx, args[0])
+						if err != nil {
+							return err
+						}
+						type item struct {
+							Status    string  `json:"status"`
+							Timestamp rfc3339 `json:"timestamp"`
+						}
+						out := struct {
+							MessageUID string `json:"message_uid"`
+							History    []item `json:"history"`
+						}{args[0], []item{}}
+						for _, h := range hist {
+							out.History = append(out.History, item{h.Status, rfc3339(h.Timestamp)})
+						}
+						return a.emit(out, func(w *tw) {
+							if len(out.History) == 0 {
+								w.line("no status history yet")
+								return
+							}
+							w.row("STATUS", "TIME")
+							for _, h := range hist {
+								w.row(h.Status, human(h.Timestamp))
+							}
+						})
+					}
+				},
+			},
+		},
+	}
+}
+
+func filesCommand() *command {
+	return &command{
+		name: "files", summary: "upload, list, show and delete files (Public API)",
+		subs: []*command{
+			{
+				name: "upload", summary: "upload a file (progress bar on a terminal)", args: "PATH",
+				setup: func(fs *flag.FlagSet) runFunc {
+					ws := workspaceFlag(fs)
+					return func(ctx context.Context, a *app, args []string) error {
+						if err := wantArgs(args, "PATH"); err != nil {
+							return err
+						}
+						c, err := a.publicClient(ctx, *ws)
+						if err != nil {
+							return err
+						}
+						f, err := a.upload(ctx, c, args[0])
+						if err != nil {
+							return err
+						}
+						o := newFileOut(*f)
+						return a.emit(o, o.human)
+					}
+				},
+			},
+			{
+				name: "list", summary: "list uploaded files",
+				setup: func(fs *flag.FlagSet) runFunc {
+					ws := workspaceFlag(fs)
+					name := fs.String("filename", "", "files whose name contains this (case-insensitive)")
+					return func(ctx context.Context, a *app, args []string) error {
+						if err := wantArgs(args); err != nil {
+							return err
+						}
+						c, err := a.publicClient(ctx, *ws)
+						if err != nil {
+							return err
+						}
+						files, err := c.ListFiles(ctx, publicapi.ListFilesParams{Filename: optString(fs, "filename", name)})
+						if err != nil {
+							return err
+						}
+						out := []fileOut{}
+						for _, f := range files {
+							out = append(out, newFileOut(f))
+						}
+						return a.emit(out, func(w *tw) {
+							if len(out) == 0 {
+								w.line("no files")
+								return
+							}
+							w.row("FILE UID", "FILENAME", "SIZE", "TYPE", "UPLOADED AT")
+							for _, f := range out {
+								w.row(f.FileUID, f.Filename, byteSize(f.Size), orDash(f.MIMEType), human(timeOf(f.UploadedAt)))
+							}
+						})
+					}
+				},
+			},
+			{
+				name: "get", summary: "show a file and its temporary download URL", args: "FILE_UID",
+				setup: func(fs *flag.FlagSet) runFunc {
+					ws := workspaceFlag(fs)
+					return func(ctx context.Context, a *app, args []string) error {
+						if err := wantArgs(args, "FILE_UID"); err != nil {
+							return err
+						}
+						c, err := a.publicClient(ctx, *ws)
+						if err != nil {
+							return err
+						}
+						f, err := c.GetFile(ctx, args[0])
+						if err != nil {
+							return err
+						}
+						o := newFileOut(*f)
+						return a.emit(o, o.human)
+					}
+				},
+			},
+			{
+				name: "delete", summary: "delete an uploaded file (asks first)", args: "FILE_UID",
+				setup: func(fs *flag.FlagSet) runFunc {
+					ws := workspaceFlag(fs)
+					return func(ctx context.Context, a *app, args []string) error {
+						if err := wantArgs(args, "FILE_UID"); err != nil {
+							return err
+						}
+						c, err := a.publicClient(ctx, *ws)
+						if err != nil {
+							return err
+						}
+						if err := a.confirm("Deleting file " + args[0] + " cannot be undone"); err != nil {
+							return err
+						}
+						if err := c.DeleteFile(ctx, args[0]); err != nil {
+							return err
+						}
+						out := struct {
+							FileUID string `json:"file_uid"`
+							Deleted bool   `json:"deleted"`
+						}{args[0], true}
+						return a.emit(out, func(w *tw) { w.line("deleted file " + args[0]) })
+					}
+				},
+			},
+		},
+	}
+}
+
+func publicWebhooksCommand() *command {
+	return &command{
+		name: "webhooks", summary: "Public API webhook subscriptions of a workspace",
+		help: "Manage the workspace's Public API webhook subscriptions (unsigned deliveries;\none event type each). Partner webhooks are configured with TimelinesAI, not here.",
+		subs: []*command{
+			{
+				name: "list", summary: "list the subscriptions",
+				setup: func(fs *flag.FlagSet) runFunc {
+					ws := workspaceFlag(fs)
+					return func(ctx context.Context, a *app, args []string) error {
+						if err := wantArgs(args); err != nil {
+							return err
+						}
+						c, err := a.publicClient(ctx, *ws)
+						if err != nil {
+							return err
+						}
+						hooks, err := c.ListWebhooks(ctx)
+						if err != nil {
+							return err
+						}
+						out := []webhookOut{}
+						for _, h := range hooks {
+							out = append(out, newWebhookOut(h))
+						}
+						return a.emit(out, func(w *tw) {
+							if len(out) == 0 {
+								w.line("no webhooks")
+								return
+							}
+							webhookTable(w, out)
+						})
+					}
+				},
+			},
+			{
+				name: "create", summary: "subscribe a URL to an event type",
+				setup: func(fs *flag.FlagSet) runFunc {
+					ws := workspaceFlag(fs)
+					event := fs.String("event-type", "", "event type, e.g. message:received:new (required)")
+					url := fs.String("url", "", "receiver URL (required)")
+					var enabled boolFlag
+					fs.Var(&enabled, "enabled", "start enabled (--enabled=false: paused; default: the server's)")
+					return func(ctx context.Context, a *app, args []string) error {
+						if err := wantArgs(args); err != nil {
+							return err
+						}
+						if *event == "" || *url == "" {
+							return usagef("--event-type and --url are required")
+						}
+						c, err := a.publicClient(ctx, *ws)
+						if err != nil {
+							return err
+						}
+						h, err := c.CreateWebhook(ctx, publicapi.CreateWebhookParams{EventType: *event, URL: *url, Enabled: enabled.v})
+						if err != nil {
+							return err
+						}
+						o := newWebhookOut(*h)
+						return a.emit(o, func(w *tw) { webhookTable(w, []webhookOut{o}) })
+					}
+				},
+			},
+			{
+				name: "update", summary: "change a subscription's event type, URL or state", args: "WEBHOOK_ID",
+				setup: func(fs *flag.FlagSet) runFunc {
+					ws := workspaceFlag(fs)
+					event := fs.String("event-type", "", "new event type")
+					url := fs.String("url", "", "new receiver URL")
+					var enabled boolFlag
+					fs.Var(&enabled, "enabled", "enable (--enabled=false: pause)")
+					return func(ctx context.Context, a *app, args []string) error {
+						if err := wantArgs(args, "WEBHOOK_ID"); err != nil {
+							return err
+						}
+						id, err := parseWebhookID(args[0])
+						if err != nil {
+							return err
+						}
+						p := publicapi.UpdateWebhookParams{EventType: optString(fs, "event-type", event), URL: optString(fs, "url", url), Enabled: enabled.v}
+						if p.EventType == nil && p.URL == nil && p.Enabled == nil {
+							return usagef("nothing to update: give --event-type, --url and/or --enabled")
+						}
+						c, err := a.publicClient(ctx, *ws)
+						if err != nil {
+							return err
+						}
+						h, err := c.UpdateWebhook(ctx, id, p)
+						if err != nil {
+							return err
+						}
+						o := newWebhookOut(*h)
+						return a.emit(o, func(w *tw) { webhookTable(w, []webhookOut{o}) })
+					}
+				},
+			},
+			{
+				name: "delete", summary: "delete a subscription (asks first)", args: "WEBHOOK_ID",
+				setup: func(fs *flag.FlagSet) runFunc {
+					ws := workspaceFlag(fs)
+					return func(ctx context.Context, a *app, args []string) error {
+						if err := wantArgs(args, "WEBHOOK_ID"); err != nil {
+							return err
+						}
+						id, err := parseWebhookID(args[0])
+						if err != nil {
+							return err
+						}
+						c, err := a.publicClient(ctx, *ws)
+						if err != nil {
+							return err
+						}
+						if err := a.confirm(fmt.Sprintf("Deleting webhook %d stops its deliveries", id)); err != nil {
+							return err
+						}
+						if err := c.DeleteWebhook(ctx, id); err != nil {
+							return err
+						}
+						out := struct {
+							WebhookID int64 `json:"webhook_id"`
+							Deleted   bool  `json:"deleted"`
+						}{id, true}
+						return a.emit(out, func(w *tw) { w.line(fmt.Sprintf("deleted webhook %d", id)) })
+					}
+				},
+			},
+		},
+	}
+}
+
+func parseWebhookID(s string) (int64, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, usagef("WEBHOOK_ID must be a positive integer, not %q", s)
+	}
+	return id, nil
+}
+
+// oneLine shortens s to one line of at most n runes for tables.
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
