@@ -343,7 +343,7 @@ func lifecycle(ctx context.Context, w io.Writer, c *tlpartner.Client, cfg config
 	}
 	accounts, err := pc.ListWhatsAppAccounts(ctx) // still holds the old token: 401, refresh, resend
 	if err != nil {
-		return fmt.Errorf("Public API after the rotation: %w", err)
+		return fmt.Errorf("the Public API client after the rotation: %w", err)
 	}
 	st.ok("the same client got 401 with the old token, fetched the new one and resent: %d WhatsApp account(s)", len(accounts))
 	if world != nil {
@@ -364,7 +364,7 @@ func lifecycle(ctx context.Context, w io.Writer, c *tlpartner.Client, cfg config
 	st.step("Read the credit usage")
 	pws, err := pc.GetWorkspace(ctx)
 	if err != nil {
-		return fmt.Errorf("Public API GetWorkspace: %w", err)
+		return fmt.Errorf("credit usage: %w", err)
 	}
 	st.ok("message credits: %d of %d used this period (API calls %d of %d)",
 		pws.Messaging.Used, pws.Messaging.Total, pws.APICalls.Used, pws.APICalls.Total)
