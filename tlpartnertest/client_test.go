@@ -453,7 +453,7 @@ func TestConcurrentScansAndRelinks(t *testing.T) {
 					t.Error(err)
 				}
 			}
-			_ = srv.SetUsage(ws.ID, tlpartnertest.QuotaMessaging, int64(i*300))
+			_ = srv.SetUsage(ws.ID, tlpartnertest.QuotaMessaging, i*300)
 			_, _ = c.GetWorkspace(ctx, ws.ID)
 		}()
 	}

@@ -140,8 +140,8 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		UserID      int64   `json:"user_id"`
 		Reason      string  `json:"reason"`
 		Quota       string  `json:"quota"`
-		Used        int64   `json:"used"`
-		Total       int64   `json:"total"`
+		Used        int     `json:"used"`
+		Total       int     `json:"total"`
 		Message     string  `json:"message"`
 		Kind        string  `json:"kind"`
 		Count       int     `json:"count"`

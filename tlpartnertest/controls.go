@@ -179,15 +179,15 @@ func (s *Server) controlUser(workspaceID string, userID int64) (*user, error) {
 // workspace:quota_full:api_calls at 100 %; for [QuotaTransactions]
 // workspace:quota_full:transactions at 100 %. Each event fires at most once
 // per period; lowering usage does not re-arm it.
-func (s *Server) SetUsage(workspaceID string, q QuotaKind, used int64) error {
-	return s.setQuotaField(workspaceID, q, "usage", used, func(qq *quota) *int64 { return &qq.used })
+func (s *Server) SetUsage(workspaceID string, q QuotaKind, used int) error {
+	return s.setQuotaField(workspaceID, q, "usage", int64(used), func(qq *quota) *int64 { return &qq.used })
 }
 
 // SetQuota sets a workspace's allowance (total) for a quota in the current
 // period. Usage is kept; thresholds crossed by the change fire webhooks like
 // [Server.SetUsage].
-func (s *Server) SetQuota(workspaceID string, q QuotaKind, total int64) error {
-	return s.setQuotaField(workspaceID, q, "quota total", total, func(qq *quota) *int64 { return &qq.total })
+func (s *Server) SetQuota(workspaceID string, q QuotaKind, total int) error {
+	return s.setQuotaField(workspaceID, q, "quota total", int64(total), func(qq *quota) *int64 { return &qq.total })
 }
 
 // setQuotaField sets the number field picks (named name in errors) of a

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -111,10 +112,10 @@ func (c *CommonFields) Common() *CommonFields { return c }
 type SeatsFull struct {
 	CommonFields
 	// SeatsPurchased is the number of seats bought for the current period.
-	SeatsPurchased int64
+	SeatsPurchased int
 	// SeatsAvailable is the number of seats still free. It is expected to be
 	// 0; the docs' own example shows 10, so do not rely on it.
-	SeatsAvailable int64
+	SeatsAvailable int
 }
 
 // MessagingQuotaUsage holds the payload fields that the two messaging quota
@@ -124,13 +125,13 @@ type SeatsFull struct {
 // treats both events alike can take a *MessagingQuotaUsage.
 type MessagingQuotaUsage struct {
 	// MessagingQuotaTotal is the messaging allowance of the period.
-	MessagingQuotaTotal int64
+	MessagingQuotaTotal int
 	// MessagingQuotaUsed is the usage when the threshold was crossed.
-	MessagingQuotaUsed int64
+	MessagingQuotaUsed int
 	// UtilizationPct is the whole-number usage percentage at trigger time.
 	// The field is optional: nil when the delivery did not carry it. See
 	// [MessagingQuotaUsage.Utilization].
-	UtilizationPct *int64
+	UtilizationPct *int
 	// CurrentPeriodStart is the start of the billing period.
 	CurrentPeriodStart time.Time
 	// CurrentPeriodEnd is the end of the billing period.
@@ -169,9 +170,9 @@ type TransactionsQuotaFull struct {
 type APICallsQuotaFull struct {
 	CommonFields
 	// APICallsLimit is the Public API call allowance of the period.
-	APICallsLimit int64
+	APICallsLimit int
 	// APICallsUsed is the number of calls used when the threshold was crossed.
-	APICallsUsed int64
+	APICallsUsed int
 	// CurrentPeriodStart is the start of the billing period.
 	CurrentPeriodStart time.Time
 	// CurrentPeriodEnd is the end of the billing period.
@@ -292,7 +293,7 @@ func (e *UnknownEvent) Type() EventType { return e.EventType }
 // Utilization returns the usage percentage: UtilizationPct when the delivery
 // carried it, otherwise MessagingQuotaUsed*100/MessagingQuotaTotal rounded
 // down (0 when either number is not positive).
-func (u *MessagingQuotaUsage) Utilization() int64 {
+func (u *MessagingQuotaUsage) Utilization() int {
 	if u.UtilizationPct != nil {
 		return *u.UtilizationPct
 	}
@@ -300,8 +301,8 @@ func (u *MessagingQuotaUsage) Utilization() int64 {
 	if total <= 0 || used <= 0 {
 		return 0
 	}
-	if used > (1<<63-1)/100 {
-		return int64(float64(used) * 100 / float64(total))
+	if used > math.MaxInt/100 {
+		return int(float64(used) * 100 / float64(total))
 	}
 	return used * 100 / total
 }
@@ -355,7 +356,7 @@ func (e *UnknownEvent) DedupKey() string {
 	return joinKey(e.Type(), &e.CommonFields, hex.EncodeToString(sum[:16]))
 }
 
-func (e *SeatsFull) keyField() string { return strconv.FormatInt(e.SeatsPurchased, 10) }
+func (e *SeatsFull) keyField() string { return strconv.Itoa(e.SeatsPurchased) }
 
 func (u *MessagingQuotaUsage) keyField() string { return formatKeyTime(u.CurrentPeriodStart) }
 

@@ -144,13 +144,30 @@ func (d *decoder) int(key string) int64 {
 	return v
 }
 
-// optInt reads an optional integer; fractions are truncated.
-func (d *decoder) optInt(key string) *int64 {
-	v, ok := d.intPresent(key, true)
+// count reads a count (an int) given as a JSON number or numeric string.
+func (d *decoder) count(key string) int {
+	v, _ := d.countPresent(key, false)
+	return v
+}
+
+// optCount reads an optional count; fractions are truncated.
+func (d *decoder) optCount(key string) *int {
+	v, ok := d.countPresent(key, true)
 	if !ok {
 		return nil
 	}
 	return &v
+}
+
+// countPresent is intPresent for counts: a value that does not fit an int
+// is malformed.
+func (d *decoder) countPresent(key string, allowFraction bool) (int, bool) {
+	v, ok := d.intPresent(key, allowFraction)
+	if ok && (v > math.MaxInt || v < math.MinInt) {
+		d.fail(key, "an integer")
+		return 0, false
+	}
+	return int(v), ok
 }
 
 func (d *decoder) intPresent(key string, allowFraction bool) (int64, bool) {
@@ -282,13 +299,13 @@ type wireEvent struct {
 	EventType           EventType `json:"event_type"`
 	PartnerID           string    `json:"partner_id"`
 	TriggeredAt         string    `json:"triggered_at"`
-	SeatsPurchased      *int64    `json:"seats_purchased,omitempty"`
-	SeatsAvailable      *int64    `json:"seats_available,omitempty"`
-	MessagingQuotaTotal *int64    `json:"messaging_quota_total,omitempty"`
-	MessagingQuotaUsed  *int64    `json:"messaging_quota_used,omitempty"`
-	UtilizationPct      *int64    `json:"utilization_pct,omitempty"`
-	APICallsLimit       *int64    `json:"api_calls_limit,omitempty"`
-	APICallsUsed        *int64    `json:"api_calls_used,omitempty"`
+	SeatsPurchased      *int      `json:"seats_purchased,omitempty"`
+	SeatsAvailable      *int      `json:"seats_available,omitempty"`
+	MessagingQuotaTotal *int      `json:"messaging_quota_total,omitempty"`
+	MessagingQuotaUsed  *int      `json:"messaging_quota_used,omitempty"`
+	UtilizationPct      *int      `json:"utilization_pct,omitempty"`
+	APICallsLimit       *int      `json:"api_calls_limit,omitempty"`
+	APICallsUsed        *int      `json:"api_calls_used,omitempty"`
 	WhatsAppAccountID   *int64    `json:"whatsapp_account_id,omitempty"`
 	PhoneNumberE164     *string   `json:"phone_number_e164,omitempty"`
 	UserID              *int64    `json:"user_id,omitempty"`
@@ -344,8 +361,8 @@ func optString(s string) *string {
 // workspace:seats_full (PartnerAPIWhSeatsFull).
 
 func (e *SeatsFull) decodeFields(d *decoder) {
-	e.SeatsPurchased = d.int("seats_purchased")
-	e.SeatsAvailable = d.int("seats_available")
+	e.SeatsPurchased = d.count("seats_purchased")
+	e.SeatsAvailable = d.count("seats_available")
 }
 
 func (e *SeatsFull) encodeFields(w *wireEvent) {
@@ -356,9 +373,9 @@ func (e *SeatsFull) encodeFields(w *wireEvent) {
 // (PartnerAPIWhMessaging).
 
 func (u *MessagingQuotaUsage) decodeFields(d *decoder) {
-	u.MessagingQuotaTotal = d.int("messaging_quota_total")
-	u.MessagingQuotaUsed = d.int("messaging_quota_used")
-	u.UtilizationPct = d.optInt("utilization_pct")
+	u.MessagingQuotaTotal = d.count("messaging_quota_total")
+	u.MessagingQuotaUsed = d.count("messaging_quota_used")
+	u.UtilizationPct = d.optCount("utilization_pct")
 	u.CurrentPeriodStart = d.time("current_period_start")
 	u.CurrentPeriodEnd = d.time("current_period_end")
 }
@@ -383,8 +400,8 @@ func (e *TransactionsQuotaFull) encodeFields(w *wireEvent) {
 // workspace:quota_full:api_calls (PartnerAPIWhPublicApi).
 
 func (e *APICallsQuotaFull) decodeFields(d *decoder) {
-	e.APICallsLimit = d.int("api_calls_limit")
-	e.APICallsUsed = d.int("api_calls_used")
+	e.APICallsLimit = d.count("api_calls_limit")
+	e.APICallsUsed = d.count("api_calls_used")
 	e.CurrentPeriodStart = d.time("current_period_start")
 	e.CurrentPeriodEnd = d.time("current_period_end")
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -31,7 +32,7 @@ func ts(s string) time.Time {
 	return t
 }
 
-func i64(v int64) *int64 { return &v }
+func intp(v int) *int { return &v }
 
 var docsCommon = webhooks.CommonFields{
 	WorkspaceID: "my-workspace",
@@ -55,7 +56,7 @@ var (
 
 // docsUsage is the usage of the docs' messaging quota examples.
 var docsUsage = webhooks.MessagingQuotaUsage{
-	MessagingQuotaTotal: 100000, MessagingQuotaUsed: 90000, UtilizationPct: i64(90),
+	MessagingQuotaTotal: 100000, MessagingQuotaUsed: 90000, UtilizationPct: intp(90),
 	CurrentPeriodStart: periodStart, CurrentPeriodEnd: periodEnd,
 }
 
@@ -88,7 +89,7 @@ var fixtureCases = []struct {
 		want: &webhooks.MessagingQuotaNearFull{
 			CommonFields: commonAt("2024-01-20T08:30:15.123Z"),
 			MessagingQuotaUsage: webhooks.MessagingQuotaUsage{
-				MessagingQuotaTotal: 100000, MessagingQuotaUsed: 92000, UtilizationPct: i64(92),
+				MessagingQuotaTotal: 100000, MessagingQuotaUsed: 92000, UtilizationPct: intp(92),
 				CurrentPeriodStart: periodStart, CurrentPeriodEnd: periodEnd,
 			},
 		},
@@ -326,17 +327,17 @@ func TestParseTolerance(t *testing.T) {
 		{
 			name: "fractional utilization truncated",
 			body: `{"event_type":"workspace:quota_near_full:messaging","utilization_pct":90.7}`,
-			want: &webhooks.MessagingQuotaNearFull{MessagingQuotaUsage: webhooks.MessagingQuotaUsage{UtilizationPct: i64(90)}},
+			want: &webhooks.MessagingQuotaNearFull{MessagingQuotaUsage: webhooks.MessagingQuotaUsage{UtilizationPct: intp(90)}},
 		},
 		{
 			name: "utilization zero is present",
 			body: `{"event_type":"workspace:quota_near_full:messaging","utilization_pct":0}`,
-			want: &webhooks.MessagingQuotaNearFull{MessagingQuotaUsage: webhooks.MessagingQuotaUsage{UtilizationPct: i64(0)}},
+			want: &webhooks.MessagingQuotaNearFull{MessagingQuotaUsage: webhooks.MessagingQuotaUsage{UtilizationPct: intp(0)}},
 		},
 		{
 			name: "utilization as string, empty strings as absent",
 			body: `{"event_type":"workspace:quota_near_full:messaging","utilization_pct":"95","messaging_quota_total":"","current_period_start":""}`,
-			want: &webhooks.MessagingQuotaNearFull{MessagingQuotaUsage: webhooks.MessagingQuotaUsage{UtilizationPct: i64(95)}},
+			want: &webhooks.MessagingQuotaNearFull{MessagingQuotaUsage: webhooks.MessagingQuotaUsage{UtilizationPct: intp(95)}},
 		},
 		{
 			name: "duplicate keys: last wins",
@@ -476,12 +477,12 @@ func TestEventTypeKnown(t *testing.T) {
 func TestUtilization(t *testing.T) {
 	tests := []struct {
 		e    *webhooks.MessagingQuotaFull
-		want int64
+		want int
 	}{
-		{&webhooks.MessagingQuotaFull{MessagingQuotaUsage: webhooks.MessagingQuotaUsage{MessagingQuotaTotal: 100000, MessagingQuotaUsed: 90000, UtilizationPct: i64(90)}}, 90},
+		{&webhooks.MessagingQuotaFull{MessagingQuotaUsage: webhooks.MessagingQuotaUsage{MessagingQuotaTotal: 100000, MessagingQuotaUsed: 90000, UtilizationPct: intp(90)}}, 90},
 		{&webhooks.MessagingQuotaFull{MessagingQuotaUsage: webhooks.MessagingQuotaUsage{MessagingQuotaTotal: 1000, MessagingQuotaUsed: 999}}, 99},
 		{&webhooks.MessagingQuotaFull{MessagingQuotaUsage: webhooks.MessagingQuotaUsage{MessagingQuotaTotal: 0, MessagingQuotaUsed: 5}}, 0},
-		{&webhooks.MessagingQuotaFull{MessagingQuotaUsage: webhooks.MessagingQuotaUsage{MessagingQuotaTotal: 1 << 62, MessagingQuotaUsed: 1 << 62}}, 100},
+		{&webhooks.MessagingQuotaFull{MessagingQuotaUsage: webhooks.MessagingQuotaUsage{MessagingQuotaTotal: math.MaxInt / 2, MessagingQuotaUsed: math.MaxInt / 2}}, 100},
 	}
 	for _, tc := range tests {
 		if got := tc.e.Utilization(); got != tc.want {
