@@ -39,6 +39,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/tlpartner/tlpartner-go"
+	"github.com/tlpartner/tlpartner-go/publicapi"
 	"github.com/tlpartner/tlpartner-go/publicapi/events"
 	"github.com/tlpartner/tlpartner-go/tlpartnertest"
 	"github.com/tlpartner/tlpartner-go/webhooks"
@@ -169,21 +170,15 @@ func readmePublicFake(t *testing.T) {
 	ws, _ := client.CreateWorkspace(ctx, tlpartner.CreateWorkspaceParams{DisplayName: "acme", SeatsPurchased: 2})
 	qr, _ := client.GenerateQR(ctx, ws.ID, ws.OwnerUserID, tlpartner.GenerateQRParams{})
 	_, _ = srv.SimulateScan(qr.URL, "+31612345678") // a connected WhatsApp account to send from
-	tok, _ := client.GetPublicAPIToken(ctx, ws.ID)  // the workspace's Public API token
+	pc, _ := client.PublicAPI(ctx, ws.ID)           // the workspace's Public API client, on the same fake
 
-	// POST {srv.PublicAPIURL()}/messages with the token, from any HTTP client:
-	req, _ := http.NewRequestWithContext(ctx, "POST", srv.PublicAPIURL()+"/messages",
-		strings.NewReader(`{"phone":"+4915112345678","text":"Hi"}`))
-	req.Header.Set("Authorization", "Bearer "+tok.Token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, _ := http.DefaultClient.Do(req) // 200 {"status":"ok","data":{"message_uid":"…"}}, 1 credit
-
-	in, _ := srv.SimulateIncomingMessage(ws.ID, "+4915112345678", "Hello back") // the contact answers
-	srv.Advance(10 * time.Second)                                               // queued → sent → delivered → read
+	uid, _ := pc.SendToPhone(ctx, "+4915112345678", publicapi.SendParams{Text: publicapi.Ptr("Hi")}) // 1 credit
+	in, _ := srv.SimulateIncomingMessage(ws.ID, "+4915112345678", "Hello back")                      // the contact answers
+	srv.Advance(10 * time.Second)                                                                    // queued → sent → delivered → read
+	m, _ := pc.GetMessage(ctx, uid)                                                                  // m.Status == "Read"
 	// readme:end
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || in.ChatID == 0 || in.NewChat {
-		t.Fatalf("send %d, incoming %+v", resp.StatusCode, in)
+	if m == nil || m.Status != "Read" || in == nil || in.ChatID != m.ChatID || in.NewChat {
+		t.Fatalf("message %+v, incoming %+v", m, in)
 	}
 }
 

@@ -117,6 +117,28 @@ func TestErrorShapes(t *testing.T) {
 		require.Error(t, err)
 		assert.True(t, strings.HasPrefix(err.Error(), "publicapi: GetChat: decode response: "), err.Error())
 	})
+	t.Run("bad timestamp", func(t *testing.T) {
+		t.Parallel()
+		c, _ := newMockClient(t, answers{jsonAnswer(200, `{"status":"ok","data":{"id":1,"created_timestamp":"yesterday"}}`)})
+		_, err := c.GetChat(ctx, 1)
+		assert.ErrorContains(t, err, "publicapi: GetChat: decode response: cannot parse date-time")
+		c, rec := newMockClient(t, answers{jsonAnswer(200, `{"status":"ok","data":{"has_more_pages":true,"chats":[{"id":1},{"id":2,"last_message_timestamp":"soon"}]}}`)})
+		var ids []int64
+		var errs int
+		for chat, err := range c.ListChats(ctx, ListChatsParams{}) {
+			if err != nil {
+				errs++
+				continue
+			}
+			ids = append(ids, chat.ID)
+		}
+		assert.Equal(t, []int64{1}, ids)
+		assert.Equal(t, 1, errs)
+		assert.Len(t, rec.requests(), 1)
+		c, _ = newMockClient(t, answers{jsonAnswer(200, `{"status":"ok","data":[{"uid":"f","uploaded_at":12}]}`)})
+		_, err = c.ListFiles(ctx, ListFilesParams{})
+		assert.ErrorContains(t, err, "decode response")
+	})
 	t.Run("send without message_uid", func(t *testing.T) {
 		t.Parallel()
 		c, _ := newMockClient(t, answers{jsonAnswer(200, `{"status":"ok","data":{}}`)})

@@ -36,18 +36,22 @@ func decodeError(op engine.Op, err error) error {
 }
 
 // fetch sends the request and converts the envelope's data with conv.
-func fetch[J, T any](ctx context.Context, c *Client, op engine.Op, req *http.Request, buildErr error, conv func(*J) T) (*T, error) {
+func fetch[J, T any](ctx context.Context, c *Client, op engine.Op, req *http.Request, buildErr error, conv func(*J, *dec) T) (*T, error) {
 	j, err := page[J](ctx, c, op, req, buildErr)
 	if err != nil {
 		return nil, err
 	}
-	v := conv(j)
+	var d dec
+	v := conv(j, &d)
+	if d.err != nil {
+		return nil, decodeError(op, d.err)
+	}
 	return &v, nil
 }
 
 // fetchList sends the request and converts each element of the list in
 // the envelope's data (an array, or an object holding it under key).
-func fetchList[J, T any](ctx context.Context, c *Client, op engine.Op, req *http.Request, buildErr error, key string, conv func(*J) T) ([]T, error) {
+func fetchList[J, T any](ctx context.Context, c *Client, op engine.Op, req *http.Request, buildErr error, key string, conv func(*J, *dec) T) ([]T, error) {
 	body, err := c.send(ctx, op, req, buildErr)
 	if err != nil {
 		return nil, err
@@ -56,9 +60,13 @@ func fetchList[J, T any](ctx context.Context, c *Client, op engine.Op, req *http
 	if err != nil {
 		return nil, decodeError(op, err)
 	}
+	var d dec
 	out := make([]T, len(list))
 	for i := range list {
-		out[i] = conv(&list[i])
+		out[i] = conv(&list[i], &d)
+	}
+	if d.err != nil {
+		return nil, decodeError(op, d.err)
 	}
 	return out, nil
 }
@@ -79,7 +87,7 @@ func page[J any](ctx context.Context, c *Client, op engine.Op, req *http.Request
 // queue sends a request whose answer is {"data":{"message_uid":...}} and
 // returns the UID.
 func queue(ctx context.Context, c *Client, op engine.Op, req *http.Request, buildErr error) (string, error) {
-	uid, err := fetch(ctx, c, op, req, buildErr, func(d *sendData) string { return d.MessageUID })
+	uid, err := fetch(ctx, c, op, req, buildErr, func(s *sendData, _ *dec) string { return s.MessageUID })
 	if err != nil {
 		return "", err
 	}

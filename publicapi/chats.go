@@ -93,8 +93,14 @@ func (c *Client) ListChats(ctx context.Context, p ListChatsParams) iter.Seq2[Cha
 				yield(Chat{}, err)
 				return
 			}
+			var d dec
 			for i := range pg.Chats {
-				if !yield(pg.Chats[i].chat(), nil) {
+				c := pg.Chats[i].chat(&d)
+				if d.err != nil {
+					yield(Chat{}, decodeError(op, d.err))
+					return
+				}
+				if !yield(c, nil) {
 					return
 				}
 			}
@@ -134,8 +140,14 @@ func (c *Client) ListChatMessages(ctx context.Context, chatID int64, p ListChatM
 				return
 			}
 			msgs := pg.Messages
+			var d dec
 			for i := range msgs {
-				if !yield(msgs[i].message(), nil) {
+				m := msgs[i].message(&d)
+				if d.err != nil {
+					yield(Message{}, decodeError(op, d.err))
+					return
+				}
+				if !yield(m, nil) {
 					return
 				}
 			}
@@ -222,7 +234,7 @@ func (c *Client) UpdateChat(ctx context.Context, chatID int64, p UpdateChatParam
 	return fetch(ctx, c, op, req, err, (*chatJSON).chat)
 }
 
-func labelsOf(j *labelsData) []string {
+func labelsOf(j *labelsData, _ *dec) []string {
 	if j.Labels == nil {
 		return []string{}
 	}

@@ -4,17 +4,36 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"time"
 
 	"github.com/tlpartner/tlpartner-go/internal/flex"
 )
 
 // This file holds the response mirrors: unexported structs that decode one
 // response in a single json.Unmarshal pass with the tolerant leaves of
-// internal/flex, and convert to the public types. Unknown fields are
+// internal/flex (integers and IDs) and plain strings for date-times, which
+// the conversion to the public types parses with flex.ParseTime (see dec). Unknown fields are
 // ignored everywhere; each documented contradiction is handled where the
 // field is read (see the README's contradictions table).
 
 var null = []byte("null")
+
+// dec collects the first error of the conversions from the mirrors to the
+// public types. The mirrors keep date-times as the JSON strings and the
+// conversions parse them with flex.ParseTime (the same rule as flex.Time):
+// encoding/json decodes plain strings markedly faster than custom
+// unmarshalers, and chats and messages are decoded in bulk.
+type dec struct{ err error }
+
+// time parses a date-time; "" (also from null or an absent field) gives
+// the zero time.
+func (d *dec) time(s string) time.Time {
+	t, err := flex.ParseTime(s)
+	if err != nil && d.err == nil {
+		d.err = err
+	}
+	return t
+}
 
 // errNoData is returned when a response that must carry data has none.
 var errNoData = errors.New("response has no data")
@@ -83,40 +102,40 @@ func (l *labelList) UnmarshalJSON(b []byte) error {
 }
 
 type chatJSON struct {
-	ID                         flex.Int    `json:"id"`
-	Name                       string      `json:"name"`
-	JID                        string      `json:"jid"`
-	Phone                      flex.String `json:"phone"`
-	IsGroup                    bool        `json:"is_group"`
-	Closed                     bool        `json:"closed"`
-	Read                       bool        `json:"read"`
-	Unattended                 bool        `json:"unattended"`
-	ChatGPTAutoresponseEnabled bool        `json:"chatgpt_autoresponse_enabled"`
-	IsAllowedToMessage         bool        `json:"is_allowed_to_message"`
-	Labels                     labelList   `json:"labels"`
-	WhatsAppAccountID          string      `json:"whatsapp_account_id"`
-	ChatURL                    string      `json:"chat_url"`
-	Photo                      string      `json:"photo"`
-	ResponsibleEmail           string      `json:"responsible_email"`
-	ResponsibleName            string      `json:"responsible_name"`
-	Responsible                string      `json:"responsible"` // the chats guide's single field (C12)
-	CreatedTimestamp           flex.Time   `json:"created_timestamp"`
-	LastMessageUID             string      `json:"last_message_uid"`
-	LastMessageTimestamp       flex.Time   `json:"last_message_timestamp"`
+	ID                         flex.Int  `json:"id"`
+	Name                       string    `json:"name"`
+	JID                        string    `json:"jid"`
+	Phone                      string    `json:"phone"`
+	IsGroup                    bool      `json:"is_group"`
+	Closed                     bool      `json:"closed"`
+	Read                       bool      `json:"read"`
+	Unattended                 bool      `json:"unattended"`
+	ChatGPTAutoresponseEnabled bool      `json:"chatgpt_autoresponse_enabled"`
+	IsAllowedToMessage         bool      `json:"is_allowed_to_message"`
+	Labels                     labelList `json:"labels"`
+	WhatsAppAccountID          string    `json:"whatsapp_account_id"`
+	ChatURL                    string    `json:"chat_url"`
+	Photo                      string    `json:"photo"`
+	ResponsibleEmail           string    `json:"responsible_email"`
+	ResponsibleName            string    `json:"responsible_name"`
+	Responsible                string    `json:"responsible"` // the chats guide's single field (C12)
+	CreatedTimestamp           string    `json:"created_timestamp"`
+	LastMessageUID             string    `json:"last_message_uid"`
+	LastMessageTimestamp       string    `json:"last_message_timestamp"`
 	GroupMembers               []struct {
-		Name   string      `json:"name"`
-		Phone  flex.String `json:"phone"`
-		Role   string      `json:"role"`
-		ChatID flex.Int    `json:"chat_id"`
+		Name   string   `json:"name"`
+		Phone  string   `json:"phone"`
+		Role   string   `json:"role"`
+		ChatID flex.Int `json:"chat_id"`
 	} `json:"group_members"`
 }
 
-func (j *chatJSON) chat() Chat {
+func (j *chatJSON) chat(d *dec) Chat {
 	c := Chat{
 		ID:                         int64(j.ID),
 		Name:                       j.Name,
 		JID:                        j.JID,
-		Phone:                      string(j.Phone),
+		Phone:                      j.Phone,
 		IsGroup:                    j.IsGroup,
 		Closed:                     j.Closed,
 		Read:                       j.Read,
@@ -129,9 +148,9 @@ func (j *chatJSON) chat() Chat {
 		Photo:                      j.Photo,
 		ResponsibleEmail:           j.ResponsibleEmail,
 		ResponsibleName:            j.ResponsibleName,
-		CreatedAt:                  j.CreatedTimestamp.Time(),
+		CreatedAt:                  d.time(j.CreatedTimestamp),
 		LastMessageUID:             j.LastMessageUID,
-		LastMessageAt:              j.LastMessageTimestamp.Time(),
+		LastMessageAt:              d.time(j.LastMessageTimestamp),
 	}
 	if j.Responsible != "" && c.ResponsibleEmail == "" && c.ResponsibleName == "" {
 		// The guide's single field holds an email or a name.
@@ -144,7 +163,7 @@ func (j *chatJSON) chat() Chat {
 	if len(j.GroupMembers) > 0 {
 		c.GroupMembers = make([]GroupMember, len(j.GroupMembers))
 		for i, m := range j.GroupMembers {
-			c.GroupMembers[i] = GroupMember{Name: m.Name, Phone: string(m.Phone), Role: m.Role, ChatID: int64(m.ChatID)}
+			c.GroupMembers[i] = GroupMember{Name: m.Name, Phone: m.Phone, Role: m.Role, ChatID: int64(m.ChatID)}
 		}
 	}
 	return c
@@ -191,10 +210,10 @@ func (r *reactionsJSON) UnmarshalJSON(b []byte) error {
 	// Form B: {"users":[...],"reactions":{"👍":2},"total":2}.
 	var obj struct {
 		Users []struct {
-			Name     string      `json:"name"`
-			Phone    flex.String `json:"phone"`
-			Reaction string      `json:"reaction"`
-			Current  bool        `json:"current"`
+			Name     string `json:"name"`
+			Phone    string `json:"phone"`
+			Reaction string `json:"reaction"`
+			Current  bool   `json:"current"`
 		} `json:"users"`
 		Reactions map[string]flex.Int `json:"reactions"`
 		Total     *flex.Int           `json:"total"`
@@ -205,7 +224,7 @@ func (r *reactionsJSON) UnmarshalJSON(b []byte) error {
 	if len(obj.Users) > 0 {
 		out.Users = make([]Reaction, len(obj.Users))
 		for i, u := range obj.Users {
-			out.Users[i] = Reaction{Name: u.Name, Phone: string(u.Phone), Emoji: u.Reaction, Current: u.Current}
+			out.Users[i] = Reaction{Name: u.Name, Phone: u.Phone, Emoji: u.Reaction, Current: u.Current}
 		}
 	}
 	sum := 0
@@ -227,10 +246,10 @@ func (r *reactionsJSON) UnmarshalJSON(b []byte) error {
 type messageJSON struct {
 	UID                string            `json:"uid"`
 	ChatID             flex.Int          `json:"chat_id"`
-	Timestamp          flex.Time         `json:"timestamp"`
-	SenderPhone        flex.String       `json:"sender_phone"`
+	Timestamp          string            `json:"timestamp"`
+	SenderPhone        string            `json:"sender_phone"`
 	SenderName         string            `json:"sender_name"`
-	RecipientPhone     flex.String       `json:"recipient_phone"`
+	RecipientPhone     string            `json:"recipient_phone"`
 	RecipientName      string            `json:"recipient_name"`
 	FromMe             bool              `json:"from_me"`
 	Status             string            `json:"status"`
@@ -245,11 +264,11 @@ type messageJSON struct {
 	Reactions          reactionsJSON     `json:"reactions"`
 }
 
-func (j *messageJSON) message() Message {
+func (j *messageJSON) message(d *dec) Message {
 	return Message{
 		UID:                j.UID,
 		ChatID:             int64(j.ChatID),
-		Timestamp:          j.Timestamp.Time(),
+		Timestamp:          d.time(j.Timestamp),
 		SenderPhone:        string(j.SenderPhone),
 		SenderName:         j.SenderName,
 		RecipientPhone:     string(j.RecipientPhone),
@@ -269,22 +288,22 @@ func (j *messageJSON) message() Message {
 }
 
 type statusHistoryJSON struct {
-	Status    string    `json:"status"`
-	Timestamp flex.Time `json:"timestamp"`
+	Status    string `json:"status"`
+	Timestamp string `json:"timestamp"`
 }
 
 type fileJSON struct {
-	UID                  string    `json:"uid"`
-	Filename             string    `json:"filename"`
-	Size                 flex.Int  `json:"size"`
-	MIMEType             string    `json:"mimetype"`
-	MIMETypeGuide        string    `json:"mime_type"` // the files guide's key (C10)
-	TemporaryDownloadURL string    `json:"temporary_download_url"`
-	UploadedByEmail      string    `json:"uploaded_by_email"`
-	UploadedAt           flex.Time `json:"uploaded_at"`
+	UID                  string   `json:"uid"`
+	Filename             string   `json:"filename"`
+	Size                 flex.Int `json:"size"`
+	MIMEType             string   `json:"mimetype"`
+	MIMETypeGuide        string   `json:"mime_type"` // the files guide's key (C10)
+	TemporaryDownloadURL string   `json:"temporary_download_url"`
+	UploadedByEmail      string   `json:"uploaded_by_email"`
+	UploadedAt           string   `json:"uploaded_at"`
 }
 
-func (j *fileJSON) file() File {
+func (j *fileJSON) file(d *dec) File {
 	mt := j.MIMEType
 	if mt == "" {
 		mt = j.MIMETypeGuide
@@ -296,7 +315,7 @@ func (j *fileJSON) file() File {
 		MIMEType:             mt,
 		TemporaryDownloadURL: j.TemporaryDownloadURL,
 		UploadedByEmail:      j.UploadedByEmail,
-		UploadedAt:           j.UploadedAt.Time(),
+		UploadedAt:           d.time(j.UploadedAt),
 	}
 }
 
@@ -308,38 +327,38 @@ type webhookJSON struct {
 	ErrorsCounter flex.Int `json:"errors_counter"`
 }
 
-func (j *webhookJSON) webhook() Webhook {
+func (j *webhookJSON) webhook(*dec) Webhook {
 	return Webhook{ID: int64(j.ID), EventType: j.EventType, URL: j.URL, Enabled: j.Enabled, ErrorsCounter: int(j.ErrorsCounter)}
 }
 
 type whatsAppAccountJSON struct {
-	ID          string      `json:"id"`
-	Phone       flex.String `json:"phone"`
-	AccountName string      `json:"account_name"`
-	OwnerName   string      `json:"owner_name"`
-	OwnerEmail  string      `json:"owner_email"`
-	Status      string      `json:"status"`
-	ConnectedOn flex.Time   `json:"connected_on"`
-	IsVisible   bool        `json:"is_visible"`
+	ID          string `json:"id"`
+	Phone       string `json:"phone"`
+	AccountName string `json:"account_name"`
+	OwnerName   string `json:"owner_name"`
+	OwnerEmail  string `json:"owner_email"`
+	Status      string `json:"status"`
+	ConnectedOn string `json:"connected_on"`
+	IsVisible   bool   `json:"is_visible"`
 }
 
-func (j *whatsAppAccountJSON) account() WhatsAppAccount {
+func (j *whatsAppAccountJSON) account(d *dec) WhatsAppAccount {
 	return WhatsAppAccount{
 		ID:          j.ID,
-		Phone:       string(j.Phone),
+		Phone:       j.Phone,
 		AccountName: j.AccountName,
 		OwnerName:   j.OwnerName,
 		OwnerEmail:  j.OwnerEmail,
 		Status:      j.Status,
-		ConnectedOn: j.ConnectedOn.Time(),
+		ConnectedOn: d.time(j.ConnectedOn),
 		IsVisible:   j.IsVisible,
 	}
 }
 
-func accounts(in []whatsAppAccountJSON) []WhatsAppAccount {
+func accounts(d *dec, in []whatsAppAccountJSON) []WhatsAppAccount {
 	out := make([]WhatsAppAccount, len(in))
 	for i := range in {
-		out[i] = in[i].account()
+		out[i] = in[i].account(d)
 	}
 	return out
 }
@@ -352,11 +371,11 @@ type teammateJSON struct {
 	Status           string                `json:"status"`
 	Team             string                `json:"team"`
 	InvitationStatus string                `json:"invitation_status"`
-	CreatedAt        flex.Time             `json:"created_at"`
+	CreatedAt        string                `json:"created_at"`
 	WhatsAppAccounts []whatsAppAccountJSON `json:"whatsapp_accounts"`
 }
 
-func (j *teammateJSON) teammate() Teammate {
+func (j *teammateJSON) teammate(d *dec) Teammate {
 	t := Teammate{
 		UserID:           int64(j.UserID),
 		DisplayName:      j.DisplayName,
@@ -365,23 +384,23 @@ func (j *teammateJSON) teammate() Teammate {
 		Status:           j.Status,
 		Team:             j.Team,
 		InvitationStatus: j.InvitationStatus,
-		CreatedAt:        j.CreatedAt.Time(),
+		CreatedAt:        d.time(j.CreatedAt),
 	}
 	if len(j.WhatsAppAccounts) > 0 {
-		t.WhatsAppAccounts = accounts(j.WhatsAppAccounts)
+		t.WhatsAppAccounts = accounts(d, j.WhatsAppAccounts)
 	}
 	return t
 }
 
 type quotaJSON struct {
-	Total       flex.Int  `json:"total"`
-	Used        flex.Int  `json:"used"`
-	PeriodStart flex.Time `json:"period_start"`
-	PeriodEnd   flex.Time `json:"period_end"`
+	Total       flex.Int `json:"total"`
+	Used        flex.Int `json:"used"`
+	PeriodStart string   `json:"period_start"`
+	PeriodEnd   string   `json:"period_end"`
 }
 
-func (j quotaJSON) quota() Quota {
-	return Quota{Total: int(j.Total), Used: int(j.Used), PeriodStart: j.PeriodStart.Time(), PeriodEnd: j.PeriodEnd.Time()}
+func (j quotaJSON) quota(d *dec) Quota {
+	return Quota{Total: int(j.Total), Used: int(j.Used), PeriodStart: d.time(j.PeriodStart), PeriodEnd: d.time(j.PeriodEnd)}
 }
 
 type workspaceJSON struct {
@@ -393,12 +412,12 @@ type workspaceJSON struct {
 	APICallsQuota  quotaJSON   `json:"api_calls_quota"`
 	Seats          quotaJSON   `json:"seats"`
 	NonRecurring   struct {
-		RemainingBalance flex.Int  `json:"remaining_balance"`
-		LastUpdatedAt    flex.Time `json:"last_updated_at"`
+		RemainingBalance flex.Int `json:"remaining_balance"`
+		LastUpdatedAt    string   `json:"last_updated_at"`
 	} `json:"non_recurring_quota"`
 }
 
-func (j *workspaceJSON) workspace() Workspace {
+func (j *workspaceJSON) workspace(d *dec) Workspace {
 	msg := j.MessagingQuota
 	if msg == (quotaJSON{}) && j.MessagesQuota != nil {
 		msg = *j.MessagesQuota
@@ -407,12 +426,12 @@ func (j *workspaceJSON) workspace() Workspace {
 		ID:          string(j.WorkspaceID),
 		DisplayName: j.DisplayName,
 		Plan:        j.Plan,
-		Messaging:   msg.quota(),
-		APICalls:    j.APICallsQuota.quota(),
-		Seats:       j.Seats.quota(),
+		Messaging:   msg.quota(d),
+		APICalls:    j.APICallsQuota.quota(d),
+		Seats:       j.Seats.quota(d),
 		NonRecurring: NonRecurringQuota{
 			RemainingBalance: int(j.NonRecurring.RemainingBalance),
-			LastUpdatedAt:    j.NonRecurring.LastUpdatedAt.Time(),
+			LastUpdatedAt:    d.time(j.NonRecurring.LastUpdatedAt),
 		},
 	}
 }

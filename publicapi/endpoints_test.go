@@ -47,7 +47,7 @@ func TestEndpoints(t *testing.T) {
 	hook := Webhook{ID: 789456, EventType: "message:sent:new", URL: "http://www.example.com/api/hook", Enabled: true}
 	chatFixture, err := decodeData[chatJSON](fixture(t, "chat.json"))
 	require.NoError(t, err)
-	chat := chatFixture.chat()
+	chat := chatFixture.chat(testDec(t))
 	const uid = "1c1f0b4c-6c4e-4f7e-9a0e-5d8f8b0f2a11"
 	account := wantAccount
 	account.IsVisible = true

@@ -58,7 +58,11 @@ func (c *Client) UploadFile(ctx context.Context, filename string, r io.Reader) (
 	if err != nil {
 		return nil, decodeError(op, err)
 	}
-	f := j.file()
+	var d dec
+	f := j.file(&d)
+	if d.err != nil {
+		return nil, decodeError(op, d.err)
+	}
 	return &f, nil
 }
 

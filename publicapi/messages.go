@@ -158,8 +158,8 @@ func (c *Client) GetMessageStatusHistory(ctx context.Context, messageUID string)
 		return nil, err
 	}
 	req, err := publicwire.NewGetMessageStatusHistoryRequest(c.srv(), messageUID)
-	return fetchList(ctx, c, op, req, err, "status_history", func(j *statusHistoryJSON) StatusHistoryItem {
-		return StatusHistoryItem{Status: j.Status, Timestamp: j.Timestamp.Time()}
+	return fetchList(ctx, c, op, req, err, "status_history", func(j *statusHistoryJSON, d *dec) StatusHistoryItem {
+		return StatusHistoryItem{Status: j.Status, Timestamp: d.time(j.Timestamp)}
 	})
 }
 
@@ -172,7 +172,7 @@ func (c *Client) GetReactions(ctx context.Context, messageUID string) (*Reaction
 		return nil, err
 	}
 	req, err := publicwire.NewGetReactionsRequest(c.srv(), messageUID)
-	return fetch(ctx, c, op, req, err, func(j *reactionsJSON) ReactionsMap { return ReactionsMap(*j) })
+	return fetch(ctx, c, op, req, err, func(j *reactionsJSON, _ *dec) ReactionsMap { return ReactionsMap(*j) })
 }
 
 // SetReaction sets the workspace's reaction on a message to reaction,

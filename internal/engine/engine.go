@@ -471,12 +471,30 @@ func HasErrorStatus(body []byte) bool {
 	if len(trimmed) == 0 || trimmed[0] != '{' || !bytes.Contains(trimmed, []byte(`"status"`)) {
 		return false
 	}
-	var env struct {
-		Status json.RawMessage `json:"status"`
-	}
-	if json.Unmarshal(trimmed, &env) != nil {
+	// Stream the top-level keys and stop at "status": a success envelope
+	// ({"status":"ok","data":...}) is then rejected after a few bytes
+	// instead of a second full decode of a large body.
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return false
 	}
-	var s string
-	return json.Unmarshal(env.Status, &s) == nil && strings.EqualFold(s, "error")
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		if key, _ := t.(string); key == "status" {
+			var raw json.RawMessage
+			if dec.Decode(&raw) != nil {
+				return false
+			}
+			var s string
+			return json.Unmarshal(raw, &s) == nil && strings.EqualFold(s, "error") && json.Valid(trimmed)
+		}
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return false
+		}
+	}
+	return false
 }

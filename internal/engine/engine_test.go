@@ -145,6 +145,7 @@ func TestErrorIn2xx(t *testing.T) {
 	for in, want := range map[string]bool{
 		`{"status":"error","message":"x"}`: true, ` {"status" : "ERROR"}`: true, `{"status":"ok","data":{"status":"error"}}`: false,
 		`{"status":"ok","data":{"error":1}}`: false, `[]`: false, ``: false, `{"status":1,"error":2}`: false, `{"status":"error"`: false,
+		`{"data":{"status":"error"},"status":"ok"}`: false, `{"message":"x","status":"Error"}`: true, `{"status":"ok"`: false,
 	} {
 		if got := HasErrorStatus([]byte(in)); got != want {
 			t.Errorf("HasErrorStatus(%q) = %v", in, got)
