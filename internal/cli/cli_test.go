@@ -84,7 +84,8 @@ func TestNoTerminalNeedsYes(t *testing.T) {
 	var hits atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
 	defer srv.Close()
-	for _, args := range [][]string{{"qr", "acme", "7"}, {"token", "rotate", "acme"}, {"whatsapp", "disconnect", "acme", "7"}} {
+	for _, args := range [][]string{{"qr", "acme", "7"}, {"token", "rotate", "acme"}, {"whatsapp", "disconnect", "acme", "7"},
+		{"files", "delete", "f-1", "--workspace", "acme"}, {"webhooks", "delete", "7", "--workspace", "acme"}} {
 		env, _, stderr := testEnv(srv.URL, "y\n", false)
 		assert.Equal(t, ExitUsage, Run(context.Background(), args, env), "%v", args)
 		assert.Contains(t, stderr.String(), "refusing without --yes")
