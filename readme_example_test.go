@@ -588,3 +588,38 @@ func TestREADMEPublicAPI(t *testing.T) {
 	}
 	require.Equal(t, 1, n, "the text and the file went to one chat")
 }
+
+// TestREADMEPackageTable checks that the package table of the README's
+// "Install" section names every package a user can import or run (not
+// internal, example, test-only or tool directories).
+func TestREADMEPackageTable(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	section := readmeSection(t, string(raw), "## Install")
+	dirs := map[string]bool{}
+	err = filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			switch n := d.Name(); {
+			case path == ".":
+			case strings.HasPrefix(n, "."), n == "testdata", n == "internal", n == "examples", n == "e2e", n == "tools", n == "node_modules":
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if strings.HasSuffix(path, ".go") && !strings.HasSuffix(path, "_test.go") {
+			dirs[filepath.ToSlash(filepath.Dir(path))] = true
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	delete(dirs, ".") // the module root: "`tlpartner` (the module root)"
+	assert.Contains(t, section, "| `tlpartner` (the module root) |")
+	require.Contains(t, dirs, "publicapi/events")
+	for dir := range dirs {
+		assert.Contains(t, section, "| `"+dir+"`", "README section \"Install\" must list package %s", dir)
+	}
+}

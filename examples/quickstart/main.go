@@ -486,7 +486,7 @@ func publicRoundTrip(ctx context.Context, st *stepper, pc *publicapi.Client, wor
 	for _, h := range hist {
 		steps = append(steps, h.Status)
 	}
-	st.ok("a minute later the first message went %s", strings.Join(steps, " -> "))
+	st.ok("a minute later on the fake's clock (srv.Advance), the first message went %s", strings.Join(steps, " -> "))
 	return nil
 }
 

@@ -39,7 +39,7 @@ func TestQuickstartFakeModeRunsEveryStep(t *testing.T) {
 		`<- Received  "Thanks, got it!"`, "2 messages in the chat",
 		"[11/15] Upload a small file and send it", "uploaded: hello.txt, 17 bytes, text/plain",
 		"with the file queued (text plus a file: 2 credits)",
-		"a minute later the first message went Queued -> Sent -> Delivered -> Read",
+		"a minute later on the fake's clock (srv.Advance), the first message went Queued -> Sent -> Delivered -> Read",
 		"[12/15] Rotate the Public API token; the same Public API client keeps working",
 		"webhook api_token:rotated verified",
 		"the same client got 401 with the old token, fetched the new one and resent: 1 WhatsApp account(s)",
