@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -157,14 +158,17 @@ func TestConnectionReuse(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	// With 2 idle connections per host (net/http's default) about half of
-	// the 2,000 calls open a connection; with reuse it is about one per
-	// goroutine.
-	assert.LessOrEqual(t, opened.Load(), int64(goroutines*3/2), "new connections for %d calls", goroutines*each)
+	// With 2 idle connections per host (net/http's default) about two
+	// thirds of the 2,000 calls open a connection (1,294 and 1,392 in two
+	// runs); with reuse it is about one per goroutine. The bound leaves
+	// room for a loaded machine, where a goroutine that finds no idle
+	// connection dials one more before another is returned, and stays far
+	// from the churn it guards against.
+	assert.LessOrEqual(t, opened.Load(), int64(goroutines*4), "new connections for %d calls", goroutines*each)
 	t.Logf("%d connections for %d calls", opened.Load(), goroutines*each)
 
 	c.CloseIdleConnections()
-	require.Eventually(t, func() bool { return closed.Load() == opened.Load() }, 5e9, 1e6, "idle connections closed")
+	require.Eventually(t, func() bool { return closed.Load() == opened.Load() }, 30*time.Second, time.Millisecond, "idle connections closed")
 	var nilClient *tlpartner.Client
 	nilClient.CloseIdleConnections() // no panic
 }

@@ -89,32 +89,55 @@ func TestRateLimiterSharedAcrossClients(t *testing.T) {
 
 // TestRateLimitWaitLogged: WithRateLimit paces real time, and a wait is
 // logged at Debug without secrets.
+//
+// The second call finds the bucket empty and waits about a second for the
+// next token. The wait is long so that the test holds on a loaded machine:
+// a pause between the two calls as long as the wait would refill the bucket
+// (at 20/s, a 50ms pause under -race on a busy CI runner did) and leave
+// nothing to log.
 func TestRateLimitWaitLogged(t *testing.T) {
 	t.Parallel()
 	var buf testutil.SyncBuffer
 	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	c, calls := limitedClient(t, []tlpartner.Option{tlpartner.WithRateLimit(20, 1), tlpartner.WithLogger(logger)}, 200)
+	c, calls := limitedClient(t, []tlpartner.Option{tlpartner.WithRateLimit(1, 1), tlpartner.WithLogger(logger)}, 200)
 	start := time.Now()
-	for range 3 {
+	for range 2 {
 		_, err := c.GetWorkspace(bg, "w")
 		require.NoError(t, err)
 	}
-	assert.GreaterOrEqual(t, time.Since(start), 90*time.Millisecond, "burst 1 at 20/s: two waits of 50ms")
-	assert.EqualValues(t, 3, calls.Load())
+	assert.GreaterOrEqual(t, time.Since(start), 950*time.Millisecond, "burst 1 at 1/s: one wait of a second")
+	assert.EqualValues(t, 2, calls.Load())
 	out := buf.String()
-	assert.Equal(t, 2, strings.Count(out, `msg="tlpartner: rate limit wait" op=GetWorkspace method=GET path=/v1/workspaces/w attempt=1 wait=`), out)
+	assert.Equal(t, 1, strings.Count(out, `msg="tlpartner: rate limit wait" op=GetWorkspace method=GET path=/v1/workspaces/w attempt=1 wait=`), out)
 	assert.NotContains(t, out, limiterSecret)
 	assert.NotContains(t, out, "Bearer")
 	assert.NotContains(t, out, "eyJ")
 }
 
-// TestRateLimitCancelWhileWaiting: with one token per hour, a call that has
-// to wait returns as soon as its context is cancelled, without sending.
+// enteringLimiter is a *rate.Limiter that reports each call of Wait on
+// entered before it starts waiting.
+type enteringLimiter struct {
+	*rate.Limiter
+	entered chan struct{}
+}
+
+func (l *enteringLimiter) Wait(ctx context.Context) error {
+	l.entered <- struct{}{}
+	return l.Limiter.Wait(ctx)
+}
+
+// TestRateLimitCancelWhileWaiting: with one token per hour (the
+// *rate.Limiter that WithRateLimit(1.0/3600, 1) builds), a call that has to
+// wait returns as soon as its context is cancelled, without sending. The
+// cancel comes once the call is known to be in Wait, not after a sleep
+// that a loaded machine may outlast.
 func TestRateLimitCancelWhileWaiting(t *testing.T) {
 	t.Parallel()
-	c, calls := limitedClient(t, []tlpartner.Option{tlpartner.WithRateLimit(1.0/3600, 1)}, 200)
+	lim := &enteringLimiter{Limiter: rate.NewLimiter(1.0/3600, 1), entered: make(chan struct{}, 2)}
+	c, calls := limitedClient(t, []tlpartner.Option{tlpartner.WithRateLimiter(lim)}, 200)
 	_, err := c.GetWorkspace(bg, "w")
 	require.NoError(t, err)
+	<-lim.entered
 	ctx, cancel := context.WithCancel(bg)
 	defer cancel()
 	done := make(chan error, 1)
@@ -122,7 +145,8 @@ func TestRateLimitCancelWhileWaiting(t *testing.T) {
 		_, err := c.GetWorkspace(ctx, "w")
 		done <- err
 	}()
-	time.Sleep(20 * time.Millisecond)
+	<-lim.entered
+	time.Sleep(10 * time.Millisecond) // usually inside rate.Limiter.Wait by now; either way the error is the same
 	start := time.Now()
 	cancel()
 	select {
@@ -151,7 +175,7 @@ func TestRateLimitDeadlineShorterThanWait(t *testing.T) {
 	_, err = c.GetWorkspace(ctx, "w")
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Equal(t, "tlpartner: GetWorkspace: rate limit wait would exceed the context deadline", err.Error())
-	assert.Less(t, time.Since(start), time.Second, "failed at once")
+	assert.Less(t, time.Since(start), 10*time.Second, "failed at once, not after the hour-long wait or the minute-long deadline")
 	assert.NoError(t, ctx.Err(), "returned before the deadline")
 	assert.EqualValues(t, 1, calls.Load())
 	// The refused reservation was cancelled: the limiter is not further in

@@ -171,109 +171,16 @@ func readmePublicFake(t *testing.T) {
 	ws, _ := client.CreateWorkspace(ctx, tlpartner.CreateWorkspaceParams{DisplayName: "acme", SeatsPurchased: 2})
 	qr, _ := client.GenerateQR(ctx, ws.ID, ws.OwnerUserID, tlpartner.GenerateQRParams{})
 	_, _ = srv.SimulateScan(qr.URL, "+31612345678") // a connected WhatsApp account to send from
-	tok, _ := client.GetPublicAPIToken(ctx, ws.ID)  // the workspace's Public API token
+	pc, _ := client.PublicAPI(ctx, ws.ID)           // the workspace's Public API client, on the same fake
 
-	// POST {srv.PublicAPIURL()}/messages with the token, from any HTTP client:
-	req, _ := http.NewRequestWithContext(ctx, "POST", srv.PublicAPIURL()+"/messages",
-		strings.NewReader(`{"phone":"+4915112345678","text":"Hi"}`))
-	req.Header.Set("Authorization", "Bearer "+tok.Token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, _ := http.DefaultClient.Do(req) // 200 {"status":"ok","data":{"message_uid":"…"}}, 1 credit
-
-	in, _ := srv.SimulateIncomingMessage(ws.ID, "+4915112345678", "Hello back") // the contact answers
-	srv.Advance(10 * time.Second)                                               // queued → sent → delivered → read
+	uid, _ := pc.SendToPhone(ctx, "+4915112345678", publicapi.SendParams{Text: publicapi.Ptr("Hi")}) // 1 credit
+	in, _ := srv.SimulateIncomingMessage(ws.ID, "+4915112345678", "Hello back")                      // the contact answers
+	srv.Advance(10 * time.Second)                                                                    // queued → sent → delivered → read
+	m, _ := pc.GetMessage(ctx, uid)                                                                  // m.Status == "Read"
 	// readme:end
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || in.ChatID == 0 || in.NewChat {
-		t.Fatalf("send %d, incoming %+v", resp.StatusCode, in)
+	if m == nil || m.Status != "Read" || in == nil || in.ChatID != m.ChatID || in.NewChat {
+		t.Fatalf("message %+v, incoming %+v", m, in)
 	}
-}
-
-// readmePublicAPI is the README section "Sending messages with the Public
-// API".
-func readmePublicAPI(ctx context.Context, partner *tlpartner.Client, workspaceID string, chatID int64) error {
-	// readme:begin publicapi
-	pc, err := partner.PublicAPI(ctx, workspaceID) // or publicapi.NewClient(token, opts...)
-	if err != nil {
-		return err
-	}
-
-	uid, err := pc.SendToPhone(ctx, "+14155550100", publicapi.SendParams{
-		Text:  publicapi.Ptr("Your order has shipped 📦"),
-		Label: publicapi.Ptr("orders"),
-	})
-	if err != nil {
-		return err // *publicapi.ValidationError (nothing sent) or *publicapi.APIError
-	}
-	log.Printf("queued %s", uid)
-
-	f, err := os.Open("invoice.pdf")
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	file, err := pc.UploadFile(ctx, "invoice.pdf", f) // streamed: never held in memory
-	if err != nil {
-		return err
-	}
-	_, err = pc.SendToChat(ctx, chatID, publicapi.SendParams{FileUID: publicapi.Ptr(file.UID)})
-	if err != nil {
-		return err
-	}
-
-	for chat, err := range pc.ListChats(ctx, publicapi.ListChatsParams{Read: publicapi.Ptr(false)}) {
-		if err != nil {
-			return err // yielded once; the loop then ends
-		}
-		fmt.Println(chat.ID, chat.Name) // pages are fetched lazily; break stops paging
-	}
-
-	hook, err := pc.CreateWebhook(ctx, publicapi.CreateWebhookParams{
-		EventType: "message:received:new", URL: "https://crm.example.com/hooks/timelines",
-	})
-	if err != nil {
-		return err
-	}
-	log.Printf("subscription %d", hook.ID)
-	// readme:end
-	return nil
-}
-
-// TestREADMEPublicAPI runs the README's Public API snippet against the
-// fake: a connected workspace, an existing chat, an invoice on disk.
-func TestREADMEPublicAPI(t *testing.T) { // not parallel: t.Chdir
-	ctx := t.Context()
-	srv := tlpartnertest.New(t, tlpartnertest.Options{})
-	partner, err := srv.Client()
-	require.NoError(t, err)
-	ws, err := partner.CreateWorkspace(ctx, tlpartner.CreateWorkspaceParams{DisplayName: "shop", SeatsPurchased: 2})
-	require.NoError(t, err)
-	qr, err := partner.GenerateQR(ctx, ws.ID, ws.OwnerUserID, tlpartner.GenerateQRParams{})
-	require.NoError(t, err)
-	_, err = srv.SimulateScan(qr.URL, "+31612345678")
-	require.NoError(t, err)
-	in, err := srv.SimulateIncomingMessage(ws.ID, "+4915112345678", "Where is my invoice?")
-	require.NoError(t, err)
-
-	t.Chdir(t.TempDir())
-	require.NoError(t, os.WriteFile("invoice.pdf", []byte("%PDF-1.7 invoice"), 0o600))
-	require.NoError(t, readmePublicAPI(ctx, partner, ws.ID, in.ChatID))
-
-	pc, err := partner.PublicAPI(ctx, ws.ID)
-	require.NoError(t, err)
-	files, err := pc.ListFiles(ctx, publicapi.ListFilesParams{})
-	require.NoError(t, err)
-	require.Len(t, files, 1)
-	assert.Equal(t, "invoice.pdf", files[0].Filename)
-	hooks, err := pc.ListWebhooks(ctx)
-	require.NoError(t, err)
-	require.Len(t, hooks, 1)
-	assert.Equal(t, "https://crm.example.com/hooks/timelines", hooks[0].URL)
-
-	err = readmePublicAPI(ctx, partner, ws.ID, 0)
-	var ve *publicapi.ValidationError
-	require.ErrorAs(t, err, &ve, "SendToChat with chat 0")
-	assert.Equal(t, "chatID", ve.Field)
 }
 
 func TestREADMEPublicFake(t *testing.T) {
@@ -364,10 +271,11 @@ func TestREADMETestConnect(t *testing.T) {
 
 var (
 	readmeMarker = regexp.MustCompile(`^<!-- readme_example_test\.go: (\w+) -->$`)
-	// usesRoot spots a Go block that uses this package or the Public API
-	// client: a qualified name (not tlpartnertest.), or a method of a
-	// *tlpartner.Client named client or partner.
-	usesRoot = regexp.MustCompile(`\btlpartner\.|\bpublicapi\.|\bclient\.|\bpartner\.`)
+	// otherModuleMarker marks a block compiled by a nested module's test.
+	otherModuleMarker = regexp.MustCompile(`^<!-- tlredis/readme_test\.go: \w+ -->$`)
+	// usesRoot spots a Go block that uses the SDK: a name qualified by one
+	// of its packages or a method of a *tlpartner.Client named client.
+	usesRoot = regexp.MustCompile(`\b(tlpartner|publicapi|webhooks|events|tlpartnertest|embed)\.|\bclient\.`)
 )
 
 // readmeRegions returns the marked regions of this file, dedented by one tab.
@@ -442,6 +350,9 @@ func TestREADMESnippets(t *testing.T) {
 		b := blocks[k]
 		body := strings.Join(lines[b.start:b.end], "\n")
 		if b.name == "" {
+			if b.start >= 2 && otherModuleMarker.MatchString(lines[b.start-2]) {
+				continue // compiled by the nested module's own test (tlredis/readme_test.go)
+			}
 			assert.False(t, usesRoot.MatchString(body),
 				"README.md:%d: this Go block uses package tlpartner but is not compiled; move it into a function of readme_example_test.go between readme:begin/end markers and put <!-- readme_example_test.go: NAME --> before the block", b.line)
 			continue
@@ -595,4 +506,120 @@ func TestREADMEPublicEvents(t *testing.T) { // not parallel: readmeIncoming is s
 	assert.Equal(t, http.StatusOK, post("/timelines/events/"+token)) // a duplicate
 	assert.Equal(t, "42 u-1 hi", <-readmeIncoming)
 	assert.Empty(t, readmeIncoming, "the duplicate ran the callback")
+}
+
+// readmePublicAPI is the README section "Sending messages with the Public
+// API" (TestREADMESnippets keeps the two equal).
+func readmePublicAPI(ctx context.Context, partner *tlpartner.Client, workspaceID, invoicePath string) (*publicapi.Webhook, error) {
+	// readme:begin publicapi
+	pc, err := partner.PublicAPI(ctx, workspaceID) // or publicapi.NewClient(token, opts...)
+	if err != nil {
+		return nil, err
+	}
+
+	uid, err := pc.SendToPhone(ctx, "+14155550100", publicapi.SendParams{
+		Text:  publicapi.Ptr("Your order has shipped 📦"),
+		Label: publicapi.Ptr("orders"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	sent, err := pc.GetMessage(ctx, uid) // sent.ChatID: the chat with +14155550100
+	if err != nil {
+		return nil, err
+	}
+
+	f, err := os.Open(invoicePath) // streamed: never held in memory
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	file, err := pc.UploadFile(ctx, "invoice.pdf", f)
+	if err != nil {
+		return nil, err
+	}
+	_, err = pc.SendToChat(ctx, sent.ChatID, publicapi.SendParams{FileUID: publicapi.Ptr(file.UID)})
+	if err != nil {
+		return nil, err
+	}
+
+	for chat, err := range pc.ListChats(ctx, publicapi.ListChatsParams{Read: publicapi.Ptr(false)}) {
+		if err != nil {
+			return nil, err // yielded once; the loop then ends
+		}
+		fmt.Println(chat.ID, chat.Name) // pages are fetched lazily; break stops paging
+	}
+
+	hook, err := pc.CreateWebhook(ctx, publicapi.CreateWebhookParams{
+		EventType: "message:received:new", URL: "https://crm.example.com/hooks/timelines",
+	})
+	// readme:end
+	return hook, err
+}
+
+// TestREADMEPublicAPI runs the README's Public API snippet against the fake.
+func TestREADMEPublicAPI(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	srv := tlpartnertest.New(t, tlpartnertest.Options{})
+	client, err := srv.Client()
+	require.NoError(t, err)
+	ws, err := client.CreateWorkspace(ctx, tlpartner.CreateWorkspaceParams{DisplayName: "readme-public", SeatsPurchased: 2})
+	require.NoError(t, err)
+	qr, err := client.GenerateQR(ctx, ws.ID, ws.OwnerUserID, tlpartner.GenerateQRParams{})
+	require.NoError(t, err)
+	_, err = srv.SimulateScan(qr.URL, "+31612345678")
+	require.NoError(t, err)
+	invoice := filepath.Join(t.TempDir(), "invoice.pdf")
+	require.NoError(t, os.WriteFile(invoice, []byte("%PDF-1.4 invoice"), 0o600))
+
+	hook, err := readmePublicAPI(ctx, client, ws.ID, invoice)
+	require.NoError(t, err)
+	require.NotZero(t, hook.ID)
+	pc, err := client.PublicAPI(ctx, ws.ID)
+	require.NoError(t, err)
+	// No delivery may try to reach crm.example.com: the subscription goes
+	// before anything could fire it.
+	require.NoError(t, pc.DeleteWebhook(ctx, hook.ID))
+	n := 0
+	for _, err := range pc.ListChats(ctx, publicapi.ListChatsParams{}) {
+		require.NoError(t, err)
+		n++
+	}
+	require.Equal(t, 1, n, "the text and the file went to one chat")
+}
+
+// TestREADMEPackageTable checks that the package table of the README's
+// "Install" section names every package a user can import or run (not
+// internal, example, test-only or tool directories).
+func TestREADMEPackageTable(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	section := readmeSection(t, string(raw), "## Install")
+	dirs := map[string]bool{}
+	err = filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			switch n := d.Name(); {
+			case path == ".":
+			case strings.HasPrefix(n, "."), n == "testdata", n == "internal", n == "examples", n == "e2e", n == "tools", n == "node_modules":
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if strings.HasSuffix(path, ".go") && !strings.HasSuffix(path, "_test.go") {
+			dirs[filepath.ToSlash(filepath.Dir(path))] = true
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	delete(dirs, ".") // the module root: "`tlpartner` (the module root)"
+	assert.Contains(t, section, "| `tlpartner` (the module root) |")
+	require.Contains(t, dirs, "publicapi/events")
+	for dir := range dirs {
+		assert.Contains(t, section, "| `"+dir+"`", "README section \"Install\" must list package %s", dir)
+	}
 }

@@ -112,3 +112,34 @@ func TestControlEndpoints(t *testing.T) {
 		t.Fatalf("control endpoints exposed by default: %d", st)
 	}
 }
+
+// The control API's snapshot must not hand out the workspace's Public API
+// token: tokens never appear in the JSON of any value, and a non-Go test
+// suite gets it the way a partner does, with GET /workspaces/{id}/api-token.
+func TestControlSnapshotOmitsPublicAPIToken(t *testing.T) {
+	srv := newFake(t, tlpartnertest.Options{ControlEndpoints: true})
+	c, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, _, _ := issueLink(t, srv, "snaptoken")
+	tok, err := c.GetPublicAPIToken(t.Context(), ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, ok := srv.Workspace(ws)
+	if !ok || snap.PublicAPIToken != tok.Token {
+		t.Fatalf("Go snapshot should still carry the token for assertions")
+	}
+	st, _, raw := control(t, srv, "GET", "workspaces/"+ws, "")
+	if st != 200 {
+		t.Fatalf("snapshot %d %s", st, raw)
+	}
+	if strings.Contains(string(raw), tok.Token) {
+		t.Fatalf("control snapshot JSON leaks the Public API token: %s", raw)
+	}
+	b, err := json.Marshal(snap)
+	if err != nil || strings.Contains(string(b), tok.Token) {
+		t.Fatalf("json.Marshal(Snapshot) leaks the token: %s %v", b, err)
+	}
+}

@@ -331,7 +331,7 @@ func (s *Server) SetPartnerActive(partnerID string, active bool) error {
 func (s *Server) SetEmbedOrigins(partnerID string, origins ...string) error {
 	for _, o := range origins {
 		if err := checkOrigin(o); err != nil {
-			return err
+			return fmt.Errorf("tlpartnertest: %w", err)
 		}
 	}
 	return s.withPartner(partnerID, func(p *partnerState) { p.embedOrigins = cloneStrings(origins) })
@@ -371,8 +371,11 @@ type Snapshot struct {
 	Users []SnapshotUser `json:"users"`
 	// PublicAPIToken is the workspace's current Public API token, or "" if
 	// none was issued yet. It is the fake's token, never a real one; it is
-	// included so tests can compare it with what the client returned.
-	PublicAPIToken string `json:"public_api_token,omitempty"`
+	// included so Go tests can compare it with what the client returned.
+	// Like every token in the SDK it is left out of JSON, so the control
+	// API's snapshot never carries it; non-Go suites read it the way a
+	// partner does, with GET /workspaces/{id}/api-token.
+	PublicAPIToken string `json:"-"`
 }
 
 // SnapshotUser is one user in a [Snapshot].

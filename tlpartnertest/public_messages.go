@@ -259,7 +259,7 @@ func (s *Server) pubQueue(q *pubReq, a *account, chat *pubChat, phone string, o 
 		chat.addLabels([]string{o.label})
 	}
 	m := &pubMessage{uid: newUUID(), fromMe: true, origin: OriginPublicAPI, text: o.text, attachment: o.att,
-		replyTo: o.replyTo, createdAt: q.now, credits: cost}
+		replyTo: o.replyTo, createdAt: q.now, credits: cost, chargedIn: quota.periodStart}
 	m.sendAt = q.now
 	if next := q.pw.nextSend[a.id]; next.After(m.sendAt) {
 		m.sendAt = next
@@ -497,8 +497,9 @@ func (s *Server) pubSendVoice(q *pubReq, rawID string) *pubError {
 // FailMessage makes an outgoing Public API message fail, as WhatsApp does
 // for a number that is not on WhatsApp: its status becomes Failed and its
 // credits go back to the workspace's messaging quota (the real service
-// refunds within hours, the fake at once). Only a Queued or Sent message
-// can fail; it fails with [ErrUnknownWorkspace] or [ErrUnknownMessage].
+// refunds within hours, the fake at once) if they were charged in the
+// current quota period. Only a Queued or Sent message can fail; it fails
+// with [ErrUnknownWorkspace] or [ErrUnknownMessage].
 func (s *Server) FailMessage(workspaceID, messageUID string) error {
 	now := s.Now()
 	s.mu.Lock()
@@ -515,7 +516,10 @@ func (s *Server) FailMessage(workspaceID, messageUID string) error {
 		return fmt.Errorf("tlpartnertest: message %s is %s; only Queued or Sent messages can fail", messageUID, st)
 	}
 	m.setStatus(MessageFailed, now)
-	q := ws.quotaFor(QuotaMessaging, now)
-	q.used = max(0, q.used-int64(m.credits))
+	// The refund goes to the period that was charged: a message charged
+	// before the quota rolled over gives nothing back to the new period.
+	if q := ws.quotaFor(QuotaMessaging, now); q.periodStart.Equal(m.chargedIn) {
+		q.used = max(0, q.used-int64(m.credits))
+	}
 	return nil
 }

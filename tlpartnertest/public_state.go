@@ -125,6 +125,7 @@ type pubMessage struct {
 	history    []statusStep
 	sendAt     time.Time // when a queued message is sent
 	credits    int       // charged for it; refunded when it fails
+	chargedIn  time.Time // start of the quota period the credits were charged to
 	reactions  []pubReaction
 }
 

@@ -930,3 +930,29 @@ func TestPublicControlEndpoints(t *testing.T) {
 		t.Fatalf("deliveries %d %s", st, raw)
 	}
 }
+
+// A message charged in one quota period and failing in the next is not
+// refunded from the new period's credits, which it never used.
+func TestPublicRefundStaysInItsPeriod(t *testing.T) {
+	t.Parallel()
+	srv := newFake(t, tlpartnertest.Options{SendInterval: time.Hour})
+	p := newPubWS(t, srv, "refund-period", "+31612345678")
+	p.send("+4915112345678", "sent at once")
+	queued := p.send("+4915112345678", "queued for an hour")
+	if err := srv.SimulateSyncSuspended(p.id, p.userID); err != nil { // it stays Queued
+		t.Fatal(err)
+	}
+	srv.Advance(32 * 24 * time.Hour) // the next quota period
+	if err := srv.SetUsage(p.id, tlpartnertest.QuotaMessaging, 5); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := srv.MessageStatus(p.id, queued); st != "Queued" {
+		t.Fatalf("status %s, want Queued", st)
+	}
+	if err := srv.FailMessage(p.id, queued); err != nil {
+		t.Fatal(err)
+	}
+	if used, _ := p.credits(); used != 5 {
+		t.Fatalf("credits used %d this period, want 5 (last period's refund must not lower it)", used)
+	}
+}

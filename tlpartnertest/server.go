@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/tlpartner/tlpartner-go/internal/engine"
 )
 
 // APIPrefix is the path under which the fake mounts the Partner API, the
@@ -44,7 +46,10 @@ const (
 
 // Options configures a [Server]. The zero value is usable: it gives one
 // partner "test-partner" with a random secret, no webhook URL and no
-// embedding origins.
+// embedding origins. A bad value (an empty or duplicate partner ID, an
+// embedding origin a browser would never report, a bad or non-loopback
+// Addr) makes [StartServer] fail with a *tlpartner.ValidationError whose
+// Field names the Options field, for example "Options.Partners[1].ID".
 type Options struct {
 	// PartnerID is the ID of the primary partner. Default [DefaultPartnerID].
 	PartnerID string
@@ -258,12 +263,23 @@ func StartServer(opts Options) (*Server, error) {
 		id: opts.PartnerID, secret: opts.Secret, active: true,
 		webhookURL: opts.WebhookURL, embedOrigins: cloneStrings(opts.EmbedOrigins),
 	}
-	for _, p := range opts.Partners {
+	for i, o := range opts.EmbedOrigins {
+		if err := checkOrigin(o); err != nil {
+			return nil, optionError(fmt.Sprintf("Options.EmbedOrigins[%d]", i), err.Error())
+		}
+	}
+	for i, p := range opts.Partners {
+		field := fmt.Sprintf("Options.Partners[%d]", i)
 		if p.ID == "" {
-			return nil, errors.New("tlpartnertest: partner with empty ID")
+			return nil, optionError(field+".ID", "must not be empty")
 		}
 		if _, dup := s.partners[p.ID]; dup {
-			return nil, fmt.Errorf("tlpartnertest: duplicate partner ID %q", p.ID)
+			return nil, optionError(field+".ID", fmt.Sprintf("duplicate partner ID %q", p.ID))
+		}
+		for j, o := range p.EmbedOrigins {
+			if err := checkOrigin(o); err != nil {
+				return nil, optionError(fmt.Sprintf("%s.EmbedOrigins[%d]", field, j), err.Error())
+			}
 		}
 		secret := p.Secret
 		if secret == "" {
@@ -272,13 +288,6 @@ func StartServer(opts Options) (*Server, error) {
 		s.partners[p.ID] = &partnerState{
 			id: p.ID, secret: secret, active: !p.Inactive,
 			webhookURL: p.WebhookURL, embedOrigins: cloneStrings(p.EmbedOrigins),
-		}
-	}
-	for _, p := range s.partners {
-		for _, o := range p.embedOrigins {
-			if err := checkOrigin(o); err != nil {
-				return nil, err
-			}
 		}
 	}
 	if err := checkListenAddr(opts.Addr, opts.AllowNonLoopback); err != nil {
@@ -308,11 +317,25 @@ func StartServer(opts Options) (*Server, error) {
 // it listens only on loopback unless told otherwise.
 var ErrNonLoopback = errors.New("tlpartnertest: refusing to listen on a non-loopback address")
 
+// optionError is the error for a bad [Options] value: a
+// *tlpartner.ValidationError, as for bad options in every package of the
+// SDK, with Field naming the Options field.
+func optionError(field, reason string) error {
+	return engine.NewValidationError("tlpartnertest", field, reason)
+}
+
+// nonLoopbackError is the *tlpartner.ValidationError for Options.Addr that
+// also matches [ErrNonLoopback].
+type nonLoopbackError struct{ *engine.ValidationError }
+
+func (e nonLoopbackError) Unwrap() []error { return []error{e.ValidationError, ErrNonLoopback} }
+
 // checkListenAddr refuses non-loopback listen addresses unless allowed.
+// Its errors are *tlpartner.ValidationError for Options.Addr.
 func checkListenAddr(addr string, allow bool) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("tlpartnertest: bad listen address %q: %w", addr, err)
+		return optionError("Options.Addr", fmt.Sprintf("bad listen address %q: %v", addr, err))
 	}
 	if allow {
 		return nil
@@ -322,7 +345,8 @@ func checkListenAddr(addr string, allow bool) error {
 	}
 	ip := net.ParseIP(host)
 	if ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("%w %q (set AllowNonLoopback to override)", ErrNonLoopback, addr)
+		return nonLoopbackError{engine.NewValidationError("tlpartnertest", "Options.Addr",
+			fmt.Sprintf("refusing to listen on the non-loopback address %q (set AllowNonLoopback to override)", addr))}
 	}
 	return nil
 }
@@ -334,7 +358,7 @@ func checkListenAddr(addr string, allow bool) error {
 // Anything else could never match and would only hide a typo.
 func checkOrigin(o string) error {
 	bad := func(why string) error {
-		return fmt.Errorf("tlpartnertest: embed origin %q must be scheme://host[:port] as a browser reports it: %s", o, why)
+		return fmt.Errorf("embed origin %q must be scheme://host[:port] as a browser reports it: %s", o, why)
 	}
 	u, err := url.Parse(o)
 	switch {

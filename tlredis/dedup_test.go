@@ -135,7 +135,7 @@ func TestDeduplicatorRedisDown(t *testing.T) {
 				first, err := d.Claim(context.Background(), "evt", time.Minute)
 				assert.True(t, first, "fail safe: process the event")
 				require.ErrorIs(t, err, tlredis.ErrUnavailable)
-				assert.Less(t, time.Since(start), 400*time.Millisecond)
+				assert.Less(t, time.Since(start), 2*time.Second, "bounded, not hung")
 			}
 			require.ErrorIs(t, d.Release(context.Background(), "evt"), tlredis.ErrUnavailable)
 

@@ -463,7 +463,7 @@ func TestClientLimiterRedisKilled(t *testing.T) {
 				start := time.Now()
 				_, err = client.GetWorkspace(cctx, "w")
 				cancel()
-				assert.Less(t, time.Since(start), 400*time.Millisecond, "bounded by the context")
+				assert.Less(t, time.Since(start), 2*time.Second, "bounded by the context (300ms), not hung")
 				switch mode {
 				case tlredis.FailClosed:
 					require.ErrorIs(t, err, tlredis.ErrUnavailable)

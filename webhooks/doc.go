@@ -2,6 +2,25 @@
 // signature of a delivery, decodes its JSON body into a typed event, and
 // offers a ready [http.Handler].
 //
+// # Which webhooks package?
+//
+// TimelinesAI sends two unrelated kinds of webhooks, and the SDK keeps them
+// in two packages:
+//
+//   - github.com/tlpartner/tlpartner-go/webhooks (this package): the SIGNED
+//     Partner webhooks, sent to the partner's webhook URL for partner-level
+//     events (seats, quotas, the WhatsApp account of a partner-managed user,
+//     a rotated Public API token). Each carries X-TL-Signature, a JWT signed
+//     with the Partner Secret, which this package verifies.
+//   - github.com/tlpartner/tlpartner-go/publicapi/events: the UNSIGNED
+//     webhooks of one workspace's Public API subscriptions (new messages,
+//     chats, assignments, account changes, reactions, calls). They carry no
+//     signature; that package offers a URL-token check, which is not one.
+//
+// The layout: the module root is the Partner API client and webhooks/ its
+// webhooks; publicapi/ is the Public API client and publicapi/events its
+// webhooks.
+//
 // # Receiving deliveries
 //
 // The shortest receiver mounts a [Handler] and registers typed callbacks:

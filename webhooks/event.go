@@ -1,14 +1,14 @@
 package webhooks
 
 import (
-	"bytes"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"math"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tlpartner/tlpartner-go/internal/hookhttp"
 )
 
 // EventType is the value of a delivery's "event_type" field.
@@ -343,16 +343,7 @@ func (e *APITokenRotated) DedupKey() string { return dedupKey(e) }
 // unknown event, is the first 128 bits of the SHA-256 of the canonicalized
 // raw body (keys sorted, whitespace and escapes normalized), in hex.
 func (e *UnknownEvent) DedupKey() string {
-	raw := []byte(e.Raw)
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err == nil {
-		if canon, err := json.Marshal(v); err == nil {
-			raw = canon
-		}
-	}
-	sum := sha256.Sum256(raw)
+	sum := hookhttp.CanonicalBodyHash([]byte(e.Raw))
 	return joinKey(e.Type(), &e.CommonFields, hex.EncodeToString(sum[:16]))
 }
 

@@ -73,6 +73,7 @@ func TestScripts(t *testing.T) {
 			"secretfile":     cmdSecretFile,
 			"mode":           cmdMode,
 			"freeport":       cmdFreePort,
+			"waitlisten":     cmdWaitListen,
 			"incoming":       cmdIncoming,
 			"setfrom":        cmdSetFrom,
 		},
@@ -362,6 +363,23 @@ func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	ts.Setenv(args[0], strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
 	ts.Check(ln.Close())
+}
+
+// waitlisten PORT: waits (up to 30s) until something accepts connections
+// on the loopback PORT, such as a background 'tlpartner fake'.
+func cmdWaitListen(ts *testscript.TestScript, neg bool, args []string) {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", args[0]), time.Second)
+		if err == nil {
+			ts.Check(c.Close())
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("waitlisten: nothing listens on port %s: %v", args[0], err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // incoming WORKSPACE PHONE TEXT: the contact PHONE sends TEXT to the

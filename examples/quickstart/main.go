@@ -1,21 +1,29 @@
 // Command quickstart walks the whole TimelinesAI partner lifecycle with the
-// tlpartner SDK.
+// tlpartner SDK, from an empty partner account to a WhatsApp message sent and
+// a reply received.
 //
 //	go run ./examples/quickstart
 //
 // Without credentials in the environment it starts [tlpartnertest], an
-// in-process fake of the Partner API, plus a loopback webhook receiver, and
-// runs every step: create a workspace, add a user, issue a QR link (and its
-// embed URL), simulate the WhatsApp scan, receive the
-// whatsapp_account:connected webhook, read the workspace, get and rotate the
-// Public API token, and disconnect the account to stop billing.
+// in-process fake of the Partner API and the Public API, plus a loopback
+// receiver for both kinds of webhooks, and runs every step: create a
+// workspace, add a user, issue a QR link (and its embed URL), simulate the
+// WhatsApp scan, receive the whatsapp_account:connected webhook, read the
+// workspace, get the Public API token, open the workspace's Public API
+// client (partner.PublicAPI), send a message and receive message:sent:new,
+// simulate the customer's reply and receive message:received:new, list the
+// chat, upload a file and send it, rotate the token (the same Public API
+// client keeps working), read the credit usage, and disconnect the account
+// to stop billing.
 //
 // With TL_PARTNER_ID and TL_PARTNER_SECRET set it talks to the real API and
 // makes read-only calls only: it checks the credentials and, when
 // TL_WORKSPACE_ID is set, reads that workspace. TL_PARTNER_BASE_URL (the
 // name cmd/tlpartner-fake prints) points it at another base URL, such as a
-// stand-alone fake; the base URL is printed before the first request. Pass -destructive to create a workspace, a user, a QR link and
-// rotate the token for real; the scan then has to happen on a real phone.
+// stand-alone fake; the base URL is printed before the first request. Pass
+// -destructive to create a workspace, a user and a QR link, open the Public
+// API client, rotate the token and read the credits for real; the scan then
+// has to happen on a real phone, so nothing is sent.
 package main
 
 import (
@@ -32,6 +40,8 @@ import (
 	"time"
 
 	"github.com/tlpartner/tlpartner-go"
+	"github.com/tlpartner/tlpartner-go/publicapi"
+	"github.com/tlpartner/tlpartner-go/publicapi/events"
 	"github.com/tlpartner/tlpartner-go/tlpartnertest"
 	"github.com/tlpartner/tlpartner-go/webhooks"
 )
@@ -44,6 +54,7 @@ type config struct {
 	destructive       bool
 	displayName       string
 	phone             string
+	contact           string // fake mode: the customer's phone number
 }
 
 func main() {
@@ -53,9 +64,10 @@ func main() {
 		os.Exit(2)
 	}
 	flag.BoolVar(&cfg.destructive, "destructive", false,
-		"with real credentials: also create a workspace, a user and a QR link, and rotate the Public API token")
+		"with real credentials: also create a workspace, a user and a QR link, open the Public API client and rotate its token")
 	flag.StringVar(&cfg.displayName, "name", "acme-co", "display name of the workspace to create")
 	flag.StringVar(&cfg.phone, "phone", "+31612345678", "fake mode: phone number (E.164) of the simulated WhatsApp scan")
+	flag.StringVar(&cfg.contact, "to", "+4915112345678", "fake mode: the customer's phone number (E.164) the message goes to")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -140,34 +152,60 @@ func runFake(ctx context.Context, w io.Writer, cfg config) error {
 	}
 
 	// Partner webhooks: verified with the same partner ID and secret.
-	events := make(chan webhooks.Event, 16)
+	partnerEvents := make(chan webhooks.Event, 16)
 	hook, err := client.NewWebhookHandler()
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	hook.OnEvent(func(_ context.Context, e webhooks.Event) error {
-		events <- e
+		partnerEvents <- e
+		return nil
+	})
+	// Public API webhooks are unsigned: the receiver only accepts requests
+	// whose URL carries a random token (not a signature, see
+	// publicapi/events).
+	urlToken, err := events.GenerateToken()
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	pubHook, err := events.NewHandler(events.WithPathToken(urlToken))
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	pubEvents := make(chan events.Event, 16)
+	pubHook.OnEvent(func(_ context.Context, e events.Event) error {
+		pubEvents <- e
 		return nil
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/webhooks", hook)
+	mux.Handle("POST /public-events/{token}", pubHook)
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go hs.Serve(ln) //nolint:errcheck // ends with Shutdown below
 	defer hs.Shutdown(context.Background())
 
 	fmt.Fprintln(w, "tlpartner quickstart: mode FAKE (no TL_PARTNER_ID/TL_PARTNER_SECRET set)")
 	fmt.Fprintf(w, "  fake Partner API  %s (partner %q)\n", srv.PartnerAPIURL(), srv.PartnerID())
-	fmt.Fprintf(w, "  webhook receiver  %s\n", webhookURL)
+	fmt.Fprintf(w, "  fake Public API   %s\n", srv.PublicAPIURL())
+	fmt.Fprintf(w, "  webhook receiver  %s (Partner, signed)\n", webhookURL)
+	fmt.Fprintf(w, "                    http://%s/public-events/%s (Public API, URL token)\n", ln.Addr(), mask(urlToken))
 
-	return lifecycle(ctx, w, client, cfg, &fakeWorld{srv: srv, events: events})
+	return lifecycle(ctx, w, client, cfg, &fakeWorld{
+		srv: srv, events: partnerEvents, pubEvents: pubEvents,
+		pubHookURL: "http://" + ln.Addr().String() + "/public-events/" + urlToken,
+	})
 }
 
 // fakeWorld is what only the fake can do: play the customer's phone and
 // observe webhooks.
 type fakeWorld struct {
-	srv    *tlpartnertest.Server
-	events chan webhooks.Event
+	srv        *tlpartnertest.Server
+	events     chan webhooks.Event
+	pubEvents  chan events.Event
+	pubHookURL string // where Public API webhooks go (with the URL token)
 }
 
 // waitEvent waits for the next webhook of type t, skipping others.
@@ -186,11 +224,28 @@ func (f *fakeWorld) waitEvent(ctx context.Context, t webhooks.EventType) (webhoo
 	}
 }
 
+// waitPublic waits for the next Public API webhook of type t, skipping
+// others.
+func (f *fakeWorld) waitPublic(ctx context.Context, t events.EventType) (events.Event, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for {
+		select {
+		case e := <-f.pubEvents:
+			if e.Type() == t {
+				return e, nil
+			}
+		case <-ctx.Done():
+			return nil, fmt.Errorf("no %s webhook arrived: %w", t, ctx.Err())
+		}
+	}
+}
+
 // lifecycle runs the partner lifecycle. world is nil against the real API.
 func lifecycle(ctx context.Context, w io.Writer, c *tlpartner.Client, cfg config, world *fakeWorld) error {
-	st := &stepper{w: w, total: 9}
+	st := &stepper{w: w, total: 15}
 	if world == nil {
-		st.total = 7
+		st.total = 9
 	}
 
 	st.step("Create a workspace")
@@ -252,7 +307,28 @@ func lifecycle(ctx context.Context, w io.Writer, c *tlpartner.Client, cfg config
 	}
 	st.ok("token %s (printing the struct redacts it: %v)", mask(tok.Token), tok)
 
-	st.step("Rotate the Public API token")
+	st.step("Open the workspace's Public API client")
+	pc, err := c.PublicAPI(ctx, ws.ID)
+	if err != nil {
+		return fmt.Errorf("open the Public API client: %w", err)
+	}
+	st.ok("client at %s; it fetches the token itself, and printing it redacts: %v", pc.BaseURL(), pc)
+	if world != nil {
+		for _, ev := range []events.EventType{events.EventMessageSent, events.EventMessageReceived} {
+			sub, err := pc.CreateWebhook(ctx, publicapi.CreateWebhookParams{EventType: string(ev), URL: world.pubHookURL})
+			if err != nil {
+				return fmt.Errorf("subscribe to %s: %w", ev, err)
+			}
+			st.ok("webhook subscription %d: %s -> the local Public API receiver", sub.ID, sub.EventType)
+		}
+		if err := publicRoundTrip(ctx, st, pc, ws.ID, cfg, world); err != nil {
+			return err
+		}
+	} else {
+		st.info("sending needs a WhatsApp account connected by a real scan; this run sends nothing")
+	}
+
+	st.step("Rotate the Public API token; the same Public API client keeps working")
 	rotated, err := c.RotatePublicAPIToken(ctx, ws.ID)
 	if err != nil {
 		return fmt.Errorf("rotate token: %w", err)
@@ -265,6 +341,41 @@ func lifecycle(ctx context.Context, w io.Writer, c *tlpartner.Client, cfg config
 		}
 		st.ok("webhook %s verified", ev.Type())
 	}
+	accounts, err := pc.ListWhatsAppAccounts(ctx) // still holds the old token: 401, refresh, resend
+	if err != nil {
+		return fmt.Errorf("the Public API client after the rotation: %w", err)
+	}
+	st.ok("the same client got 401 with the old token, fetched the new one and resent: %d WhatsApp account(s)", len(accounts))
+	if world != nil {
+		refused, accepted := 0, 0
+		for _, r := range world.srv.Requests() {
+			if strings.HasSuffix(r.Path, "/whatsapp_accounts") {
+				switch r.StatusCode {
+				case http.StatusUnauthorized:
+					refused++
+				case http.StatusOK:
+					accepted++
+				}
+			}
+		}
+		st.info("the fake saw GET /whatsapp_accounts %d time(s) refused (401) and %d time(s) answered (200)", refused, accepted)
+	}
+
+	st.step("Read the credit usage")
+	pws, err := pc.GetWorkspace(ctx)
+	if err != nil {
+		return fmt.Errorf("credit usage: %w", err)
+	}
+	st.ok("message credits: %d of %d used this period (API calls %d of %d)",
+		pws.Messaging.Used, pws.Messaging.Total, pws.APICalls.Used, pws.APICalls.Total)
+	if world != nil {
+		st.info("1 for the text, 2 for text plus a file; received messages are free")
+	}
+	pd, err := c.GetWorkspace(ctx, ws.ID)
+	if err != nil {
+		return fmt.Errorf("get workspace: %w", err)
+	}
+	st.ok("the Partner API reports the same quota: messages %d of %d", pd.MessagesQuota.Used, pd.MessagesQuota.Total)
 
 	st.step("Disconnect WhatsApp to stop billing")
 	res, err := c.DisconnectWhatsApp(ctx, ws.ID, user.ID)
@@ -301,6 +412,81 @@ func lifecycle(ctx context.Context, w io.Writer, c *tlpartner.Client, cfg config
 	}
 
 	fmt.Fprintf(w, "\nAll %d steps succeeded.\n", st.total)
+	return nil
+}
+
+// publicRoundTrip sends a message, receives the customer's simulated reply
+// through the Public API webhooks, lists the chat and sends a file (fake
+// mode only).
+func publicRoundTrip(ctx context.Context, st *stepper, pc *publicapi.Client, workspaceID string, cfg config, world *fakeWorld) error {
+	st.step("Send a WhatsApp message and receive message:sent:new")
+	uid, err := pc.SendToPhone(ctx, cfg.contact, publicapi.SendParams{Text: publicapi.Ptr("Hello from the tlpartner quick start!")})
+	if err != nil {
+		return fmt.Errorf("send: %w", err)
+	}
+	st.ok("message %s queued for %s", uid, cfg.contact)
+	ev, err := world.waitPublic(ctx, events.EventMessageSent)
+	if err != nil {
+		return err
+	}
+	sent := ev.(*events.MessageSent)
+	if sent.Message.UID != uid {
+		return fmt.Errorf("message:sent:new is about %s, not %s", sent.Message.UID, uid)
+	}
+	st.ok("webhook %s: message %s sent to %s in chat %d", sent.Type(), sent.Message.UID, sent.Message.Recipient.Phone, sent.Chat.ID)
+
+	st.step("The customer replies (simulated) and message:received:new arrives")
+	if _, err := world.srv.SimulateIncomingMessage(workspaceID, cfg.contact, "Thanks, got it!"); err != nil {
+		return fmt.Errorf("simulate the reply: %w", err)
+	}
+	ev, err = world.waitPublic(ctx, events.EventMessageReceived)
+	if err != nil {
+		return err
+	}
+	in := ev.(*events.MessageReceived)
+	st.ok("webhook %s: %q from %s, message %s", in.Type(), in.Message.Text, in.Message.Sender.Phone, in.Message.UID)
+
+	st.step("List the chat and its messages")
+	chat, err := pc.GetChat(ctx, in.Chat.ID)
+	if err != nil {
+		return fmt.Errorf("get chat: %w", err)
+	}
+	st.ok("chat %d with %s (WhatsApp account %s)", chat.ID, chat.Phone, chat.WhatsAppAccountID)
+	n := 0
+	for m, err := range pc.ListChatMessages(ctx, chat.ID, publicapi.ListChatMessagesParams{SortOrder: publicapi.Ptr(publicapi.SortAscending)}) {
+		if err != nil {
+			return fmt.Errorf("list messages: %w", err)
+		}
+		n++
+		dir := "<-"
+		if m.FromMe {
+			dir = "->"
+		}
+		st.info("%s %-9s %q", dir, m.Status, m.Text)
+	}
+	st.ok("%d messages in the chat", n)
+
+	st.step("Upload a small file and send it")
+	f, err := pc.UploadFile(ctx, "hello.txt", strings.NewReader("Hello as a file.\n"))
+	if err != nil {
+		return fmt.Errorf("upload: %w", err)
+	}
+	st.ok("file %s uploaded: %s, %d bytes, %s", f.UID, f.Filename, f.Size, f.MIMEType)
+	fileMsg, err := pc.SendToChat(ctx, chat.ID, publicapi.SendParams{Text: publicapi.Ptr("Here is the file"), FileUID: publicapi.Ptr(f.UID)})
+	if err != nil {
+		return fmt.Errorf("send the file: %w", err)
+	}
+	st.ok("message %s with the file queued (text plus a file: 2 credits)", fileMsg)
+	world.srv.Advance(time.Minute) // the fake's send queue moves on its clock
+	hist, err := pc.GetMessageStatusHistory(ctx, uid)
+	if err != nil {
+		return fmt.Errorf("status history: %w", err)
+	}
+	var steps []string
+	for _, h := range hist {
+		steps = append(steps, h.Status)
+	}
+	st.ok("a minute later on the fake's clock (srv.Advance), the first message went %s", strings.Join(steps, " -> "))
 	return nil
 }
 

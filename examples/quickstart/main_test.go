@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -18,27 +19,58 @@ import (
 
 func TestQuickstartFakeModeRunsEveryStep(t *testing.T) {
 	var out bytes.Buffer
-	err := run(context.Background(), &out, config{displayName: "acme-co", phone: "+31612345678"})
+	err := run(context.Background(), &out, config{displayName: "acme-co", phone: "+31612345678", contact: "+4915112345678"})
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
 	s := out.String()
 	for _, want := range []string{
-		"mode FAKE",
-		"[1/9] Create a workspace", `workspace "acme-co" created`,
-		"[3/9] Generate a QR link", "display_mode=embedding",
+		"mode FAKE", "fake Public API   http://127.0.0.1:",
+		"[1/15] Create a workspace", `workspace "acme-co" created`,
+		"[3/15] Generate a QR link", "display_mode=embedding",
 		"webhook whatsapp_account:connected verified",
 		"whatsapp account", "connected",
+		// The Public API round trip.
+		"[7/15] Open the workspace's Public API client", "client at http://127.0.0.1:", "/integrations/api", "Token: [REDACTED]",
+		"webhook subscription 789001: message:sent:new", "webhook subscription 789002: message:received:new",
+		"[8/15] Send a WhatsApp message",
+		"[9/15] The customer replies", `webhook message:received:new: "Thanks, got it!" from +4915112345678`,
+		"[10/15] List the chat", "chat 1000001 with +4915112345678 (WhatsApp account 31612345678@s.whatsapp.net)",
+		`<- Received  "Thanks, got it!"`, "2 messages in the chat",
+		"[11/15] Upload a small file and send it", "uploaded: hello.txt, 17 bytes, text/plain",
+		"with the file queued (text plus a file: 2 credits)",
+		"a minute later on the fake's clock (srv.Advance), the first message went Queued -> Sent -> Delivered -> Read",
+		"[12/15] Rotate the Public API token; the same Public API client keeps working",
 		"webhook api_token:rotated verified",
+		"the same client got 401 with the old token, fetched the new one and resent: 1 WhatsApp account(s)",
+		"the fake saw GET /whatsapp_accounts 1 time(s) refused (401) and 1 time(s) answered (200)",
+		"[13/15] Read the credit usage", "message credits: 3 of 10000 used this period",
+		"the Partner API reports the same quota: messages 3 of 10000",
 		"webhook whatsapp_account:disconnected verified",
 		"errors.Is(err, ErrNotFound)",
-		"All 9 steps succeeded.",
+		"All 15 steps succeeded.",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("output lacks %q:\n%s", want, s)
 		}
 	}
-	if n := strings.Count(s, "      ok  "); n < 13 {
+	// The UID printed when the message was queued is the one the
+	// message:sent:new webhook names, and the first line of the chat.
+	m := regexp.MustCompile(`message ([0-9a-f-]{36}) queued for \+4915112345678`).FindStringSubmatch(s)
+	if m == nil {
+		t.Fatalf("no message UID printed:\n%s", s)
+	}
+	if !strings.Contains(s, "webhook message:sent:new: message "+m[1]+" sent to +4915112345678 in chat 1000001") {
+		t.Errorf("the message:sent:new line does not name %s:\n%s", m[1], s)
+	}
+	if !regexp.MustCompile(`-> (Sent|Delivered|Read) +"Hello from the tlpartner quick start!"`).MatchString(s) {
+		t.Errorf("the chat listing lacks the sent message:\n%s", s)
+	}
+	// Secrets: tokens are masked, the receiver's URL token too.
+	if regexp.MustCompile(`tlpub_[0-9a-f]{8,}`).MatchString(s) || regexp.MustCompile(`/public-events/[A-Za-z0-9_~.-]{12,}`).MatchString(s) {
+		t.Errorf("output shows a token:\n%s", s)
+	}
+	if n := strings.Count(s, "      ok  "); n < 27 {
 		t.Errorf("only %d ok lines:\n%s", n, s)
 	}
 }
@@ -99,8 +131,19 @@ func TestQuickstartLiveDestructiveRunsLifecycle(t *testing.T) {
 	if _, ok := srv.Workspace("live-co"); !ok {
 		t.Error("destructive mode did not create the workspace")
 	}
-	if !strings.Contains(out.String(), "All 7 steps succeeded.") {
-		t.Errorf("unexpected output:\n%s", out.String())
+	for _, want := range []string{
+		"[6/9] Open the workspace's Public API client", "this run sends nothing",
+		"the same client got 401 with the old token, fetched the new one and resent: 0 WhatsApp account(s)",
+		"message credits: 0 of 10000", "All 9 steps succeeded.",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	for _, r := range srv.Requests() {
+		if strings.HasPrefix(r.Path, tlpartnertest.PublicAPIPrefix) && r.Method != http.MethodGet {
+			t.Errorf("live mode changed something through the Public API: %s %s", r.Method, r.Path)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"net/http"
 	"net/http/httptest"
@@ -83,7 +84,8 @@ func TestNoTerminalNeedsYes(t *testing.T) {
 	var hits atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
 	defer srv.Close()
-	for _, args := range [][]string{{"qr", "acme", "7"}, {"token", "rotate", "acme"}, {"whatsapp", "disconnect", "acme", "7"}} {
+	for _, args := range [][]string{{"qr", "acme", "7"}, {"token", "rotate", "acme"}, {"whatsapp", "disconnect", "acme", "7"},
+		{"files", "delete", "f-1", "--workspace", "acme"}, {"webhooks", "delete", "7", "--workspace", "acme"}} {
 		env, _, stderr := testEnv(srv.URL, "y\n", false)
 		assert.Equal(t, ExitUsage, Run(context.Background(), args, env), "%v", args)
 		assert.Contains(t, stderr.String(), "refusing without --yes")
@@ -149,4 +151,67 @@ func TestConfigSetPromptsOnATerminal(t *testing.T) {
 	b, err = os.ReadFile(path)
 	require.NoError(t, err)
 	assert.NotContains(t, string(b), `"u"`)
+}
+
+// TestClockSkewHint: a 401 timestamp_out_of_range (the Partner API's answer
+// to a token minted on a machine whose clock is off) shows the code, the
+// request ID and a hint to check the clock, in both output forms.
+func TestClockSkewHint(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Request-Id", "req-skew-1")
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = w.Write([]byte(`{"error":"timestamp_out_of_range","status":401,"description":"token has expired (exp)"}`))
+	}))
+	defer srv.Close()
+	env, stdout, stderr := testEnv(srv.URL, "", false)
+	require.Equal(t, ExitFailure, Run(context.Background(), []string{"workspaces", "get", "acme"}, env))
+	assert.Empty(t, stdout.String())
+	assert.Contains(t, stderr.String(), "code:       timestamp_out_of_range")
+	assert.Contains(t, stderr.String(), "status:     401 Unauthorized")
+	assert.Contains(t, stderr.String(), "request id: req-skew-1")
+	assert.Regexp(t, `hint: .*check this machine's clock`, stderr.String())
+	assert.NotContains(t, stderr.String(), "s3cr3t-value")
+
+	env, _, stderr = testEnv(srv.URL, "", false)
+	require.Equal(t, ExitFailure, Run(context.Background(), []string{"--json", "workspaces", "get", "acme"}, env))
+	var doc errorJSON
+	require.NoError(t, json.Unmarshal(stderr.Bytes(), &doc), stderr.String())
+	assert.Equal(t, "timestamp_out_of_range", doc.Error.Code)
+	assert.Equal(t, "req-skew-1", doc.Error.RequestID)
+	assert.Equal(t, 401, doc.Error.StatusCode)
+	assert.Contains(t, doc.Error.Hint, "clock")
+}
+
+// TestCLINames: a *ValidationError from the SDK names the flag or argument
+// the user typed, not the Go field, for the Public API commands too.
+func TestCLINames(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ path, field, want string }{
+		{"workspaces create", "CreateWorkspaceParams.SeatsPurchased", "--seats"},
+		{"webhooks create", "CreateWebhookParams.URL", "--url"},
+		{"webhooks create", "CreateWebhookParams.EventType", "--event-type"},
+		{"webhooks update", "UpdateWebhookParams.URL", "--url"},
+		{"webhooks update", "UpdateWebhookParams.EventType", "--event-type"},
+		{"webhooks update", "webhookID", "WEBHOOK_ID"},
+		{"send", "phone", "--phone"},
+		{"send", "jid", "--jid"},
+		{"send", "chatID", "--chat"},
+		{"send", "SendParams.Label", "--label"},
+		{"send", "SendParams.FileUID", "--file-uid"},
+		{"send", "SendParams.ReplyTo", "--reply-to"},
+		{"send", "SendParams.WhatsAppAccountPhone", "--from"},
+		{"chats list", "ListChatsParams.Phone", "--phone"},
+		{"chats list", "ListChatsParams.Name", "--name"},
+		{"chats list", "ListChatsParams.Labels[1]", "--label"},
+		{"chats list", "ListChatsParams.Responsible[0]", "--responsible"},
+		{"messages list", "chatID", "CHAT_ID"},
+		{"messages get", "messageUID", "MESSAGE_UID"},
+		{"files get", "fileUID", "FILE_UID"},
+		{"files upload", "filename", "PATH"},
+		{"workspaces get", "SomethingElse", "SomethingElse"},
+	} {
+		assert.Equal(t, tc.want, cliName(tc.path, tc.field), "%s: %s", tc.path, tc.field)
+	}
 }

@@ -64,7 +64,7 @@ func (a *app) finish(ctx context.Context, err error) int {
 		}
 	case errors.As(err, &verr):
 		d.Kind, d.ExitCode = "usage", ExitUsage
-		d.Message = fmt.Sprintf("invalid %s: %s", cliName(verr.Field), verr.Reason)
+		d.Message = fmt.Sprintf("invalid %s: %s", cliName(a.path, verr.Field), verr.Reason)
 	case errors.As(err, &aerr):
 		d.Kind = "api"
 		d.StatusCode, d.Code, d.RequestID = aerr.StatusCode, aerr.Code, aerr.RequestID
@@ -106,12 +106,45 @@ var cliNames = map[string]string{
 	"CreateWorkspaceParams.SeatsPurchased": "--seats",
 	"UpdateWorkspaceParams.SeatsPurchased": "--seats",
 	"GenerateQRParams.ExpiresInHours":      "--expires-in-hours",
+	// Public API commands.
+	"chatID":                          "CHAT_ID",
+	"messageUID":                      "MESSAGE_UID",
+	"fileUID":                         "FILE_UID",
+	"webhookID":                       "WEBHOOK_ID",
+	"filename":                        "PATH",
+	"phone":                           "--phone",
+	"jid":                             "--jid",
+	"SendParams.Text":                 "--text",
+	"SendParams.FileUID":              "--file-uid",
+	"SendParams.Label":                "--label",
+	"SendParams.ReplyTo":              "--reply-to",
+	"SendParams.WhatsAppAccountPhone": "--from",
+	"ListChatsParams.Name":            "--name",
+	"ListChatsParams.Phone":           "--phone",
+	"ListChatsParams.Labels":          "--label",
+	"ListChatsParams.Responsible":     "--responsible",
+	"CreateWebhookParams.EventType":   "--event-type",
+	"CreateWebhookParams.URL":         "--url",
+	"UpdateWebhookParams.EventType":   "--event-type",
+	"UpdateWebhookParams.URL":         "--url",
 }
 
-// cliName returns the command-line name of a validated field, or the field
-// itself when the command has no flag for it.
-func cliName(field string) string {
-	if n, ok := cliNames[field]; ok {
+// cliNamesOf overrides cliNames for the commands where the same Go name is
+// typed differently.
+var cliNamesOf = map[string]map[string]string{
+	"send": {"chatID": "--chat"},
+}
+
+// cliName returns the command-line name, in the command at path (such as
+// "chats list"), of a validated field, or the field itself when the command
+// has no flag for it. An element index ("ListChatsParams.Labels[1]") names
+// the repeatable flag.
+func cliName(path, field string) string {
+	base, _, _ := strings.Cut(field, "[")
+	if n, ok := cliNamesOf[path][base]; ok {
+		return n
+	}
+	if n, ok := cliNames[base]; ok {
 		return n
 	}
 	return field

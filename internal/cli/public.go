@@ -636,11 +636,11 @@ func filesCommand() *command {
 						if err := wantArgs(args, "FILE_UID"); err != nil {
 							return err
 						}
-						c, err := a.publicClient(ctx, *ws)
-						if err != nil {
+						if err := a.confirm("Deleting file " + args[0] + " cannot be undone"); err != nil {
 							return err
 						}
-						if err := a.confirm("Deleting file " + args[0] + " cannot be undone"); err != nil {
+						c, err := a.publicClient(ctx, *ws)
+						if err != nil {
 							return err
 						}
 						if err := c.DeleteFile(ctx, args[0]); err != nil {
@@ -766,11 +766,11 @@ func publicWebhooksCommand() *command {
 						if err != nil {
 							return err
 						}
-						c, err := a.publicClient(ctx, *ws)
-						if err != nil {
+						if err := a.confirm(fmt.Sprintf("Deleting webhook %d stops its deliveries", id)); err != nil {
 							return err
 						}
-						if err := a.confirm(fmt.Sprintf("Deleting webhook %d stops its deliveries", id)); err != nil {
+						c, err := a.publicClient(ctx, *ws)
+						if err != nil {
 							return err
 						}
 						if err := c.DeleteWebhook(ctx, id); err != nil {

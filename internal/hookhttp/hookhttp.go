@@ -19,7 +19,10 @@
 package hookhttp
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -238,4 +241,21 @@ func (rt *Router[K, E]) Dispatch(ctx context.Context, k K, e E) error {
 		return catchAll(ctx, e)
 	}
 	return nil
+}
+
+// CanonicalBodyHash returns the SHA-256 of raw after canonicalizing it as
+// JSON (keys sorted, whitespace and escapes normalized, numbers kept as
+// written), so that two deliveries of the same unknown event that differ
+// only in formatting share a de-duplication key. A body that is not JSON
+// is hashed as it is.
+func CanonicalBodyHash(raw []byte) [sha256.Size]byte {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err == nil {
+		if canon, err := json.Marshal(v); err == nil {
+			raw = canon
+		}
+	}
+	return sha256.Sum256(raw)
 }

@@ -316,3 +316,20 @@ func TestRouter(t *testing.T) {
 		t.Errorf("calls %q", got.String())
 	}
 }
+
+func TestCanonicalBodyHash(t *testing.T) {
+	a := CanonicalBodyHash([]byte(`{"b":1,"a":"\u00e9"}`))
+	b := CanonicalBodyHash([]byte(" {\n \"a\": \"é\", \"b\": 1 }"))
+	if a != b {
+		t.Fatal("formatting changed the hash")
+	}
+	if CanonicalBodyHash([]byte(`{"a":"é","b":2}`)) == a {
+		t.Fatal("different content gave the same hash")
+	}
+	if CanonicalBodyHash([]byte(`{"n":1.0}`)) == CanonicalBodyHash([]byte(`{"n":1}`)) {
+		t.Fatal("numbers must be kept as written")
+	}
+	if CanonicalBodyHash([]byte("not json")) == CanonicalBodyHash([]byte("not  json")) {
+		t.Fatal("a non-JSON body must be hashed as it is")
+	}
+}

@@ -6,10 +6,11 @@ package events
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/json"
 	"strconv"
 	"time"
+
+	"github.com/tlpartner/tlpartner-go/internal/hookhttp"
 )
 
 // Type returns [EventMessageNew].
@@ -224,16 +225,7 @@ func (e *UnknownEvent) Type() EventType { return e.EventType }
 // of the SHA-256 of the canonicalized raw body (keys sorted, whitespace and
 // escapes normalized) in hex.
 func (e *UnknownEvent) DedupKey() string {
-	raw := []byte(e.Raw)
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err == nil {
-		if canon, err := json.Marshal(v); err == nil {
-			raw = canon
-		}
-	}
-	sum := sha256.Sum256(raw)
+	sum := hookhttp.CanonicalBodyHash([]byte(e.Raw))
 	return joinKey(e.EventType, sum[:])
 }
 
