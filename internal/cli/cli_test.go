@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
+	"iter"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -213,5 +216,50 @@ func TestCLINames(t *testing.T) {
 		{"workspaces get", "SomethingElse", "SomethingElse"},
 	} {
 		assert.Equal(t, tc.want, cliName(tc.path, tc.field), "%s: %s", tc.path, tc.field)
+	}
+}
+
+// TestStreamList: rows as they come, one JSON array even when the listing
+// fails half way, and the "empty" line only for a listing that succeeded.
+func TestStreamList(t *testing.T) {
+	t.Parallel()
+	boom := errors.New("boom")
+	seq := func(n int, fail bool) iter.Seq2[int, error] {
+		return func(yield func(int, error) bool) {
+			for i := range n {
+				if !yield(i+1, nil) {
+					return
+				}
+			}
+			if fail {
+				yield(0, boom)
+			}
+		}
+	}
+	run := func(jsonOut bool, s iter.Seq2[int, error], limit int) (string, error) {
+		env, stdout, _ := testEnv("", "", false)
+		a := &app{env: env, g: globals{json: jsonOut}}
+		err := streamList(a, s, limit, "none", func(i int) map[string]int { return map[string]int{"n": i} },
+			[]string{"N"}, func(o map[string]int) []string { return []string{strconv.Itoa(o["n"])} })
+		return stdout.String(), err
+	}
+	out, err := run(false, seq(3, false), 2)
+	require.NoError(t, err)
+	assert.Equal(t, "N\n1\n2\n", out)
+	out, err = run(false, seq(0, false), 0)
+	require.NoError(t, err)
+	assert.Equal(t, "none\n", out)
+	out, err = run(false, seq(0, true), 0)
+	assert.ErrorIs(t, err, boom)
+	assert.Empty(t, out)
+	for _, tc := range []struct {
+		n    int
+		fail bool
+		want []map[string]int
+	}{{0, false, []map[string]int{}}, {0, true, []map[string]int{}}, {2, true, []map[string]int{{"n": 1}, {"n": 2}}}} {
+		out, _ = run(true, seq(tc.n, tc.fail), 0)
+		var got []map[string]int
+		require.NoError(t, json.Unmarshal([]byte(out), &got), out)
+		assert.Equal(t, tc.want, got)
 	}
 }

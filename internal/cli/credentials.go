@@ -203,6 +203,16 @@ func (a *app) partnerClient() (*tlpartner.Client, creds, error) {
 	return cl, c, nil
 }
 
+// partnerArgs checks a Partner API leaf's positional arguments against
+// names and returns a Partner API client.
+func (a *app) partnerArgs(args []string, names ...string) (*tlpartner.Client, error) {
+	if err := wantArgs(args, names...); err != nil {
+		return nil, err
+	}
+	c, _, err := a.partnerClient()
+	return c, err
+}
+
 // logger is the --debug logger: text records on stderr.
 func (a *app) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(a.env.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -153,10 +153,7 @@ func workspacesCommand() *command {
 				name: "get", summary: "show a workspace: seats, quotas, users, accounts, QR links", args: "WORKSPACE_ID",
 				setup: func(fs *flag.FlagSet) runFunc {
 					return func(ctx context.Context, a *app, args []string) error {
-						if err := wantArgs(args, "WORKSPACE_ID"); err != nil {
-							return err
-						}
-						c, _, err := a.partnerClient()
+						c, err := a.partnerArgs(args, "WORKSPACE_ID")
 						if err != nil {
 							return err
 						}
@@ -344,10 +341,7 @@ func usersCommand() *command {
 			setup: func(fs *flag.FlagSet) runFunc {
 				count := fs.Int("count", 1, "number of users to add (1-99)")
 				return func(ctx context.Context, a *app, args []string) error {
-					if err := wantArgs(args, "WORKSPACE_ID"); err != nil {
-						return err
-					}
-					c, _, err := a.partnerClient()
+					c, err := a.partnerArgs(args, "WORKSPACE_ID")
 					if err != nil {
 						return err
 					}

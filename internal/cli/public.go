@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"iter"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -45,6 +46,15 @@ func (a *app) publicClient(ctx context.Context, ws string) (*publicapi.Client, e
 	}
 	a.debugf("Public API of workspace %s at %s", ws, c.BaseURL())
 	return c, nil
+}
+
+// publicArgs checks a Public API leaf's positional arguments against names
+// and returns the workspace's Public API client.
+func (a *app) publicArgs(ctx context.Context, ws string, args []string, names ...string) (*publicapi.Client, error) {
+	if err := wantArgs(args, names...); err != nil {
+		return nil, err
+	}
+	return a.publicClient(ctx, ws)
 }
 
 // Output shapes of the Public API commands (snake_case as on the wire,
@@ -198,47 +208,54 @@ func parseChatID(s string) (int64, error) {
 	return id, nil
 }
 
-// jsonStream writes a JSON array element by element, so that listing every
-// page prints as it goes and still forms one JSON document.
-type jsonStream struct {
-	a     *app
-	n     int
-	table *tw
-}
-
-func (s *jsonStream) add(v any, row func(w *tw)) error {
-	if !s.a.g.json {
-		if s.table == nil {
-			s.table = &tw{w: s.a.env.Stdout}
+// streamList prints every element of seq (at most limit when positive) as
+// it arrives: table rows under header, or, with --json, the elements of one
+// JSON array written element by element (closed also when the listing
+// fails half way, so that the output stays one valid document). An empty
+// listing prints empty in the human form, a failed one nothing.
+func streamList[T, O any](a *app, seq iter.Seq2[T, error], limit int, empty string, conv func(T) O, header []string, row func(O) []string) (err error) {
+	n := 0
+	t := &tw{w: a.env.Stdout}
+	defer func() {
+		switch {
+		case a.g.json && n == 0:
+			fmt.Fprintln(a.env.Stdout, "[]")
+		case a.g.json:
+			fmt.Fprintln(a.env.Stdout, "\n]")
+		case n == 0 && err == nil:
+			fmt.Fprintln(a.env.Stdout, empty)
+		default:
+			t.flush()
 		}
-		row(s.table)
-		return nil
-	}
-	b, err := json.MarshalIndent(v, "  ", "  ")
-	if err != nil {
-		return err
-	}
-	sep := ",\n  "
-	if s.n == 0 {
-		sep = "[\n  "
-	}
-	s.n++
-	_, err = fmt.Fprintf(s.a.env.Stdout, "%s%s", sep, b)
-	return err
-}
-
-// end closes the array (also when the listing failed half way, so that the
-// output stays one valid document).
-func (s *jsonStream) end() {
-	if s.a.g.json {
-		if s.n == 0 {
-			fmt.Fprintln(s.a.env.Stdout, "[]")
+	}()
+	for v, err := range seq {
+		if err != nil {
+			return err
+		}
+		o := conv(v)
+		if !a.g.json {
+			if n == 0 {
+				t.row(header...)
+			}
+			t.row(row(o)...)
 		} else {
-			fmt.Fprintln(s.a.env.Stdout, "\n]")
+			b, err := json.MarshalIndent(o, "  ", "  ")
+			if err != nil {
+				return err
+			}
+			sep := ",\n  "
+			if n == 0 {
+				sep = "[\n  "
+			}
+			if _, err := fmt.Fprintf(a.env.Stdout, "%s%s", sep, b); err != nil {
+				return err
+			}
 		}
-	} else if s.table != nil {
-		s.table.flush()
+		if n++; limit > 0 && n >= limit {
+			break
+		}
 	}
+	return nil
 }
 
 func sendCommand() *command {
@@ -382,31 +399,11 @@ func chatsCommand() *command {
 					}
 					p := publicapi.ListChatsParams{Labels: labels, Responsible: responsible, Group: group.v, Read: read.v, Closed: closed.v,
 						Name: optString(fs, "name", name), Phone: optString(fs, "phone", phone)}
-					s := &jsonStream{a: a}
-					defer s.end()
-					n := 0
-					for chat, err := range c.ListChats(ctx, p) {
-						if err != nil {
-							return err
-						}
-						if n == 0 && !a.g.json {
-							s.table = &tw{w: a.env.Stdout}
-							s.table.row("CHAT ID", "NAME", "PHONE", "GROUP", "READ", "CLOSED", "LAST MESSAGE")
-						}
-						o := newChatOut(chat)
-						if err := s.add(o, func(w *tw) {
-							w.row(strconv.FormatInt(o.ChatID, 10), orDash(o.Name), orDash(o.Phone), yesNo(o.IsGroup), yesNo(o.Read), yesNo(o.Closed), human(chat.LastMessageAt))
-						}); err != nil {
-							return err
-						}
-						if n++; *limit > 0 && n >= *limit {
-							break
-						}
-					}
-					if n == 0 && !a.g.json {
-						fmt.Fprintln(a.env.Stdout, "no chats")
-					}
-					return nil
+					return streamList(a, c.ListChats(ctx, p), *limit, "no chats", newChatOut,
+						[]string{"CHAT ID", "NAME", "PHONE", "GROUP", "READ", "CLOSED", "LAST MESSAGE"},
+						func(o chatOut) []string {
+							return []string{strconv.FormatInt(o.ChatID, 10), orDash(o.Name), orDash(o.Phone), yesNo(o.IsGroup), yesNo(o.Read), yesNo(o.Closed), human(timeOf(o.LastMessageAt))}
+						})
 				}
 			},
 		}},
@@ -444,31 +441,12 @@ func messagesCommand() *command {
 						if err != nil {
 							return err
 						}
-						s := &jsonStream{a: a}
-						defer s.end()
-						n := 0
-						for m, err := range c.ListChatMessages(ctx, chatID, publicapi.ListChatMessagesParams{FromMe: fromMe.v, SortOrder: &so}) {
-							if err != nil {
-								return err
-							}
-							if n == 0 && !a.g.json {
-								s.table = &tw{w: a.env.Stdout}
-								s.table.row("MESSAGE UID", "TIME", "FROM ME", "STATUS", "TEXT")
-							}
-							o := newMessageOut(m)
-							if err := s.add(o, func(w *tw) {
-								w.row(o.MessageUID, human(m.Timestamp), yesNo(o.FromMe), orDash(o.Status), oneLine(o.Text, 60))
-							}); err != nil {
-								return err
-							}
-							if n++; *limit > 0 && n >= *limit {
-								break
-							}
-						}
-						if n == 0 && !a.g.json {
-							fmt.Fprintln(a.env.Stdout, "no messages")
-						}
-						return nil
+						seq := c.ListChatMessages(ctx, chatID, publicapi.ListChatMessagesParams{FromMe: fromMe.v, SortOrder: &so})
+						return streamList(a, seq, *limit, "no messages", newMessageOut,
+							[]string{"MESSAGE UID", "TIME", "FROM ME", "STATUS", "TEXT"},
+							func(o messageOut) []string {
+								return []string{o.MessageUID, human(timeOf(o.Timestamp)), yesNo(o.FromMe), orDash(o.Status), oneLine(o.Text, 60)}
+							})
 					}
 				},
 			},
@@ -477,10 +455,7 @@ func messagesCommand() *command {
 				setup: func(fs *flag.FlagSet) runFunc {
 					ws := workspaceFlag(fs)
 					return func(ctx context.Context, a *app, args []string) error {
-						if err := wantArgs(args, "MESSAGE_UID"); err != nil {
-							return err
-						}
-						c, err := a.publicClient(ctx, *ws)
+						c, err := a.publicArgs(ctx, *ws, args, "MESSAGE_UID")
 						if err != nil {
 							return err
 						}
@@ -509,10 +484,7 @@ func messagesCommand() *command {
 				setup: func(fs *flag.FlagSet) runFunc {
 					ws := workspaceFlag(fs)
 					return func(ctx context.Context, a *app, args []string) error {
-						if err := wantArgs(args, "MESSAGE_UID"); err != nil {
-							return err
-						}
-						c, err := a.publicClient(ctx, *ws)
+						c, err := a.publicArgs(ctx, *ws, args, "MESSAGE_UID")
 						if err != nil {
 							return err
 						}
@@ -557,10 +529,7 @@ func filesCommand() *command {
 				setup: func(fs *flag.FlagSet) runFunc {
 					ws := workspaceFlag(fs)
 					return func(ctx context.Context, a *app, args []string) error {
-						if err := wantArgs(args, "PATH"); err != nil {
-							return err
-						}
-						c, err := a.publicClient(ctx, *ws)
+						c, err := a.publicArgs(ctx, *ws, args, "PATH")
 						if err != nil {
 							return err
 						}
@@ -579,10 +548,7 @@ func filesCommand() *command {
 					ws := workspaceFlag(fs)
 					name := fs.String("filename", "", "files whose name contains this (case-insensitive)")
 					return func(ctx context.Context, a *app, args []string) error {
-						if err := wantArgs(args); err != nil {
-							return err
-						}
-						c, err := a.publicClient(ctx, *ws)
+						c, err := a.publicArgs(ctx, *ws, args)
 						if err != nil {
 							return err
 						}
@@ -612,10 +578,7 @@ func filesCommand() *command {
 				setup: func(fs *flag.FlagSet) runFunc {
 					ws := workspaceFlag(fs)
 					return func(ctx context.Context, a *app, args []string) error {
-						if err := wantArgs(args, "FILE_UID"); err != nil {
-							return err
-						}
-						c, err := a.publicClient(ctx, *ws)
+						c, err := a.publicArgs(ctx, *ws, args, "FILE_UID")
 						if err != nil {
 							return err
 						}
@@ -668,10 +631,7 @@ func publicWebhooksCommand() *command {
 				setup: func(fs *flag.FlagSet) runFunc {
 					ws := workspaceFlag(fs)
 					return func(ctx context.Context, a *app, args []string) error {
-						if err := wantArgs(args); err != nil {
-							return err
-						}
-						c, err := a.publicClient(ctx, *ws)
+						c, err := a.publicArgs(ctx, *ws, args)
 						if err != nil {
 							return err
 						}

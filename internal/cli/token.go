@@ -23,10 +23,7 @@ func tokenCommand() *command {
 			name: name, summary: summary, args: "WORKSPACE_ID", help: help,
 			setup: func(fs *flag.FlagSet) runFunc {
 				return func(ctx context.Context, a *app, args []string) error {
-					if err := wantArgs(args, "WORKSPACE_ID"); err != nil {
-						return err
-					}
-					c, _, err := a.partnerClient()
+					c, err := a.partnerArgs(args, "WORKSPACE_ID")
 					if err != nil {
 						return err
 					}
