@@ -391,6 +391,12 @@ func TestValidationSendsNothing(t *testing.T) {
 			return err
 		}},
 		{"fileUID", func() error { return c.DeleteFile(ctx, "") }},
+		{"fileUID", func() error { _, err := c.GetFile(ctx, " "); return err }},
+		{"messageUID", func() error { _, err := c.GetMessageStatusHistory(ctx, ""); return err }},
+		{"messageUID", func() error { _, err := c.GetReactions(ctx, ""); return err }},
+		{"filename", func() error { _, err := c.SendVoiceMessage(ctx, 1, "", strings.NewReader("OggS")); return err }},
+		{"chatID", func() error { _, err := c.SendVoiceMessage(ctx, 0, "v.ogg", strings.NewReader("OggS")); return err }},
+		{"reaction", func() error { return c.SetReaction(ctx, "m", "👍 ") }},
 		{"downloadURL", func() error { _, err := c.UploadFileFromURL(ctx, "/relative.png", UploadFromURLParams{}); return err }},
 		{"filename", func() error { _, err := c.UploadFile(ctx, "", strings.NewReader("x")); return err }},
 		{"filename", func() error { _, err := c.UploadFile(ctx, "a\r\nX-Evil: 1", strings.NewReader("x")); return err }},
@@ -440,6 +446,9 @@ func TestValidationSendsNothing(t *testing.T) {
 	for _, jid := range []string{"14155550100@s.whatsapp.net", "120363012345678901@g.us", "14155550100-1600000000@g.us", "14155550100@c.us", "123456789@lid", "status@broadcast"} {
 		_, err := c.SendToJID(ctx, jid, text)
 		assert.NoError(t, err, jid)
+	}
+	for _, r := range []string{"", "👍", "👍🏽", "❤️", "👨‍👩‍👧", "🇳🇱", "\U0001F44D"} {
+		assert.NoError(t, c.SetReaction(ctx, "m", r), "reaction %q", r)
 	}
 	for _, r := range []Role{RoleAdmin, "TEAM_SUPERVISOR", RoleTeammate, RoleAgent, RoleCollaborator} {
 		_, err := c.InviteTeammate(ctx, InviteTeammateParams{Email: "a@b.c", Role: Ptr(r)})
