@@ -2,6 +2,7 @@ package tlpartner
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -17,11 +18,10 @@ import (
 // [Client.GetPublicAPIToken] and [Client.RotatePublicAPIToken]. Send it as
 // "Authorization: Bearer <token>" to the TimelinesAI Public API.
 //
-// The token is a secret. [PublicAPIToken.String], GoString and LogValue
-// redact it, so printing or logging the struct does not reveal it; read the
-// Token field explicitly where you need it. encoding/json does include the
-// token (the struct keeps its json tags so that it can be stored), so do
-// not log the struct's JSON form.
+// The token is a secret. [PublicAPIToken.String], GoString, LogValue and
+// MarshalJSON redact it, so printing, logging or JSON-encoding the struct
+// does not reveal it; read the Token field explicitly where you need it
+// (for example to store it in your secret store).
 type PublicAPIToken struct {
 	// WorkspaceID is the workspace the token belongs to.
 	WorkspaceID string `json:"workspace_id"`
@@ -55,6 +55,17 @@ func (t PublicAPIToken) LogValue() slog.Value {
 		attrs = append(attrs, slog.Time("rotated_at", t.RotatedAt))
 	}
 	return slog.GroupValue(attrs...)
+}
+
+// MarshalJSON encodes the token's workspace ID and rotation time with the
+// token itself replaced by "[REDACTED]".
+func (t PublicAPIToken) MarshalJSON() ([]byte, error) {
+	type redactedToken struct {
+		WorkspaceID string    `json:"workspace_id"`
+		Token       string    `json:"token"`
+		RotatedAt   time.Time `json:"rotated_at"`
+	}
+	return json.Marshal(redactedToken{WorkspaceID: t.WorkspaceID, Token: redacted, RotatedAt: t.RotatedAt})
 }
 
 // GetPublicAPIToken returns the workspace's Public API token in clear

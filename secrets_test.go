@@ -1,12 +1,14 @@
 package tlpartner_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tlpartner/tlpartner-go"
 
@@ -95,4 +97,26 @@ func TestLoggingIsOffByDefault(t *testing.T) {
 	m.on(reply(t, 200, "api_token_get_200.json"))
 	_, err := c.GetPublicAPIToken(bg, "acme")
 	require.NoError(t, err)
+}
+
+// A PublicAPIToken's JSON form must not carry the token: tokens never
+// appear in the JSON of any value, so logging or storing the struct with
+// encoding/json cannot leak it by accident.
+func TestPublicAPITokenJSONRedacted(t *testing.T) {
+	t.Parallel()
+	const secret = "4d2d0239-e28c-4f4a-8a4d-3a3ca40056b8"
+	tok := tlpartner.PublicAPIToken{WorkspaceID: "acme", Token: secret, RotatedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	for name, v := range map[string]any{
+		"value":    tok,
+		"pointer":  &tok,
+		"embedded": struct{ T tlpartner.PublicAPIToken }{tok},
+		"slice":    []*tlpartner.PublicAPIToken{&tok},
+	} {
+		b, err := json.Marshal(v)
+		require.NoError(t, err, name)
+		assert.NotContains(t, string(b), secret, name)
+		assert.Contains(t, string(b), `"token":"[REDACTED]"`, name)
+		assert.Contains(t, string(b), `"workspace_id":"acme"`, name)
+		assert.Contains(t, string(b), `"rotated_at":"2026-01-02T03:04:05Z"`, name)
+	}
 }
