@@ -272,15 +272,24 @@ type replica struct {
 	logs *logBuffer
 }
 
+// replicaTimeout bounds each Redis round trip of a test replica.
+const replicaTimeout = 2 * time.Second
+
 func startReplicas(t *testing.T, n int, redisAddr, partnerID, secret string, fn func(ctx context.Context, e webhooks.Event) error) []replica {
 	t.Helper()
 	out := make([]replica, n)
 	for i := range out {
-		rdb := redis.NewClient(&redis.Options{Addr: redisAddr, DialTimeout: 300 * time.Millisecond,
-			ReadTimeout: 300 * time.Millisecond, WriteTimeout: 300 * time.Millisecond, MaxRetries: -1})
+		// Generous timeouts: on a loaded CI machine under -race a first
+		// dial plus round trip can take hundreds of milliseconds, and a
+		// timed-out Claim (rightly) processes the event, which would read
+		// as a duplicate run here. A killed Redis refuses connections at
+		// once, so the outage test stays fast.
+		rdb := redis.NewClient(&redis.Options{Addr: redisAddr, DialTimeout: replicaTimeout,
+			ReadTimeout: replicaTimeout, WriteTimeout: replicaTimeout, MaxRetries: -1})
 		t.Cleanup(func() { _ = rdb.Close() })
+		require.NoError(t, rdb.Ping(t.Context()).Err(), "warm up the replica's connection")
 		dedup, err := tlredis.NewDeduplicator(rdb, tlredis.WithKeyPrefix("replica-test:"),
-			tlredis.WithDedupTimeout(300*time.Millisecond))
+			tlredis.WithDedupTimeout(replicaTimeout))
 		require.NoError(t, err)
 		logger, logs := newLogger()
 		h, err := webhooks.NewHandler(partnerID, secret, webhooks.WithDeduplicator(dedup), webhooks.WithLogger(logger))
@@ -420,7 +429,7 @@ func TestReplicaDedupRedisKilled(t *testing.T) {
 	body2 := bytes.Replace(body, []byte(`12:00:00Z`), []byte(`12:10:00Z`), 1)
 	start := time.Now()
 	codes = deliver(t, replicas, header, body2, nil)
-	assert.Less(t, time.Since(start), 2*time.Second, "bounded by the deduplicator's timeout")
+	assert.Less(t, time.Since(start), 2*replicaTimeout, "bounded by the deduplicator's timeout")
 	assert.Equal(t, map[int]int{200: 3}, countCodes(codes))
 	assert.Equal(t, int64(4), calls.Load(), "every replica processes while Redis is down")
 	for i, r := range replicas {
