@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -161,27 +159,8 @@ func (c *Client) CloseIdleConnections() {
 	}
 }
 
-// normalizeBaseURL checks that raw is an absolute http(s) URL without query
-// or fragment and returns it without trailing slashes.
-func normalizeBaseURL(raw string) (string, error) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "", &ValidationError{Field: "WithBaseURL", Reason: "is not a valid URL"}
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return "", &ValidationError{Field: "WithBaseURL", Reason: "must be an absolute http or https URL"}
-	}
-	if u.Host == "" {
-		return "", &ValidationError{Field: "WithBaseURL", Reason: "must include a host"}
-	}
-	if u.User != nil {
-		return "", &ValidationError{Field: "WithBaseURL", Reason: "must not contain user info"}
-	}
-	if u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
-		return "", &ValidationError{Field: "WithBaseURL", Reason: "must not contain a query or fragment"}
-	}
-	return strings.TrimRight(u.String(), "/"), nil
-}
+// normalizeBaseURL applies the shared base-URL rule of the engine.
+func normalizeBaseURL(raw string) (string, error) { return engine.NormalizeBaseURL(apiName, raw) }
 
 // WithBaseURL sets the API root, for example a staging server or the URL of
 // a tlpartnertest fake. It must be an absolute http or https URL without

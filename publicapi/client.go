@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 
@@ -239,7 +238,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
-	base, err := normalizeBaseURL(cfg.baseURL)
+	base, err := engine.NormalizeBaseURL(apiName, cfg.baseURL)
 	if err != nil {
 		return nil, err
 	}
@@ -255,23 +254,6 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 		ecfg.Refresh = tok.refresh
 	}
 	return &Client{eng: engine.New(ecfg), server: base + "/", tok: tok}, nil
-}
-
-// normalizeBaseURL checks that raw is an absolute http(s) URL without query
-// or fragment and returns it without trailing slashes.
-func normalizeBaseURL(raw string) (string, error) {
-	u, err := url.Parse(raw)
-	switch {
-	case err != nil:
-		return "", invalid("WithBaseURL", "is not a valid URL")
-	case u.Scheme != "http" && u.Scheme != "https":
-		return "", invalid("WithBaseURL", "must be an absolute http or https URL")
-	case u.Host == "":
-		return "", invalid("WithBaseURL", "must include a host")
-	case u.RawQuery != "" || u.Fragment != "" || u.User != nil:
-		return "", invalid("WithBaseURL", "must not have a query, fragment or user info")
-	}
-	return strings.TrimRight(raw, "/"), nil
 }
 
 // BaseURL returns the API root the client sends to, without a trailing
