@@ -473,7 +473,6 @@ func TestOptions(t *testing.T) {
 		{"WithBaseURL", testToken, []Option{WithBaseURL("https://u:pw@h/x")}},
 		{"WithBaseURL", testToken, []Option{WithBaseURL("https:///x")}},
 		{"WithHTTPClient", testToken, []Option{WithHTTPClient(nil)}},
-		{"WithLogger", testToken, []Option{WithLogger(nil)}},
 		{"WithMaxRetries", testToken, []Option{WithMaxRetries(-1)}},
 		{"WithRateLimiter", testToken, []Option{WithRateLimiter(nil)}},
 		{"WithUserAgent", testToken, []Option{WithUserAgent("x\ny")}},
@@ -519,6 +518,18 @@ func TestUserAgentAndLogger(t *testing.T) {
 	assert.Contains(t, out, "op=GetWebhook")
 	assert.Contains(t, out, "/webhooks/789456")
 	assert.NotContains(t, out, testToken)
+}
+
+// TestNilLoggerDisablesLogging: as in the Partner client, WithLogger(nil)
+// is not an error; it turns logging off (the last option wins).
+func TestNilLoggerDisablesLogging(t *testing.T) {
+	t.Parallel()
+	var logs testutil.SyncBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c, _ := newMockClient(t, answers{jsonAnswer(200, string(fixture(t, "webhook.json")))}, WithLogger(logger), WithLogger(nil))
+	_, err := c.GetWebhook(context.Background(), 789456)
+	require.NoError(t, err)
+	assert.Empty(t, logs.String())
 }
 
 // TestTokenRefresh: a workspace token was rotated. The first attempt gets

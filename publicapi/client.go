@@ -152,12 +152,10 @@ func WithHTTPClient(hc *http.Client) Option {
 
 // WithLogger makes the client log every attempt at Debug level (method,
 // escaped path, status, duration; never headers, tokens or bodies) and
-// every retry at Info level.
+// every retry at Info level. A nil logger disables logging, which is the
+// default (as in the Partner client).
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
-		if l == nil {
-			return invalid("WithLogger", "must not be nil")
-		}
 		c.Logger = l
 		return nil
 	}
