@@ -309,6 +309,10 @@
 //   - call:incoming:missed, call:incoming:ended, call:outgoing:ended:
 //     [Server.SimulateCall].
 //
+// [Server.SetWebhookFaults] drops or repeats a seeded fraction of
+// deliveries, to test receivers that must catch up on lost webhooks and
+// ignore repeated ones.
+//
 // # Shutting down
 //
 // [Server.Close] closes the listener and open connections (QR event

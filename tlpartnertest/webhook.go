@@ -44,6 +44,12 @@ type Delivery struct {
 	// SubscriptionID is the Public API webhook subscription a Public
 	// delivery was made for; 0 for Partner webhooks.
 	SubscriptionID int64
+	// Dropped is true when [Server.SetWebhookFaults] dropped the delivery:
+	// nothing was sent (Attempts is 0, Err says why).
+	Dropped bool
+	// Duplicate is true for the second copy of a delivery that
+	// [Server.SetWebhookFaults] sent twice.
+	Duplicate bool
 }
 
 // OK reports whether the receiver accepted the webhook (answered 2xx).
@@ -68,6 +74,7 @@ type webhookState struct {
 	cancel     context.CancelFunc
 	wg         sync.WaitGroup
 	client     *http.Client
+	faults     *webhookFaultState // SetWebhookFaults; nil: none
 }
 
 // ---- bodies (flat JSON, field names as in the spec's Wh* schemas) ----
@@ -251,19 +258,37 @@ func (s *Server) deliverLoop() {
 				return
 			}
 		}
-		d := s.deliver(next)
-		if wh.ctx.Err() != nil {
-			return // closed mid-delivery: not recorded
+		copies := s.webhookCopies()
+		if copies == 0 {
+			s.logf("webhook %s %s dropped (injected fault)", next.eventType, next.workspaceID)
+			s.recordDelivery(Delivery{PartnerID: next.partnerID, EventType: next.eventType, WorkspaceID: next.workspaceID,
+				URL: next.url, Body: next.body, Public: next.public, SubscriptionID: next.subscriptionID,
+				Dropped: true, Err: errDropped})
 		}
-		if d.Public && !d.OK() {
-			s.countSubscriptionError(d.SubscriptionID)
+		for i := range copies {
+			d := s.deliver(next)
+			if wh.ctx.Err() != nil {
+				return // closed mid-delivery: not recorded
+			}
+			if d.Public && !d.OK() {
+				s.countSubscriptionError(d.SubscriptionID)
+			}
+			d.Duplicate = i > 0
+			s.recordDelivery(d)
 		}
-		wh.mu.Lock()
-		wh.deliveries = append(wh.deliveries, d)
-		close(wh.changed)
-		wh.changed = make(chan struct{})
-		wh.mu.Unlock()
 	}
+}
+
+var errDropped = errors.New("tlpartnertest: delivery dropped by SetWebhookFaults")
+
+// recordDelivery appends a finished delivery and wakes its waiters.
+func (s *Server) recordDelivery(d Delivery) {
+	wh := &s.wh
+	wh.mu.Lock()
+	wh.deliveries = append(wh.deliveries, d)
+	close(wh.changed)
+	wh.changed = make(chan struct{})
+	wh.mu.Unlock()
 }
 
 // deliver sends one webhook with bounded retries.
