@@ -365,6 +365,22 @@ func TestValidationSendsNothing(t *testing.T) {
 			_, err := c.SendToChat(ctx, 1, SendParams{Text: Ptr("x"), WhatsAppAccountPhone: Ptr("+14155550100")})
 			return err
 		}},
+		{"SendParams.ChatName", func() error {
+			_, err := c.SendToPhone(ctx, "+14155550100", SendParams{Text: Ptr("x"), ChatName: Ptr("")})
+			return err
+		}},
+		{"SendParams.ChatName", func() error {
+			_, err := c.SendToJID(ctx, "14155550100@s.whatsapp.net", SendParams{Text: Ptr("x"), ChatName: Ptr(" \t")})
+			return err
+		}},
+		{"SendParams.ChatName", func() error {
+			_, err := c.SendToChat(ctx, 1, SendParams{Text: Ptr("x"), ChatName: Ptr("\n")})
+			return err
+		}},
+		{"SendParams.ChatName", func() error {
+			_, err := c.SendToChatName(ctx, "My Chat", SendParams{Text: Ptr("x"), ChatName: Ptr("Other")})
+			return err
+		}},
 		{"SendParams.FileUID", func() error { _, err := c.SendToChat(ctx, 1, SendParams{FileUID: Ptr(" ")}); return err }},
 		{"SendParams.AttachmentTemplateID", func() error {
 			_, err := c.SendToChat(ctx, 1, SendParams{AttachmentTemplateID: Ptr(int64(0))})

@@ -85,6 +85,33 @@ func TestEndpoints(t *testing.T) {
 			want: uid,
 		},
 		{
+			name: "SendToPhone with ChatName", answer: "send_result.json",
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.SendToPhone(ctx, "+14840000000", SendParams{Text: Ptr("hi"), ChatName: Ptr("Jane Roe (Acme)")})
+			},
+			method: "POST", path: "/messages",
+			body: `{"chat_name":"Jane Roe (Acme)","phone":"+14840000000","text":"hi"}`,
+			want: uid,
+		},
+		{
+			name: "SendToJID with ChatName", answer: "send_result.json",
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.SendToJID(ctx, "14840000000@s.whatsapp.net", SendParams{Text: Ptr("hi"), ChatName: Ptr("MyChat")})
+			},
+			method: "POST", path: "/messages/to_jid",
+			body: `{"chat_name":"MyChat","jid":"14840000000@s.whatsapp.net","text":"hi"}`,
+			want: uid,
+		},
+		{
+			name: "SendToChat with ChatName", answer: "send_result.json",
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.SendToChat(ctx, 1000001, SendParams{Text: Ptr("hi"), ChatName: Ptr("MyChat")})
+			},
+			method: "POST", path: "/chats/1000001/messages",
+			body: `{"chat_name":"MyChat","text":"hi"}`,
+			want: uid,
+		},
+		{
 			name: "SendToChatName", answer: "send_result.json",
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.SendToChatName(ctx, "My Chat", SendParams{AttachmentTemplateID: Ptr(int64(7))})

@@ -27,7 +27,7 @@ func (c *Client) SendToPhone(ctx context.Context, phone string, msg SendParams) 
 	if err := checkPhone("phone", phone); err != nil {
 		return "", err
 	}
-	if err := checkMessage(msg, true); err != nil {
+	if err := checkMessage(msg, routePhone); err != nil {
 		return "", err
 	}
 	req, err := publicwire.NewSendToPhoneRequest(c.srv(), publicwire.SendToPhoneRequest{
@@ -38,6 +38,7 @@ func (c *Client) SendToPhone(ctx context.Context, phone string, msg SendParams) 
 		AttachmentTemplateId: msg.AttachmentTemplateID,
 		Label:                msg.Label,
 		ReplyTo:              msg.ReplyTo,
+		ChatName:             msg.ChatName,
 	})
 	return queue(ctx, c, op, req, err)
 }
@@ -54,7 +55,7 @@ func (c *Client) SendToJID(ctx context.Context, jid string, msg SendParams) (str
 	if err := checkJID("jid", jid); err != nil {
 		return "", err
 	}
-	if err := checkMessage(msg, true); err != nil {
+	if err := checkMessage(msg, routeJID); err != nil {
 		return "", err
 	}
 	req, err := publicwire.NewSendToJIDRequest(c.srv(), publicwire.SendToJIDRequest{
@@ -65,6 +66,7 @@ func (c *Client) SendToJID(ctx context.Context, jid string, msg SendParams) (str
 		AttachmentTemplateId: msg.AttachmentTemplateID,
 		Label:                msg.Label,
 		ReplyTo:              msg.ReplyTo,
+		ChatName:             msg.ChatName,
 	})
 	return queue(ctx, c, op, req, err)
 }
@@ -79,7 +81,7 @@ func (c *Client) SendToChat(ctx context.Context, chatID int64, msg SendParams) (
 	if err := checkPositive("chatID", chatID); err != nil {
 		return "", err
 	}
-	if err := checkMessage(msg, false); err != nil {
+	if err := checkMessage(msg, routeChat); err != nil {
 		return "", err
 	}
 	req, err := publicwire.NewSendToChatRequest(c.srv(), chatID, publicwire.SendToChatRequest{
@@ -88,11 +90,13 @@ func (c *Client) SendToChat(ctx context.Context, chatID int64, msg SendParams) (
 		AttachmentTemplateId: msg.AttachmentTemplateID,
 		Label:                msg.Label,
 		ReplyTo:              msg.ReplyTo,
+		ChatName:             msg.ChatName,
 	})
 	return queue(ctx, c, op, req, err)
 }
 
-// SendToChatName queues msg in the chat whose name is exactly chatName.
+// SendToChatName queues msg in the chat whose name is exactly chatName;
+// msg.ChatName must be nil (chatName names the chat here).
 //
 // Deprecated: the vendor deprecated this route and will remove it; use
 // [Client.SendToChat] or [Client.SendToPhone].
@@ -103,7 +107,7 @@ func (c *Client) SendToChatName(ctx context.Context, chatName string, msg SendPa
 	if err := checkOptional("chatName", &chatName); err != nil {
 		return "", err
 	}
-	if err := checkMessage(msg, false); err != nil {
+	if err := checkMessage(msg, routeChatName); err != nil {
 		return "", err
 	}
 	req, err := publicwire.NewSendToChatNameRequest(c.srv(), publicwire.SendToChatNameRequest{

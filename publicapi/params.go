@@ -24,6 +24,15 @@ type SendParams struct {
 	// ReplyTo is the UID of the message replied to (same workspace and
 	// WhatsApp account); the server ignores "".
 	ReplyTo *string
+	// ChatName is the exact name of the chat (or group), sent as
+	// chat_name by [Client.SendToPhone], [Client.SendToJID] and
+	// [Client.SendToChat]; use it to name the chat that a first message
+	// to a contact creates. The docs do not say what it does to a chat
+	// that already exists (the fake in tlpartnertest leaves its name
+	// alone; rename with [Client.UpdateChat]). It must not be blank.
+	// [Client.SendToChatName] refuses it: there the chat name is the
+	// target, its chatName argument.
+	ChatName *string
 	// WhatsAppAccountPhone chooses the sending account by its phone
 	// number (E.164). Only [Client.SendToPhone] and [Client.SendToJID]
 	// accept it; by default the most recently connected account sends.

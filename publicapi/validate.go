@@ -96,7 +96,18 @@ func checkOptional(field string, p *string) error {
 	return nil
 }
 
-func checkMessage(p SendParams, senderAllowed bool) error {
+// sendRoute is the send body a SendParams goes into; the documented
+// bodies differ in the optional fields they carry.
+type sendRoute int
+
+const (
+	routePhone    sendRoute = iota // POST /messages
+	routeJID                       // POST /messages/to_jid
+	routeChat                      // POST /chats/{chat_id}/messages
+	routeChatName                  // POST /messages/to_chat_name
+)
+
+func checkMessage(p SendParams, route sendRoute) error {
 	hasText := p.Text != nil && *p.Text != ""
 	if !hasText && p.FileUID == nil && p.AttachmentTemplateID == nil {
 		return invalid("SendParams", "needs at least one of Text, FileUID and AttachmentTemplateID")
@@ -112,8 +123,16 @@ func checkMessage(p SendParams, senderAllowed bool) error {
 	if err := checkOptional("SendParams.Label", p.Label); err != nil {
 		return err
 	}
+	if p.ChatName != nil {
+		if route == routeChatName {
+			return invalid("SendParams.ChatName", "is not supported here: the chatName argument names the chat")
+		}
+		if err := checkOptional("SendParams.ChatName", p.ChatName); err != nil {
+			return err
+		}
+	}
 	if p.WhatsAppAccountPhone != nil {
-		if !senderAllowed {
+		if route != routePhone && route != routeJID {
 			return invalid("SendParams.WhatsAppAccountPhone", "is not supported here: the account owning the chat sends")
 		}
 		return checkPhone("SendParams.WhatsAppAccountPhone", *p.WhatsAppAccountPhone)

@@ -245,7 +245,9 @@
 //     /chats/{id}/messages, the deprecated /messages/to_chat_name (with a
 //     Deprecation header) and /chats/{id}/voice_message (ogg, oga, mp3).
 //     A message needs text, file_uid or attachment_template_id. Sending to
-//     a phone with no chat creates the chat. The sender is the account named
+//     a phone with no chat creates the chat, named by chat_name when given
+//     (409 conflict if another chat has that name; an existing chat keeps
+//     its name). The sender is the account named
 //     by whatsapp_account_phone or whatsapp_account_id, else the most
 //     recently connected one; with no connected account the send fails with
 //     400 whatsapp_account_not_connected, and while message syncing is

@@ -58,6 +58,9 @@ func normalizePhone(p string) (string, bool) {
 // template, label, reply_to). Call with s.mu held.
 func (s *Server) pubContent(q *pubReq, b *pubSendBody) (*outgoing, *pubError) {
 	o := &outgoing{text: deref(b.Text), label: strings.TrimSpace(deref(b.Label)), replyTo: deref(b.ReplyTo), chatName: strings.TrimSpace(deref(b.ChatName))}
+	if b.ChatName != nil && o.chatName == "" {
+		return nil, badField("chat_name", "chat_name must not be empty")
+	}
 	if n := utf8.RuneCountInString(o.text); n > MaxTextLength {
 		return nil, badField("text", fmt.Sprintf("text must be at most %d characters", MaxTextLength))
 	}
@@ -236,6 +239,14 @@ func (s *Server) pubQueue(q *pubReq, a *account, chat *pubChat, phone string, o 
 		m := s.pub.messages[o.replyTo]
 		if m == nil || m.chat.pw != q.pw || m.chat.acct.phone != a.phone {
 			return badField("reply_to", "reply_to must be the uid of a message of the same workspace and WhatsApp account")
+		}
+	}
+	if chat == nil && o.chatName != "" {
+		for _, c := range q.pw.chats {
+			if c.name == o.chatName {
+				return &pubError{status: http.StatusConflict, code: PublicCodeConflict,
+					message: "chat_name must be unique in the workspace", fields: []string{"chat_name"}}
+			}
 		}
 	}
 	cost := 1

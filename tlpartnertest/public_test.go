@@ -527,6 +527,8 @@ func TestPublicBadInput(t *testing.T) {
 		{"bad reply_to", "POST", "/messages/to_jid", map[string]any{"jid": "4915112345678@s.whatsapp.net", "text": "x", "reply_to": "nope"}, 400, "validation_error", "reply_to"},
 		{"bad jid", "POST", "/messages/to_jid", map[string]any{"jid": "hello", "text": "x"}, 400, "validation_error", "jid"},
 		{"unknown sender", "POST", "/messages", map[string]any{"phone": "+4915112345678", "text": "x", "whatsapp_account_phone": "+4400000000"}, 400, "validation_error", "whatsapp_account_phone"},
+		{"blank chat_name", "POST", "/messages", map[string]any{"phone": "+4915112345679", "text": "x", "chat_name": " "}, 400, "validation_error", "chat_name"},
+		{"taken chat_name", "POST", "/messages", map[string]any{"phone": "+4915112345679", "text": "x", "chat_name": "+4915112345678"}, 409, "conflict", "chat_name"},
 		{"reaction two emoji", "PATCH", "/messages/" + uid + "/reactions", map[string]any{"reaction": "👍👍"}, 400, "validation_error", "reaction"},
 		{"reaction text", "PATCH", "/messages/" + uid + "/reactions", map[string]any{"reaction": "ok"}, 400, "validation_error", "reaction"},
 		{"reaction missing", "PATCH", "/messages/" + uid + "/reactions", map[string]any{}, 400, "validation_error", "reaction"},

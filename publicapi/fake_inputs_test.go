@@ -1,0 +1,83 @@
+package publicapi_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tlpartner/tlpartner-go"
+	"github.com/tlpartner/tlpartner-go/publicapi"
+	"github.com/tlpartner/tlpartner-go/tlpartnertest"
+)
+
+// fakeWorkspace creates a workspace on a new fake with one connected
+// WhatsApp account per phone (the last one connected most recently) and
+// returns its Public API client.
+func fakeWorkspace(t *testing.T, phones ...string) *publicapi.Client {
+	t.Helper()
+	srv := tlpartnertest.New(t, tlpartnertest.Options{})
+	partner, err := srv.Client()
+	require.NoError(t, err)
+	ctx := context.Background()
+	ws, err := partner.CreateWorkspace(ctx, tlpartner.CreateWorkspaceParams{DisplayName: "inputs", SeatsPurchased: 5})
+	require.NoError(t, err)
+	users, err := partner.CreateUsers(ctx, ws.ID, len(phones))
+	require.NoError(t, err)
+	for i, phone := range phones {
+		qr, err := partner.GenerateQR(ctx, ws.ID, users.Users[i].ID, tlpartner.GenerateQRParams{})
+		require.NoError(t, err)
+		_, err = srv.SimulateScan(qr.URL, phone)
+		require.NoError(t, err)
+		srv.Advance(time.Second) // connection times differ
+	}
+	pc, err := partner.PublicAPI(ctx, ws.ID)
+	require.NoError(t, err)
+	return pc
+}
+
+// TestFakeChatName: a send that creates a chat names it SendParams.ChatName;
+// a send in an existing chat leaves its name alone.
+func TestFakeChatName(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pc := fakeWorkspace(t, "+31612345678")
+
+	uid, err := pc.SendToPhone(ctx, "+14155550100", publicapi.SendParams{Text: publicapi.Ptr("hello"), ChatName: publicapi.Ptr("Jane Roe (Acme)")})
+	require.NoError(t, err)
+	msg, err := pc.GetMessage(ctx, uid)
+	require.NoError(t, err)
+	chat, err := pc.GetChat(ctx, msg.ChatID)
+	require.NoError(t, err)
+	assert.Equal(t, "Jane Roe (Acme)", chat.Name)
+
+	uid, err = pc.SendToJID(ctx, "14155550101@s.whatsapp.net", publicapi.SendParams{Text: publicapi.Ptr("hello"), ChatName: publicapi.Ptr("John (by JID)")})
+	require.NoError(t, err)
+	msg, err = pc.GetMessage(ctx, uid)
+	require.NoError(t, err)
+	byJID, err := pc.GetChat(ctx, msg.ChatID)
+	require.NoError(t, err)
+	assert.Equal(t, "John (by JID)", byJID.Name)
+
+	// Without ChatName the fake names a new chat after the phone.
+	uid, err = pc.SendToPhone(ctx, "+14155550102", publicapi.SendParams{Text: publicapi.Ptr("hello")})
+	require.NoError(t, err)
+	msg, err = pc.GetMessage(ctx, uid)
+	require.NoError(t, err)
+	plain, err := pc.GetChat(ctx, msg.ChatID)
+	require.NoError(t, err)
+	assert.Equal(t, "+14155550102", plain.Name)
+
+	// An existing chat keeps its name, and a taken name is refused.
+	_, err = pc.SendToChat(ctx, chat.ID, publicapi.SendParams{Text: publicapi.Ptr("again"), ChatName: publicapi.Ptr("Other")})
+	require.NoError(t, err)
+	again, err := pc.GetChat(ctx, chat.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "Jane Roe (Acme)", again.Name)
+	_, err = pc.SendToPhone(ctx, "+14155550103", publicapi.SendParams{Text: publicapi.Ptr("hi"), ChatName: publicapi.Ptr("Jane Roe (Acme)")})
+	var apiErr *publicapi.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, 409, apiErr.StatusCode)
+}
