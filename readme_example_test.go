@@ -19,7 +19,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -383,7 +382,7 @@ func TestREADMETestingKnobs(t *testing.T) {
 	t.Parallel()
 	raw, err := os.ReadFile("README.md")
 	require.NoError(t, err)
-	section := readmeSection(t, string(raw), "## Testing knobs")
+	section := readmeSection(t, string(raw), "### Testing knobs")
 
 	knobs := map[string]bool{}
 	fset := token.NewFileSet()
@@ -543,13 +542,6 @@ func readmePublicAPI(ctx context.Context, partner *tlpartner.Client, workspaceID
 		return nil, err
 	}
 
-	for chat, err := range pc.ListChats(ctx, publicapi.ListChatsParams{Read: publicapi.Ptr(false)}) {
-		if err != nil {
-			return nil, err // yielded once; the loop then ends
-		}
-		fmt.Println(chat.ID, chat.Name) // pages are fetched lazily; break stops paging
-	}
-
 	hook, err := pc.CreateWebhook(ctx, publicapi.CreateWebhookParams{
 		EventType: "message:received:new", URL: "https://crm.example.com/hooks/timelines",
 	})
@@ -590,13 +582,13 @@ func TestREADMEPublicAPI(t *testing.T) {
 }
 
 // TestREADMEPackageTable checks that the package table of the README's
-// "Install" section names every package a user can import or run (not
+// "Packages" section names every package a user can import or run (not
 // internal, example, test-only or tool directories).
 func TestREADMEPackageTable(t *testing.T) {
 	t.Parallel()
 	raw, err := os.ReadFile("README.md")
 	require.NoError(t, err)
-	section := readmeSection(t, string(raw), "## Install")
+	section := readmeSection(t, string(raw), "### Packages")
 	dirs := map[string]bool{}
 	err = filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -620,6 +612,6 @@ func TestREADMEPackageTable(t *testing.T) {
 	assert.Contains(t, section, "| `tlpartner` (the module root) |")
 	require.Contains(t, dirs, "publicapi/events")
 	for dir := range dirs {
-		assert.Contains(t, section, "| `"+dir+"`", "README section \"Install\" must list package %s", dir)
+		assert.Contains(t, section, "| `"+dir+"`", "README section \"Packages\" must list package %s", dir)
 	}
 }
