@@ -414,9 +414,29 @@ func TestValidationSendsNothing(t *testing.T) {
 		{"chatID", func() error { _, err := c.SendVoiceMessage(ctx, 0, "v.ogg", strings.NewReader("OggS")); return err }},
 		{"reaction", func() error { return c.SetReaction(ctx, "m", "👍 ") }},
 		{"downloadURL", func() error { _, err := c.UploadFileFromURL(ctx, "/relative.png", UploadFromURLParams{}); return err }},
-		{"filename", func() error { _, err := c.UploadFile(ctx, "", strings.NewReader("x")); return err }},
-		{"filename", func() error { _, err := c.UploadFile(ctx, "a\r\nX-Evil: 1", strings.NewReader("x")); return err }},
-		{"r", func() error { _, err := c.UploadFile(ctx, "a.txt", nil); return err }},
+		{"filename", func() error { _, err := c.UploadFile(ctx, "", strings.NewReader("x"), UploadFileParams{}); return err }},
+		{"filename", func() error { _, err := c.UploadFile(ctx, "a\r\nX-Evil: 1", strings.NewReader("x"), UploadFileParams{}); return err }},
+		{"r", func() error { _, err := c.UploadFile(ctx, "a.txt", nil, UploadFileParams{}); return err }},
+		{"UploadFileParams.ContentType", func() error {
+			_, err := c.UploadFile(ctx, "a.pdf", strings.NewReader("x"), UploadFileParams{ContentType: Ptr(" ")})
+			return err
+		}},
+		{"UploadFileParams.ContentType", func() error {
+			_, err := c.UploadFile(ctx, "a.pdf", strings.NewReader("x"), UploadFileParams{ContentType: Ptr("pdf")})
+			return err
+		}},
+		{"UploadFileParams.ContentType", func() error {
+			_, err := c.UploadFile(ctx, "a.pdf", strings.NewReader("x"), UploadFileParams{ContentType: Ptr("application/pdf\r\nX-Evil: 1")})
+			return err
+		}},
+		{"UploadFileParams.ContentType", func() error {
+			_, err := c.UploadFile(ctx, "a.pdf", strings.NewReader("x"), UploadFileParams{ContentType: Ptr("application/")})
+			return err
+		}},
+		{"UploadFromURLParams.ContentType", func() error {
+			_, err := c.UploadFileFromURL(ctx, "https://acme.com/a.pdf", UploadFromURLParams{ContentType: Ptr("not a type")})
+			return err
+		}},
 		{"CreateWebhookParams.URL", func() error {
 			_, err := c.CreateWebhook(ctx, CreateWebhookParams{EventType: "message:new", URL: "ftp://example.com/hook"})
 			return err
@@ -657,7 +677,8 @@ func TestUploadFile(t *testing.T) {
 		require.True(t, strings.HasPrefix(ct, "multipart/form-data; boundary="), ct)
 		req := &http.Request{Header: http.Header{"Content-Type": {ct}}, Body: io.NopCloser(strings.NewReader(r.Body))}
 		require.NoError(t, req.ParseMultipartForm(1<<20))
-		assert.Equal(t, []string{"report \"q1\".png"}, req.MultipartForm.Value["filename"])
+		// Without UploadFileParams.ContentType no content_type field is sent.
+		assert.Equal(t, map[string][]string{"filename": {"report \"q1\".png"}}, req.MultipartForm.Value)
 		fh := req.MultipartForm.File["file"]
 		require.Len(t, fh, 1)
 		assert.Equal(t, "report \"q1\".png", fh[0].Filename)
@@ -683,7 +704,7 @@ func TestUploadFile(t *testing.T) {
 		})
 		src := strings.NewReader("ignored prefix" + content)
 		_, _ = src.Seek(int64(len("ignored prefix")), io.SeekStart)
-		f, err := c.UploadFile(ctx, "report \"q1\".png", src)
+		f, err := c.UploadFile(ctx, "report \"q1\".png", src, UploadFileParams{})
 		require.NoError(t, err)
 		assert.Equal(t, "90d353e6-44c1-48ff-b15b-69b7721e5450", f.UID)
 		reqs := rec.requests()
@@ -697,11 +718,36 @@ func TestUploadFile(t *testing.T) {
 	t.Run("plain reader: one attempt only", func(t *testing.T) {
 		t.Parallel()
 		c, rec := newMockClient(t, answers{textAnswer(429, "slow down"), jsonAnswer(200, string(fixture(t, "file.json")))})
-		_, err := c.UploadFile(ctx, "report \"q1\".png", io.MultiReader(strings.NewReader(content)))
+		_, err := c.UploadFile(ctx, "report \"q1\".png", io.MultiReader(strings.NewReader(content)), UploadFileParams{})
 		assert.ErrorIs(t, err, ErrRateLimited)
 		reqs := rec.requests()
 		require.Equal(t, 1, len(reqs), "a reader that cannot be rewound is sent once")
 		check(t, reqs[0])
+	})
+	t.Run("content type: the form field and the part's Content-Type", func(t *testing.T) {
+		t.Parallel()
+		for _, ct := range []string{"application/pdf", "text/plain; charset=utf-8", "application/octet-stream"} {
+			c, rec := newMockClient(t, answers{jsonAnswer(200, string(fixture(t, "file.json")))})
+			_, err := c.UploadFile(ctx, "scan.bin", strings.NewReader("%PDF-1.7"), UploadFileParams{ContentType: Ptr(ct)})
+			require.NoError(t, err)
+			reqs := rec.requests()
+			require.Len(t, reqs, 1)
+			r := reqs[0]
+			req := &http.Request{Header: http.Header{"Content-Type": {r.Header.Get("Content-Type")}}, Body: io.NopCloser(strings.NewReader(r.Body))}
+			require.NoError(t, req.ParseMultipartForm(1<<20))
+			assert.Equal(t, map[string][]string{"filename": {"scan.bin"}, "content_type": {ct}}, req.MultipartForm.Value)
+			fh := req.MultipartForm.File["file"]
+			require.Len(t, fh, 1)
+			assert.Equal(t, ct, fh[0].Header.Get("Content-Type"))
+			assert.Equal(t, "scan.bin", fh[0].Filename)
+		}
+		// Without it the part's type is guessed from the extension only.
+		c, rec := newMockClient(t, answers{jsonAnswer(200, string(fixture(t, "file.json")))})
+		_, err := c.UploadFile(ctx, "scan.bin", strings.NewReader("%PDF-1.7"), UploadFileParams{})
+		require.NoError(t, err)
+		r := rec.requests()[0]
+		assert.NotContains(t, r.Body, "content_type")
+		assert.Contains(t, r.Body, "Content-Type: application/octet-stream\r\n")
 	})
 	t.Run("voice message", func(t *testing.T) {
 		t.Parallel()

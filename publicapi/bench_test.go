@@ -313,7 +313,7 @@ func BenchmarkUploadFile100MB(b *testing.B) {
 	b.SetBytes(size)
 	b.ReportAllocs()
 	for b.Loop() {
-		f, err := c.UploadFile(context.Background(), "big.bin", io.LimitReader(zeros{}, size))
+		f, err := c.UploadFile(context.Background(), "big.bin", io.LimitReader(zeros{}, size), publicapi.UploadFileParams{})
 		if err != nil {
 			b.Fatal(err)
 		}

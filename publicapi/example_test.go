@@ -94,8 +94,10 @@ func ExampleClient_UploadFile() {
 	}
 	ctx := context.Background()
 
-	// An *os.File streams from disk (and can be retried); any io.Reader works.
-	file, err := client.UploadFile(ctx, "invoice.pdf", strings.NewReader("%PDF-1.7 ..."))
+	// An *os.File streams from disk (and can be retried); any io.Reader
+	// works. ContentType is optional (nil: guessed from the extension).
+	file, err := client.UploadFile(ctx, "invoice.pdf", strings.NewReader("%PDF-1.7 ..."),
+		publicapi.UploadFileParams{ContentType: publicapi.Ptr("application/pdf")})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -1,7 +1,10 @@
 package publicapi_test
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"testing"
 	"time"
 
@@ -80,4 +83,35 @@ func TestFakeChatName(t *testing.T) {
 	var apiErr *publicapi.APIError
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, 409, apiErr.StatusCode)
+}
+
+// TestFakeUploadContentType: UploadFileParams.ContentType is the stored
+// file's MIME type, whatever the extension says.
+func TestFakeUploadContentType(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pc := fakeWorkspace(t, "+31612345678")
+	content := []byte("\x00\x01binary scan\x02")
+
+	f, err := pc.UploadFile(ctx, "scan.bin", bytes.NewReader(content), publicapi.UploadFileParams{ContentType: publicapi.Ptr("application/pdf")})
+	require.NoError(t, err)
+	assert.Equal(t, "application/pdf", f.MIMEType)
+	got, err := pc.GetFile(ctx, f.UID)
+	require.NoError(t, err)
+	assert.Equal(t, "application/pdf", got.MIMEType)
+	resp, err := http.Get(got.TemporaryDownloadURL)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	assert.Equal(t, "application/pdf", resp.Header.Get("Content-Type"))
+	assert.Equal(t, content, body)
+
+	// Without it the type follows the extension.
+	f, err = pc.UploadFile(ctx, "scan.bin", bytes.NewReader(content), publicapi.UploadFileParams{})
+	require.NoError(t, err)
+	assert.Equal(t, "application/octet-stream", f.MIMEType)
+	f, err = pc.UploadFile(ctx, "photo.png", bytes.NewReader(content), publicapi.UploadFileParams{})
+	require.NoError(t, err)
+	assert.Equal(t, "image/png", f.MIMEType)
 }

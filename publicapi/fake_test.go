@@ -102,7 +102,7 @@ func TestAgainstFake(t *testing.T) {
 
 	// Files.
 	content := bytes.Repeat([]byte("%PDF"), 1000)
-	file, err := pc.UploadFile(ctx, "invoice.pdf", bytes.NewReader(content))
+	file, err := pc.UploadFile(ctx, "invoice.pdf", bytes.NewReader(content), publicapi.UploadFileParams{})
 	require.NoError(t, err)
 	assert.Equal(t, "invoice.pdf", file.Filename)
 	assert.Equal(t, int64(len(content)), file.Size)

@@ -9,8 +9,9 @@ import (
 	"github.com/tlpartner/tlpartner-go/internal/publicwire"
 )
 
-// upload streams r as the file part of a multipart request built by build.
-func (c *Client) upload(ctx context.Context, op engine.Op, fields [][2]string, filename string, r io.Reader,
+// upload streams r as the file part (of type partType, or guessed from
+// filename when "") of a multipart request built by build.
+func (c *Client) upload(ctx context.Context, op engine.Op, fields [][2]string, filename, partType string, r io.Reader,
 	build func(contentType string) (*http.Request, error)) ([]byte, error) {
 	if err := checkFilename("filename", filename); err != nil {
 		return nil, err
@@ -21,7 +22,7 @@ func (c *Client) upload(ctx context.Context, op engine.Op, fields [][2]string, f
 	if err := c.ready(); err != nil {
 		return nil, err
 	}
-	mb, err := newMultipartBody(fields, "file", filename, r)
+	mb, err := newMultipartBody(fields, "file", filename, partType, r)
 	var req *http.Request
 	if err == nil {
 		req, err = build(mb.contentType)
@@ -35,8 +36,13 @@ func (c *Client) upload(ctx context.Context, op engine.Op, fields [][2]string, f
 // UploadFile uploads the contents of r under filename and returns the
 // stored file; send it with [SendParams.FileUID]. The body is streamed
 // from r to the connection, so a file of any size (the server accepts
-// documents up to 100 MB and media up to 16 MB) costs constant memory. The
-// file part's Content-Type is guessed from the filename's extension.
+// documents up to 100 MB and media up to 16 MB) costs constant memory.
+//
+// p.ContentType sets the file's media type: it is sent as the
+// content_type form field and as the file part's Content-Type. Without it
+// only the part's Content-Type is sent, guessed from the filename's
+// extension (application/octet-stream when unknown), so a PDF named
+// "scan.bin" needs p.ContentType to be stored as application/pdf.
 //
 // Retries: when r is an io.Seeker (an *os.File, a *bytes.Reader) the
 // upload is retried after a 429 or a failed dial (and once after a 401
@@ -45,10 +51,19 @@ func (c *Client) upload(ctx context.Context, op engine.Op, fields [][2]string, f
 // once, with chunked transfer encoding. The caller keeps ownership of r
 // and closes it.
 //
-// API: POST /files_upload (multipart/form-data: filename, file).
-func (c *Client) UploadFile(ctx context.Context, filename string, r io.Reader) (*File, error) {
+// API: POST /files_upload (multipart/form-data: filename, content_type, file).
+func (c *Client) UploadFile(ctx context.Context, filename string, r io.Reader, p UploadFileParams) (*File, error) {
 	op := unsent("UploadFile")
-	body, err := c.upload(ctx, op, [][2]string{{"filename", filename}}, filename, r, func(ct string) (*http.Request, error) {
+	if err := checkContentType("UploadFileParams.ContentType", p.ContentType); err != nil {
+		return nil, err
+	}
+	fields := [][2]string{{"filename", filename}}
+	var partType string
+	if p.ContentType != nil {
+		partType = *p.ContentType
+		fields = append(fields, [2]string{"content_type", partType})
+	}
+	body, err := c.upload(ctx, op, fields, filename, partType, r, func(ct string) (*http.Request, error) {
 		return publicwire.NewUploadFileRequestWithBody(c.srv(), ct, nil)
 	})
 	if err != nil {
@@ -77,7 +92,7 @@ func (c *Client) SendVoiceMessage(ctx context.Context, chatID int64, filename st
 	if err := checkPositive("chatID", chatID); err != nil {
 		return "", err
 	}
-	body, err := c.upload(ctx, op, nil, filename, r, func(ct string) (*http.Request, error) {
+	body, err := c.upload(ctx, op, nil, filename, "", r, func(ct string) (*http.Request, error) {
 		return publicwire.NewSendVoiceMessageRequestWithBody(c.srv(), chatID, ct, nil)
 	})
 	if err != nil {
@@ -108,7 +123,7 @@ func (c *Client) UploadFileFromURL(ctx context.Context, downloadURL string, p Up
 			return nil, err
 		}
 	}
-	if err := checkOptional("UploadFromURLParams.ContentType", p.ContentType); err != nil {
+	if err := checkContentType("UploadFromURLParams.ContentType", p.ContentType); err != nil {
 		return nil, err
 	}
 	req, err := publicwire.NewUploadFileFromURLRequest(c.srv(), publicwire.UploadFromURLRequest{

@@ -129,12 +129,25 @@ type ListFilesParams struct {
 	Filename *string
 }
 
+// UploadFileParams are the optional inputs of [Client.UploadFile].
+type UploadFileParams struct {
+	// ContentType is the file's media type, e.g. "application/pdf". When
+	// set it is sent as the content_type form field and as the file
+	// part's Content-Type, and must be a valid media type. When nil no
+	// content_type field is sent and the part's Content-Type is guessed
+	// from the filename's extension (application/octet-stream when the
+	// extension is unknown), which the server may store as the file's
+	// type.
+	ContentType *string
+}
+
 // UploadFromURLParams are the optional overrides of
 // [Client.UploadFileFromURL].
 type UploadFromURLParams struct {
 	// Filename overrides the file's name.
 	Filename *string
-	// ContentType overrides the file's media type.
+	// ContentType overrides the file's media type; it must be a valid
+	// media type such as "application/pdf".
 	ContentType *string
 }
 

@@ -104,7 +104,7 @@ func retryOps() []retryOp {
 			return err
 		}},
 		{"UploadFile", false, "file.json", func(ctx context.Context, c *Client) error {
-			_, err := c.UploadFile(ctx, "a.txt", strings.NewReader("hello"))
+			_, err := c.UploadFile(ctx, "a.txt", strings.NewReader("hello"), UploadFileParams{})
 			return err
 		}},
 		{"UploadFileFromURL", false, "file.json", func(ctx context.Context, c *Client) error {

@@ -44,6 +44,26 @@ func fileContentType(filename string) string {
 	return "application/octet-stream"
 }
 
+// checkContentType accepts a set content type that is a valid media type
+// ("type/subtype", optionally with parameters) and nothing that could
+// break out of a multipart header.
+func checkContentType(field string, ct *string) error {
+	if ct == nil {
+		return nil
+	}
+	if err := checkOptional(field, ct); err != nil {
+		return err
+	}
+	if engine.HasControl(*ct) || !utf8.ValidString(*ct) {
+		return invalid(field, "must not contain control characters")
+	}
+	mt, _, err := mime.ParseMediaType(*ct)
+	if typ, sub, ok := strings.Cut(mt, "/"); err != nil || !ok || typ == "" || sub == "" {
+		return invalid(field, `must be a media type such as "application/pdf"`)
+	}
+	return nil
+}
+
 func checkFilename(field, name string) error {
 	switch {
 	case strings.TrimSpace(name) == "":
@@ -75,8 +95,9 @@ type multipartBody struct {
 }
 
 // newMultipartBody lays out fields (in order), then the file part named
-// fileField with the given filename, then the closing boundary.
-func newMultipartBody(fields [][2]string, fileField, filename string, src io.Reader) (*multipartBody, error) {
+// fileField with the given filename and partType as its Content-Type
+// (guessed from filename when ""), then the closing boundary.
+func newMultipartBody(fields [][2]string, fileField, filename, partType string, src io.Reader) (*multipartBody, error) {
 	var head bytes.Buffer
 	mw := multipart.NewWriter(&head)
 	for _, f := range fields {
@@ -86,7 +107,10 @@ func newMultipartBody(fields [][2]string, fileField, filename string, src io.Rea
 	}
 	h := make(textproto.MIMEHeader)
 	h.Set("Content-Disposition", `form-data; name="`+quoteEscaper.Replace(fileField)+`"; filename="`+quoteEscaper.Replace(filename)+`"`)
-	h.Set("Content-Type", fileContentType(filename))
+	if partType == "" {
+		partType = fileContentType(filename)
+	}
+	h.Set("Content-Type", partType)
 	if _, err := mw.CreatePart(h); err != nil {
 		return nil, err
 	}

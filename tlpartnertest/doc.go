@@ -272,7 +272,11 @@
 //     desc) and page.
 //   - Files. Uploads (multipart POST /files_upload, or POST /files whose
 //     download_url the fake fetches, loopback only) are kept in memory up to
-//     [Options.MaxFileSize]. GET /files/{uid} and message attachments carry a
+//     [Options.MaxFileSize]. A content_type field is stored as the file's
+//     mimetype as given (400 when it is not a media type); without it the
+//     type comes from the part's (or the download's) Content-Type unless
+//     that is application/octet-stream, else from the extension, else from
+//     the content. GET /files/{uid} and message attachments carry a
 //     temporary_download_url served by the fake under [FilesPrefix], valid
 //     [FileURLLifetime] on the fake's clock (then 403).
 //   - Also labels (GET answers [{"name":…}], PUT adds, POST replaces),

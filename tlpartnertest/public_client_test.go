@@ -146,7 +146,7 @@ func TestPublicClientAgainstFake(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	f, err := pc.UploadFile(ctx, "hello.txt", strings.NewReader("hello"))
+	f, err := pc.UploadFile(ctx, "hello.txt", strings.NewReader("hello"), publicapi.UploadFileParams{})
 	must(err)
 	if f.Size != 5 || f.TemporaryDownloadURL == "" {
 		t.Fatalf("upload: %+v", f)

@@ -60,7 +60,9 @@ type upload struct {
 
 // parseUpload reads the multipart/form-data body of files_upload and
 // voice_message: part "file" (required), optional "filename" and
-// "content_type".
+// "content_type". A content_type field is the file's type as given;
+// without it the file part's Content-Type is used unless it is the
+// generic application/octet-stream, else the type is guessed.
 func (s *Server) parseUpload(q *pubReq) (*upload, *pubError) {
 	mt, params, err := mime.ParseMediaType(q.r.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
@@ -69,6 +71,7 @@ func (s *Server) parseUpload(q *pubReq) (*upload, *pubError) {
 	mr := multipart.NewReader(bytes.NewReader(q.body), params["boundary"])
 	up := &upload{}
 	var haveFile bool
+	var given string // the content_type field, kept as sent
 	for {
 		p, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
@@ -100,9 +103,11 @@ func (s *Server) parseUpload(q *pubReq) (*upload, *pubError) {
 				up.filename = v
 			}
 		case "content_type":
-			if v := strings.TrimSpace(string(data)); v != "" {
-				up.mimetype = v
+			v := strings.TrimSpace(string(data))
+			if mt, _, err := mime.ParseMediaType(v); err != nil || !strings.Contains(mt, "/") {
+				return nil, badField("content_type", "content_type must be a media type such as application/pdf")
 			}
+			given = v
 		}
 	}
 	if !haveFile {
@@ -112,7 +117,11 @@ func (s *Server) parseUpload(q *pubReq) (*upload, *pubError) {
 	if up.filename == "" || up.filename == "." || up.filename == "/" {
 		up.filename = "file"
 	}
-	up.mimetype = guessType(up.filename, up.mimetype, up.data)
+	if given != "" {
+		up.mimetype = given // the documented override, stored as given
+	} else {
+		up.mimetype = guessType(up.filename, up.mimetype, up.data)
+	}
 	return up, nil
 }
 
@@ -207,11 +216,12 @@ func (s *Server) fetchForUpload(ctx context.Context, body []byte) (*fetchedFile,
 	if f.filename == "" || f.filename == "." || f.filename == "/" {
 		f.filename = "file"
 	}
-	given := deref(b.ContentType)
-	if given == "" {
-		given, _, _ = mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if given := strings.TrimSpace(deref(b.ContentType)); given != "" {
+		f.mimetype = given // the documented override, stored as given
+		return f, nil
 	}
-	f.mimetype = guessType(f.filename, given, data)
+	served, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	f.mimetype = guessType(f.filename, served, data)
 	return f, nil
 }
 

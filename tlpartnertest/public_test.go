@@ -565,6 +565,7 @@ func TestPublicBadInput(t *testing.T) {
 	// An upload over MaxFileSize.
 	pubFail(t, p.upload("/files_upload", "big.bin", make([]byte, 2<<10), nil), 413, "payload_too_large")
 	pubFail(t, p.do("POST", "/files_upload", "not multipart"), 400, "validation_error")
+	pubFail(t, p.upload("/files_upload", "a.pdf", []byte("x"), map[string]string{"content_type": "pdf"}), 400, "validation_error")
 	// Nothing above was charged except the first send.
 	if used, _ := p.credits(); used != 1 {
 		t.Fatalf("bad requests were charged: %d credits used", used)
@@ -597,6 +598,23 @@ func TestPublicFaults(t *testing.T) {
 	expectError(t, p.raw.do("GET", "/workspaces/"+p.id, nil), 503, "service_unavailable")
 	if srv.PendingFaults() != 0 {
 		t.Fatal("faults left over")
+	}
+}
+
+// TestPublicUploadContentType: the content_type field is stored as given,
+// even the generic octet-stream; the extension is only a fallback.
+func TestPublicUploadContentType(t *testing.T) {
+	t.Parallel()
+	srv := newFake(t, tlpartnertest.Options{})
+	p := newPubWS(t, srv, "content-type", "+31612345678")
+	content := []byte("%PDF-1.7")
+	for name, ct := range map[string]string{"scan.bin": "application/pdf", "notes.txt": "application/octet-stream"} {
+		if f := okMap(t, p.upload("/files_upload", name, content, map[string]string{"content_type": ct})); f["mimetype"] != ct {
+			t.Errorf("%s uploaded as %s: mimetype %v", name, ct, f["mimetype"])
+		}
+	}
+	if f := okMap(t, p.upload("/files_upload", "notes.txt", content, nil)); !strings.HasPrefix(f["mimetype"].(string), "text/plain") {
+		t.Errorf("notes.txt without content_type: mimetype %v", f["mimetype"])
 	}
 }
 

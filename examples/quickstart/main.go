@@ -467,7 +467,7 @@ func publicRoundTrip(ctx context.Context, st *stepper, pc *publicapi.Client, wor
 	st.ok("%d messages in the chat", n)
 
 	st.step("Upload a small file and send it")
-	f, err := pc.UploadFile(ctx, "hello.txt", strings.NewReader("Hello as a file.\n"))
+	f, err := pc.UploadFile(ctx, "hello.txt", strings.NewReader("Hello as a file.\n"), publicapi.UploadFileParams{})
 	if err != nil {
 		return fmt.Errorf("upload: %w", err)
 	}

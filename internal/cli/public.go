@@ -363,7 +363,7 @@ func (a *app) upload(ctx context.Context, c *publicapi.Client, path string) (*pu
 	name := filepath.Base(path)
 	r := newProgressReader(f, st.Size(), name, a.env.Stderr, a.env.IsTerminal(a.env.Stderr))
 	a.debugf("uploading %s (%d bytes)", name, st.Size())
-	file, err := c.UploadFile(ctx, name, r)
+	file, err := c.UploadFile(ctx, name, r, publicapi.UploadFileParams{})
 	r.done(err == nil)
 	return file, err
 }
