@@ -533,7 +533,7 @@ func readmePublicAPI(ctx context.Context, partner *tlpartner.Client, workspaceID
 		return nil, err
 	}
 	defer f.Close()
-	file, err := pc.UploadFile(ctx, "invoice.pdf", f)
+	file, err := pc.UploadFile(ctx, "invoice.pdf", f, publicapi.UploadFileParams{ContentType: publicapi.Ptr("application/pdf")})
 	if err != nil {
 		return nil, err
 	}
