@@ -381,6 +381,46 @@ func TestValidationSendsNothing(t *testing.T) {
 			_, err := c.SendToChatName(ctx, "My Chat", SendParams{Text: Ptr("x"), ChatName: Ptr("Other")})
 			return err
 		}},
+		{"SendParams.WhatsAppAccountID", func() error {
+			_, err := c.SendToPhone(ctx, "+14155550100", SendParams{Text: Ptr("x"), WhatsAppAccountPhone: Ptr("+15551234567"), WhatsAppAccountID: Ptr("15551234567@s.whatsapp.net")})
+			return err
+		}},
+		{"SendParams.WhatsAppAccountID", func() error {
+			_, err := c.SendToJID(ctx, "14155550100@s.whatsapp.net", SendParams{Text: Ptr("x"), WhatsAppAccountPhone: Ptr("+15551234567"), WhatsAppAccountID: Ptr("15551234567@s.whatsapp.net")})
+			return err
+		}},
+		{"SendParams.WhatsAppAccountID", func() error {
+			_, err := c.SendToPhone(ctx, "+14155550100", SendParams{Text: Ptr("x"), WhatsAppAccountID: Ptr("+15551234567")})
+			return err
+		}},
+		{"SendParams.WhatsAppAccountID", func() error {
+			_, err := c.SendToPhone(ctx, "+14155550100", SendParams{Text: Ptr("x"), WhatsAppAccountID: Ptr("15551234567")})
+			return err
+		}},
+		{"SendParams.WhatsAppAccountID", func() error {
+			_, err := c.SendToPhone(ctx, "+14155550100", SendParams{Text: Ptr("x"), WhatsAppAccountID: Ptr("120363012345678901@g.us")})
+			return err
+		}},
+		{"SendParams.WhatsAppAccountID", func() error {
+			_, err := c.SendToPhone(ctx, "+14155550100", SendParams{Text: Ptr("x"), WhatsAppAccountID: Ptr("@s.whatsapp.net")})
+			return err
+		}},
+		{"SendParams.WhatsAppAccountID", func() error {
+			_, err := c.SendToJID(ctx, "14155550100@s.whatsapp.net", SendParams{Text: Ptr("x"), WhatsAppAccountID: Ptr("1555abc@s.whatsapp.net")})
+			return err
+		}},
+		{"SendParams.WhatsAppAccountID", func() error {
+			_, err := c.SendToJID(ctx, "14155550100@s.whatsapp.net", SendParams{Text: Ptr("x"), WhatsAppAccountID: Ptr("")})
+			return err
+		}},
+		{"SendParams.WhatsAppAccountID", func() error {
+			_, err := c.SendToChat(ctx, 1, SendParams{Text: Ptr("x"), WhatsAppAccountID: Ptr("15551234567@s.whatsapp.net")})
+			return err
+		}},
+		{"SendParams.WhatsAppAccountID", func() error {
+			_, err := c.SendToChatName(ctx, "My Chat", SendParams{Text: Ptr("x"), WhatsAppAccountID: Ptr("15551234567@s.whatsapp.net")})
+			return err
+		}},
 		{"SendParams.FileUID", func() error { _, err := c.SendToChat(ctx, 1, SendParams{FileUID: Ptr(" ")}); return err }},
 		{"SendParams.AttachmentTemplateID", func() error {
 			_, err := c.SendToChat(ctx, 1, SendParams{AttachmentTemplateID: Ptr(int64(0))})
@@ -482,6 +522,10 @@ func TestValidationSendsNothing(t *testing.T) {
 	for _, jid := range []string{"14155550100@s.whatsapp.net", "120363012345678901@g.us", "14155550100-1600000000@g.us", "14155550100@c.us", "123456789@lid", "status@broadcast"} {
 		_, err := c.SendToJID(ctx, jid, text)
 		assert.NoError(t, err, jid)
+	}
+	for _, id := range []string{"15551234567@s.whatsapp.net", "15551234567@c.us", "123456789012345@lid"} {
+		_, err := c.SendToPhone(ctx, "+14155550100", SendParams{Text: Ptr("x"), WhatsAppAccountID: Ptr(id)})
+		assert.NoError(t, err, id)
 	}
 	for _, r := range []string{"", "👍", "👍🏽", "❤️", "👨‍👩‍👧", "🇳🇱", "\U0001F44D"} {
 		assert.NoError(t, c.SetReaction(ctx, "m", r), "reaction %q", r)

@@ -112,6 +112,24 @@ func TestEndpoints(t *testing.T) {
 			want: uid,
 		},
 		{
+			name: "SendToPhone from an account ID", answer: "send_result.json",
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.SendToPhone(ctx, "+14840000000", SendParams{Text: Ptr("hi"), WhatsAppAccountID: Ptr("15551234567@s.whatsapp.net")})
+			},
+			method: "POST", path: "/messages",
+			body: `{"phone":"+14840000000","text":"hi","whatsapp_account_id":"15551234567@s.whatsapp.net"}`,
+			want: uid,
+		},
+		{
+			name: "SendToJID from an account ID", answer: "send_result.json",
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.SendToJID(ctx, "14840000000@s.whatsapp.net", SendParams{Text: Ptr("hi"), WhatsAppAccountID: Ptr("15551234567@s.whatsapp.net")})
+			},
+			method: "POST", path: "/messages/to_jid",
+			body: `{"jid":"14840000000@s.whatsapp.net","text":"hi","whatsapp_account_id":"15551234567@s.whatsapp.net"}`,
+			want: uid,
+		},
+		{
 			name: "SendToChatName", answer: "send_result.json",
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.SendToChatName(ctx, "My Chat", SendParams{AttachmentTemplateID: Ptr(int64(7))})

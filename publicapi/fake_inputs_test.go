@@ -115,3 +115,54 @@ func TestFakeUploadContentType(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "image/png", f.MIMEType)
 }
+
+// TestFakeSenderByAccountID: SendParams.WhatsAppAccountID sends from that
+// account rather than the most recently connected one; an ID the
+// workspace does not have is refused by the fake with its error envelope.
+func TestFakeSenderByAccountID(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pc := fakeWorkspace(t, "+31611111111", "+31622222222")
+	accounts, err := pc.ListWhatsAppAccounts(ctx)
+	require.NoError(t, err)
+	ids := map[string]string{}
+	for _, a := range accounts {
+		ids[a.Phone] = a.ID
+	}
+	first := ids["+31611111111"]
+	require.NotEmpty(t, first)
+	require.NotEmpty(t, ids["+31622222222"])
+
+	chatOf := func(uid string) *publicapi.Chat {
+		t.Helper()
+		msg, err := pc.GetMessage(ctx, uid)
+		require.NoError(t, err)
+		chat, err := pc.GetChat(ctx, msg.ChatID)
+		require.NoError(t, err)
+		return chat
+	}
+	// By default the most recently connected account sends.
+	uid, err := pc.SendToPhone(ctx, "+14155550100", publicapi.SendParams{Text: publicapi.Ptr("default")})
+	require.NoError(t, err)
+	assert.Equal(t, ids["+31622222222"], chatOf(uid).WhatsAppAccountID)
+
+	uid, err = pc.SendToPhone(ctx, "+14155550100", publicapi.SendParams{Text: publicapi.Ptr("by ID"), WhatsAppAccountID: publicapi.Ptr(first)})
+	require.NoError(t, err)
+	byPhone := chatOf(uid)
+	assert.Equal(t, first, byPhone.WhatsAppAccountID)
+	msg, err := pc.GetMessage(ctx, uid)
+	require.NoError(t, err)
+	assert.Equal(t, "+31611111111", msg.SenderPhone)
+
+	uid, err = pc.SendToJID(ctx, "14155550101@s.whatsapp.net", publicapi.SendParams{Text: publicapi.Ptr("by ID"), WhatsAppAccountID: publicapi.Ptr(first)})
+	require.NoError(t, err)
+	assert.Equal(t, first, chatOf(uid).WhatsAppAccountID)
+
+	_, err = pc.SendToPhone(ctx, "+14155550100", publicapi.SendParams{Text: publicapi.Ptr("x"), WhatsAppAccountID: publicapi.Ptr("4400000000@s.whatsapp.net")})
+	var apiErr *publicapi.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, 400, apiErr.StatusCode)
+	assert.ErrorIs(t, err, publicapi.ErrInvalidRequest)
+	require.Len(t, apiErr.Fields, 1)
+	assert.Equal(t, []string{"whatsapp_account_id"}, apiErr.Fields[0].Fields)
+}

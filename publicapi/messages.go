@@ -15,8 +15,8 @@ import (
 // by the client.
 
 // SendToPhone queues msg to phone, an E.164 number such as "+14155550100";
-// no earlier chat or contact is needed. msg.WhatsAppAccountPhone chooses
-// the sending account.
+// no earlier chat or contact is needed. msg.WhatsAppAccountPhone or
+// msg.WhatsAppAccountID chooses the sending account.
 //
 // A phone that is not E.164, or a msg without text, file or template,
 // gives a [*ValidationError] and nothing is sent.
@@ -33,6 +33,7 @@ func (c *Client) SendToPhone(ctx context.Context, phone string, msg SendParams) 
 	req, err := publicwire.NewSendToPhoneRequest(c.srv(), publicwire.SendToPhoneRequest{
 		Phone:                phone,
 		WhatsappAccountPhone: msg.WhatsAppAccountPhone,
+		WhatsappAccountId:    msg.WhatsAppAccountID,
 		Text:                 msg.Text,
 		FileUid:              msg.FileUID,
 		AttachmentTemplateId: msg.AttachmentTemplateID,
@@ -45,6 +46,8 @@ func (c *Client) SendToPhone(ctx context.Context, phone string, msg SendParams) 
 
 // SendToJID queues msg to a contact or group by WhatsApp ID, e.g.
 // "14155550100@s.whatsapp.net" or "120363012345678901@g.us".
+// msg.WhatsAppAccountPhone or msg.WhatsAppAccountID chooses the sending
+// account.
 //
 // A malformed jid, or a msg without text, file or template, gives a
 // [*ValidationError] and nothing is sent.
@@ -61,6 +64,7 @@ func (c *Client) SendToJID(ctx context.Context, jid string, msg SendParams) (str
 	req, err := publicwire.NewSendToJIDRequest(c.srv(), publicwire.SendToJIDRequest{
 		Jid:                  jid,
 		WhatsappAccountPhone: msg.WhatsAppAccountPhone,
+		WhatsappAccountId:    msg.WhatsAppAccountID,
 		Text:                 msg.Text,
 		FileUid:              msg.FileUID,
 		AttachmentTemplateId: msg.AttachmentTemplateID,
@@ -72,8 +76,8 @@ func (c *Client) SendToJID(ctx context.Context, jid string, msg SendParams) (str
 }
 
 // SendToChat queues msg in an existing chat (direct or group), sent from
-// the WhatsApp account that owns the chat; msg.WhatsAppAccountPhone must
-// therefore be nil.
+// the WhatsApp account that owns the chat; msg.WhatsAppAccountPhone and
+// msg.WhatsAppAccountID must therefore be nil.
 //
 // API: POST /chats/{chat_id}/messages.
 func (c *Client) SendToChat(ctx context.Context, chatID int64, msg SendParams) (string, error) {

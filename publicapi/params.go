@@ -39,6 +39,15 @@ type SendParams struct {
 	// Sends in an existing chat always use the account that owns the
 	// chat.
 	WhatsAppAccountPhone *string
+	// WhatsAppAccountID chooses the sending account by its WhatsApp ID
+	// (JID), as [WhatsAppAccount.ID], [Chat.WhatsAppAccountID] and the
+	// webhooks give it, e.g. "15551234567@s.whatsapp.net"; it is sent as
+	// whatsapp_account_id, the field of the sending guide (the reference
+	// names only whatsapp_account_phone; see docs/contradictions.md, C8).
+	// The same sends accept it as WhatsAppAccountPhone, and at most one
+	// of the two may be set. An ID that is not a contact JID
+	// (<digits>@s.whatsapp.net, @c.us or @lid) is a [*ValidationError].
+	WhatsAppAccountID *string
 }
 
 // NoteParams is a note for [Client.AddNote].

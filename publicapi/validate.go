@@ -135,9 +135,31 @@ func checkMessage(p SendParams, route sendRoute) error {
 		if route != routePhone && route != routeJID {
 			return invalid("SendParams.WhatsAppAccountPhone", "is not supported here: the account owning the chat sends")
 		}
-		return checkPhone("SendParams.WhatsAppAccountPhone", *p.WhatsAppAccountPhone)
+		if err := checkPhone("SendParams.WhatsAppAccountPhone", *p.WhatsAppAccountPhone); err != nil {
+			return err
+		}
+	}
+	if p.WhatsAppAccountID != nil {
+		switch {
+		case route != routePhone && route != routeJID:
+			return invalid("SendParams.WhatsAppAccountID", "is not supported here: the account owning the chat sends")
+		case p.WhatsAppAccountPhone != nil:
+			return invalid("SendParams.WhatsAppAccountID", "must not be set together with SendParams.WhatsAppAccountPhone: choose the sender one way")
+		}
+		return checkAccountID("SendParams.WhatsAppAccountID", *p.WhatsAppAccountID)
 	}
 	return nil
+}
+
+// checkAccountID accepts the WhatsApp ID of an account: a contact JID
+// (<digits>@s.whatsapp.net, the older @c.us, or @lid), never a group or
+// broadcast.
+func checkAccountID(field, id string) error {
+	_, domain, _ := strings.Cut(id, "@")
+	if domain != "s.whatsapp.net" && domain != "c.us" && domain != "lid" {
+		return invalid(field, "must be a WhatsApp account ID such as 15551234567@s.whatsapp.net")
+	}
+	return checkJID(field, id)
 }
 
 func checkReaction(reaction string) error {

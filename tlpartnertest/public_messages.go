@@ -92,37 +92,45 @@ func (s *Server) pubContent(q *pubReq, b *pubSendBody) (*outgoing, *pubError) {
 }
 
 // pubSender picks the WhatsApp account a phone or JID send goes out from:
-// the one named by whatsapp_account_phone or whatsapp_account_id, else the
-// most recently connected one. Call with s.mu held.
+// the one named by whatsapp_account_phone or whatsapp_account_id (not
+// both), else the most recently connected one. An account the workspace
+// does not have is a 400 validation_error naming the field; one it has
+// but that is disconnected fails like any send from it. Call with s.mu
+// held.
 func (s *Server) pubSender(q *pubReq, b *pubSendBody) (*account, *pubError) {
-	latest := latestAccount(q.ws)
+	byPhone, byID := deref(b.WhatsAppAccountPhone), deref(b.WhatsAppAccountID)
 	pick := func(field string, match func(a *account) bool) (*account, *pubError) {
+		var found *account
 		for _, a := range q.ws.accounts {
-			if a.connected && match(a) {
-				return a, nil
+			if match(a) && (found == nil || a.connected) {
+				found = a // a connected one wins over an old disconnected one
 			}
 		}
-		return nil, badField(field, field+": no connected WhatsApp account of this workspace matches")
+		if found == nil {
+			return nil, badField(field, field+": this workspace has no such WhatsApp account")
+		}
+		return found, s.pubCanSend(found)
 	}
-	var a *account
-	var e *pubError
 	switch {
-	case deref(b.WhatsAppAccountPhone) != "":
-		p, ok := normalizePhone(*b.WhatsAppAccountPhone)
+	case byPhone != "" && byID != "":
+		return nil, badField("whatsapp_account_id", "give whatsapp_account_phone or whatsapp_account_id, not both")
+	case byPhone != "":
+		p, ok := normalizePhone(byPhone)
 		if !ok {
 			return nil, badField("whatsapp_account_phone", "whatsapp_account_phone must be an international phone number")
 		}
-		a, e = pick("whatsapp_account_phone", func(a *account) bool { return a.phone == p })
-	case deref(b.WhatsAppAccountID) != "":
-		a, e = pick("whatsapp_account_id", func(a *account) bool { return wid(a.phone) == *b.WhatsAppAccountID })
-	case latest == nil:
+		return pick("whatsapp_account_phone", func(a *account) bool { return a.phone == p })
+	case byID != "":
+		user, domain, _ := strings.Cut(byID, "@")
+		if _, ok := normalizePhone(user); !ok || (domain != "s.whatsapp.net" && domain != "c.us") {
+			return nil, badField("whatsapp_account_id", "whatsapp_account_id must be a WhatsApp ID such as 15551234567@s.whatsapp.net")
+		}
+		return pick("whatsapp_account_id", func(a *account) bool { return wid(a.phone) == user+"@s.whatsapp.net" })
+	}
+	a := latestAccount(q.ws)
+	if a == nil {
 		return nil, pubErr(http.StatusBadRequest, PublicCodeNotConnected,
 			"No connected WhatsApp account in this workspace: connect one before sending")
-	default:
-		a = latest
-	}
-	if e != nil {
-		return nil, e
 	}
 	return a, s.pubCanSend(a)
 }

@@ -990,6 +990,9 @@ type SendToJIDRequest struct {
 	// Text Plain text; \n for line breaks, emojis allowed.
 	Text *string `json:"text,omitempty"`
 
+	// WhatsappAccountId Sender account as its WhatsApp ID, e.g. 15551234567@s.whatsapp.net.
+	WhatsappAccountId *string `json:"whatsapp_account_id,omitempty"`
+
 	// WhatsappAccountPhone Sender account as its phone number.
 	WhatsappAccountPhone *string `json:"whatsapp_account_phone,omitempty"`
 }
@@ -1016,6 +1019,9 @@ type SendToPhoneRequest struct {
 
 	// Text Plain text; \n for line breaks, emojis allowed.
 	Text *string `json:"text,omitempty"`
+
+	// WhatsappAccountId Sender account as its WhatsApp ID, e.g. 15551234567@s.whatsapp.net.
+	WhatsappAccountId *string `json:"whatsapp_account_id,omitempty"`
 
 	// WhatsappAccountPhone Sender account as its phone number.
 	WhatsappAccountPhone *string `json:"whatsapp_account_phone,omitempty"`
@@ -1639,7 +1645,7 @@ type ClientInterface interface {
 
 	// SendToPhoneWithBody Send a message to a phone number
 	//
-	// Queues a message to an international phone number; no earlier chat or contact is needed. The sender is whatsapp_account_phone or, when absent, the most recently connected account.
+	// Queues a message to an international phone number; no earlier chat or contact is needed. The sender is whatsapp_account_phone (or whatsapp_account_id) or, when absent, the most recently connected account.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1648,7 +1654,7 @@ type ClientInterface interface {
 
 	// SendToPhone Send a message to a phone number
 	//
-	// Queues a message to an international phone number; no earlier chat or contact is needed. The sender is whatsapp_account_phone or, when absent, the most recently connected account.
+	// Queues a message to an international phone number; no earlier chat or contact is needed. The sender is whatsapp_account_phone (or whatsapp_account_id) or, when absent, the most recently connected account.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2156,7 +2162,7 @@ func (c *Client) UploadFileWithBody(ctx context.Context, contentType string, bod
 
 // SendToPhoneWithBody Send a message to a phone number
 //
-// Queues a message to an international phone number; no earlier chat or contact is needed. The sender is whatsapp_account_phone or, when absent, the most recently connected account.
+// Queues a message to an international phone number; no earlier chat or contact is needed. The sender is whatsapp_account_phone (or whatsapp_account_id) or, when absent, the most recently connected account.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2175,7 +2181,7 @@ func (c *Client) SendToPhoneWithBody(ctx context.Context, contentType string, bo
 
 // SendToPhone Send a message to a phone number
 //
-// Queues a message to an international phone number; no earlier chat or contact is needed. The sender is whatsapp_account_phone or, when absent, the most recently connected account.
+// Queues a message to an international phone number; no earlier chat or contact is needed. The sender is whatsapp_account_phone (or whatsapp_account_id) or, when absent, the most recently connected account.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4238,7 +4244,7 @@ type ClientWithResponsesInterface interface {
 
 	// SendToPhoneWithBodyWithResponse Send a message to a phone number
 	//
-	// Queues a message to an international phone number; no earlier chat or contact is needed. The sender is whatsapp_account_phone or, when absent, the most recently connected account.
+	// Queues a message to an international phone number; no earlier chat or contact is needed. The sender is whatsapp_account_phone (or whatsapp_account_id) or, when absent, the most recently connected account.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4247,7 +4253,7 @@ type ClientWithResponsesInterface interface {
 
 	// SendToPhoneWithResponse Send a message to a phone number
 	//
-	// Queues a message to an international phone number; no earlier chat or contact is needed. The sender is whatsapp_account_phone or, when absent, the most recently connected account.
+	// Queues a message to an international phone number; no earlier chat or contact is needed. The sender is whatsapp_account_phone (or whatsapp_account_id) or, when absent, the most recently connected account.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6391,7 +6397,7 @@ func (c *ClientWithResponses) UploadFileWithBodyWithResponse(ctx context.Context
 
 // SendToPhoneWithBodyWithResponse Send a message to a phone number
 //
-// Queues a message to an international phone number; no earlier chat or contact is needed. The sender is whatsapp_account_phone or, when absent, the most recently connected account.
+// Queues a message to an international phone number; no earlier chat or contact is needed. The sender is whatsapp_account_phone (or whatsapp_account_id) or, when absent, the most recently connected account.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6406,7 +6412,7 @@ func (c *ClientWithResponses) SendToPhoneWithBodyWithResponse(ctx context.Contex
 
 // SendToPhoneWithResponse Send a message to a phone number
 //
-// Queues a message to an international phone number; no earlier chat or contact is needed. The sender is whatsapp_account_phone or, when absent, the most recently connected account.
+// Queues a message to an international phone number; no earlier chat or contact is needed. The sender is whatsapp_account_phone (or whatsapp_account_id) or, when absent, the most recently connected account.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
