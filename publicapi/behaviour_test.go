@@ -455,7 +455,10 @@ func TestValidationSendsNothing(t *testing.T) {
 		{"reaction", func() error { return c.SetReaction(ctx, "m", "👍 ") }},
 		{"downloadURL", func() error { _, err := c.UploadFileFromURL(ctx, "/relative.png", UploadFromURLParams{}); return err }},
 		{"filename", func() error { _, err := c.UploadFile(ctx, "", strings.NewReader("x"), UploadFileParams{}); return err }},
-		{"filename", func() error { _, err := c.UploadFile(ctx, "a\r\nX-Evil: 1", strings.NewReader("x"), UploadFileParams{}); return err }},
+		{"filename", func() error {
+			_, err := c.UploadFile(ctx, "a\r\nX-Evil: 1", strings.NewReader("x"), UploadFileParams{})
+			return err
+		}},
 		{"r", func() error { _, err := c.UploadFile(ctx, "a.txt", nil, UploadFileParams{}); return err }},
 		{"UploadFileParams.ContentType", func() error {
 			_, err := c.UploadFile(ctx, "a.pdf", strings.NewReader("x"), UploadFileParams{ContentType: Ptr(" ")})
