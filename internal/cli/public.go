@@ -190,11 +190,16 @@ func (l *listFlag) Set(v string) error {
 	return nil
 }
 
+// given reports whether the flag was on the command line.
+func given(fs *flag.FlagSet, name string) bool {
+	found := false
+	fs.Visit(func(f *flag.Flag) { found = found || f.Name == name })
+	return found
+}
+
 // optString returns a pointer to the flag's value when it was given.
 func optString(fs *flag.FlagSet, name string, v *string) *string {
-	given := false
-	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
-	if !given {
+	if !given(fs, name) {
 		return nil
 	}
 	return v
@@ -264,8 +269,12 @@ func sendCommand() *command {
 		help: `Send a message through the workspace's Public API token (fetched with the
 partner credentials). Exactly one recipient: --phone (international format),
 --chat CHAT_ID or --jid. Give --text, --file (uploaded first, with a progress
-bar on a terminal) or --file-uid (an earlier upload), or text and a file.
-Prints the message UID; 'tlpartner messages status UID' follows it.`,
+bar on a terminal; --content-type sets its media type) or --file-uid (an
+earlier upload), or text and a file. --chat-name names the chat that a first
+message to a phone or JID creates. With --phone or --jid the sending account
+is --from (its phone) or --from-account (its WhatsApp ID, as 'workspaces get'
+and 'chats list' show it); by default the most recently connected account
+sends. Prints the message UID; 'tlpartner messages status UID' follows it.`,
 		setup: func(fs *flag.FlagSet) runFunc {
 			ws := workspaceFlag(fs)
 			phone := fs.String("phone", "", "recipient phone number, e.g. +14155550100")
@@ -277,6 +286,9 @@ Prints the message UID; 'tlpartner messages status UID' follows it.`,
 			label := fs.String("label", "", "label to put on the chat")
 			replyTo := fs.String("reply-to", "", "UID of the message to reply to (--chat and --jid only)")
 			from := fs.String("from", "", "sending WhatsApp account's phone (default: the most recently connected)")
+			fromAccount := fs.String("from-account", "", "sending WhatsApp account's ID, e.g. 15551234567@s.whatsapp.net (instead of --from)")
+			chatName := fs.String("chat-name", "", "name of the chat the message creates (--phone and --jid)")
+			contentType := fs.String("content-type", "", "media type of --file, e.g. application/pdf (default: from the extension)")
 			return func(ctx context.Context, a *app, args []string) error {
 				if err := wantArgs(args); err != nil {
 					return err
@@ -296,6 +308,12 @@ Prints the message UID; 'tlpartner messages status UID' follows it.`,
 				if *file != "" && *fileUID != "" {
 					return usagef("give --file or --file-uid, not both")
 				}
+				if given(fs, "from") && given(fs, "from-account") {
+					return usagef("give --from or --from-account, not both")
+				}
+				if given(fs, "content-type") && *file == "" {
+					return usagef("--content-type works with --file only")
+				}
 				if *replyTo != "" && *phone != "" {
 					return usagef("--reply-to works with --chat and --jid only (the API has no reply_to for phone sends)")
 				}
@@ -308,9 +326,11 @@ Prints the message UID; 'tlpartner messages status UID' follows it.`,
 				p.Label = optString(fs, "label", label)
 				p.ReplyTo = optString(fs, "reply-to", replyTo)
 				p.WhatsAppAccountPhone = optString(fs, "from", from)
+				p.WhatsAppAccountID = optString(fs, "from-account", fromAccount)
+				p.ChatName = optString(fs, "chat-name", chatName)
 				p.FileUID = optString(fs, "file-uid", fileUID)
 				if *file != "" {
-					f, err := a.upload(ctx, c, *file)
+					f, err := a.upload(ctx, c, *file, optString(fs, "content-type", contentType))
 					if err != nil {
 						return err
 					}
@@ -346,8 +366,9 @@ Prints the message UID; 'tlpartner messages status UID' follows it.`,
 	}
 }
 
-// upload uploads a local file with a progress bar on a terminal.
-func (a *app) upload(ctx context.Context, c *publicapi.Client, path string) (*publicapi.File, error) {
+// upload uploads a local file with a progress bar on a terminal, as
+// contentType when it is not nil.
+func (a *app) upload(ctx context.Context, c *publicapi.Client, path string, contentType *string) (*publicapi.File, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, usagef("%v", err)
@@ -363,7 +384,7 @@ func (a *app) upload(ctx context.Context, c *publicapi.Client, path string) (*pu
 	name := filepath.Base(path)
 	r := newProgressReader(f, st.Size(), name, a.env.Stderr, a.env.IsTerminal(a.env.Stderr))
 	a.debugf("uploading %s (%d bytes)", name, st.Size())
-	file, err := c.UploadFile(ctx, name, r, publicapi.UploadFileParams{})
+	file, err := c.UploadFile(ctx, name, r, publicapi.UploadFileParams{ContentType: contentType})
 	r.done(err == nil)
 	return file, err
 }
@@ -526,14 +547,16 @@ func filesCommand() *command {
 		subs: []*command{
 			{
 				name: "upload", summary: "upload a file (progress bar on a terminal)", args: "PATH",
+				help: "Upload a local file, streamed. --content-type sets its media type (sent as\nthe content_type field); by default it is guessed from the extension.",
 				setup: func(fs *flag.FlagSet) runFunc {
 					ws := workspaceFlag(fs)
+					contentType := fs.String("content-type", "", "media type, e.g. application/pdf (default: from the extension)")
 					return func(ctx context.Context, a *app, args []string) error {
 						c, err := a.publicArgs(ctx, *ws, args, "PATH")
 						if err != nil {
 							return err
 						}
-						f, err := a.upload(ctx, c, args[0])
+						f, err := a.upload(ctx, c, args[0], optString(fs, "content-type", contentType))
 						if err != nil {
 							return err
 						}
