@@ -19,6 +19,9 @@ func exampleServer() *httptest.Server {
 	mux.HandleFunc("POST /integrations/api/messages", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `{"status":"ok","data":{"message_uid":"1c1f0b4c-6c4e-4f7e-9a0e-5d8f8b0f2a11"}}`)
 	})
+	mux.HandleFunc("GET /integrations/api/whatsapp_accounts", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"status":"ok","data":{"whatsapp_accounts":[{"id":"15551234567@s.whatsapp.net","phone":"+15551234567","status":"Active"}]}}`)
+	})
 	mux.HandleFunc("GET /integrations/api/chats", func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Query().Get("page") {
 		case "1":
@@ -55,14 +58,40 @@ func ExampleClient_SendToPhone() {
 		log.Fatal(err)
 	}
 	uid, err := client.SendToPhone(context.Background(), "+14155550100", publicapi.SendParams{
-		Text:  publicapi.Ptr("Your order has shipped 📦"),
-		Label: publicapi.Ptr("orders"),
+		Text:     publicapi.Ptr("Your order has shipped 📦"),
+		Label:    publicapi.Ptr("orders"),
+		ChatName: publicapi.Ptr("Jane Roe (order 1042)"), // names the chat a first message creates
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("queued", uid)
 	// Output: queued 1c1f0b4c-6c4e-4f7e-9a0e-5d8f8b0f2a11
+}
+
+// Choosing the sending account by its WhatsApp ID, as ListWhatsAppAccounts,
+// chats and webhooks give it.
+func ExampleSendParams_whatsAppAccountID() {
+	srv := exampleServer()
+	defer srv.Close()
+	client, err := publicapi.NewClient("example-token", publicapi.WithBaseURL(srv.URL+"/integrations/api"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	accounts, err := client.ListWhatsAppAccounts(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	uid, err := client.SendToPhone(ctx, "+14155550100", publicapi.SendParams{
+		Text:              publicapi.Ptr("Hello from our sales line"),
+		WhatsAppAccountID: publicapi.Ptr(accounts[0].ID), // e.g. "15551234567@s.whatsapp.net"
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("queued", uid, "from", accounts[0].ID)
+	// Output: queued 1c1f0b4c-6c4e-4f7e-9a0e-5d8f8b0f2a11 from 15551234567@s.whatsapp.net
 }
 
 func ExampleClient_ListChats() {
