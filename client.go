@@ -110,12 +110,12 @@ func NewClient(partnerID, partnerSecret string, opts ...Option) (*Client, error)
 			continue
 		}
 		if err := opt(&cfg); err != nil {
-			return nil, err
+			return nil, exportError(err)
 		}
 	}
 	base, err := normalizeBaseURL(cfg.baseURL)
 	if err != nil {
-		return nil, err
+		return nil, exportError(err)
 	}
 	key, err := newSigningKey(partnerID, partnerSecret)
 	if err != nil {
@@ -160,7 +160,10 @@ func (c *Client) CloseIdleConnections() {
 }
 
 // normalizeBaseURL applies the shared base-URL rule of the engine.
-func normalizeBaseURL(raw string) (string, error) { return engine.NormalizeBaseURL(apiName, raw) }
+func normalizeBaseURL(raw string) (string, error) {
+	base, err := engine.NormalizeBaseURL(apiName, raw)
+	return base, exportError(err)
+}
 
 // WithBaseURL sets the API root, for example a staging server or the URL of
 // a tlpartnertest fake. It must be an absolute http or https URL without

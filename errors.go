@@ -3,6 +3,7 @@ package tlpartner
 import (
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/tlpartner/tlpartner-go/internal/engine"
 )
@@ -70,11 +71,11 @@ var errSigning = errors.New("tlpartner: cannot sign request token")
 // description taken from the text. It names the call that failed
 // (Operation, Method, Path) and how many attempts were made.
 //
-// Error() reads "tlpartner: <Operation>: <status> <code>: <description>",
-// for example "tlpartner: GetWorkspace: 404 workspace_not_found: Workspace
-// not found"; an empty code is replaced by the status text. The request's
-// own JWT is replaced by [REDACTED] in every field, even when the server
-// echoes it back.
+// [APIError.Error] reads "tlpartner: <Operation>: <status> <code>:
+// <description>", for example "tlpartner: GetWorkspace: 404
+// workspace_not_found: Workspace not found"; an empty code is replaced by
+// the status text. The request's own JWT is replaced by [REDACTED] in every
+// field, even when the server echoes it back.
 //
 // Use errors.Is with the sentinels ([ErrNotFound], [ErrSeatsFull], ...) for
 // control flow and errors.As to read the details:
@@ -84,21 +85,163 @@ var errSigning = errors.New("tlpartner: cannot sign request token")
 //		log.Printf("op=%s status=%d code=%s request_id=%s", apiErr.Operation, apiErr.StatusCode, apiErr.Code, apiErr.RequestID)
 //	}
 //
-// It is the same type as publicapi.APIError.
-type APIError = engine.APIError
+// publicapi.APIError has the same fields and methods. errors.As works
+// across the packages: an error of the Public API client also fills a
+// *tlpartner.APIError (with a copy), and the reverse.
+type APIError struct {
+	// Operation is the client method that failed, for example
+	// "GetWorkspace" or "Do POST".
+	Operation string
+	// Method is the HTTP method of the failed request.
+	Method string
+	// Path is the escaped URL path of the failed request.
+	Path string
+	// Attempts is the number of HTTP attempts made, retries included.
+	Attempts int
+	// StatusCode is the HTTP status of the response.
+	StatusCode int
+	// Code is the machine-readable error code: the Partner envelope's
+	// "error" field (for example "workspace_not_found"), or "error_code"
+	// of the Public API shape. For the rate-limit shape it holds the
+	// server's "error" text ("Too Many Requests"). Empty when the body had
+	// none.
+	Code string
+	// Description is the human-readable detail: "description" or
+	// "message", or for non-JSON bodies the page title or first line. For
+	// a redirect the client did not follow it names the Location.
+	Description string
+	// Fields holds the Public API's per-field validation errors ("errors"
+	// in the body), if any.
+	Fields []FieldError
+	// Body is the raw response body, truncated to 4 KiB, with the
+	// credential redacted.
+	Body []byte
+	// RequestID is the value of the first X-Request-Id-like response
+	// header found (X-Request-Id, X-Correlation-Id, X-Amzn-Requestid,
+	// Cf-Ray), if any; include it when contacting support.
+	RequestID string
+	// RetryAfter is the wait the server asked for in its Retry-After
+	// header, or 0 if none was sent.
+	RetryAfter time.Duration
+
+	meta engine.ErrorMeta
+}
+
+// Error returns "tlpartner: <Operation>: <status> <code>: <description>".
+// An empty Operation or Description is left out; an empty Code is replaced
+// by the status text (as in "tlpartner: GetWorkspace: 503 Service
+// Unavailable").
+func (e *APIError) Error() string { return e.engine().Error() }
+
+// Is reports whether e belongs to the class of target, one of the sentinel
+// errors. The client decided the class when the error was built (the error
+// code first, the HTTP status when the code is empty or unknown); an
+// APIError built by hand is classified by its StatusCode alone.
+func (e *APIError) Is(target error) bool { return e.engine().Is(target) }
+
+// As sets target to a copy of e when target points to the APIError type of
+// another package of the module (*publicapi.APIError), so errors.As works
+// across packages.
+func (e *APIError) As(target any) bool { return e.engine().As(target) }
+
+func (e *APIError) engine() *engine.APIError {
+	x := &engine.APIError{
+		Operation:   e.Operation,
+		Method:      e.Method,
+		Path:        e.Path,
+		Attempts:    e.Attempts,
+		StatusCode:  e.StatusCode,
+		Code:        e.Code,
+		Description: e.Description,
+		Body:        e.Body,
+		RequestID:   e.RequestID,
+		RetryAfter:  e.RetryAfter,
+	}
+	for _, f := range e.Fields {
+		x.Fields = append(x.Fields, engine.FieldError(f))
+	}
+	x.SetMeta(e.meta)
+	return x
+}
+
+func apiErrorFrom(x *engine.APIError) *APIError {
+	e := &APIError{
+		Operation:   x.Operation,
+		Method:      x.Method,
+		Path:        x.Path,
+		Attempts:    x.Attempts,
+		StatusCode:  x.StatusCode,
+		Code:        x.Code,
+		Description: x.Description,
+		Body:        x.Body,
+		RequestID:   x.RequestID,
+		RetryAfter:  x.RetryAfter,
+		meta:        x.Meta(),
+	}
+	for _, f := range x.Fields {
+		e.Fields = append(e.Fields, FieldError(f))
+	}
+	return e
+}
 
 // FieldError is one per-field validation error of the Public API, kept in
 // [APIError.Fields].
-type FieldError = engine.FieldError
+type FieldError struct {
+	// Fields names the offending request fields, for example ["body",
+	// "phone"].
+	Fields []string `json:"fields,omitempty"`
+	// Message says what is wrong ("msg" on the wire).
+	Message string `json:"msg,omitempty"`
+}
 
 // ValidationError reports input that the SDK rejected before sending any
 // request, such as an empty workspace ID, a seat count out of range or a
-// bad option value. Its Field names what the caller wrote in Go: the
-// parameter ("workspaceID", "ctx"), the params field
-// ("GenerateQRParams.ExpiresInHours") or the option ("WithHTTPClient").
-// errors.Is(err, [ErrInvalidRequest]) is true for it. It is the same type
-// as publicapi.ValidationError.
-type ValidationError = engine.ValidationError
+// bad option value. errors.Is(err, [ErrInvalidRequest]) is true for it.
+// publicapi.ValidationError and webhooks.ValidationError have the same
+// fields, and errors.As works across the packages: a validation error of
+// any package of the module also fills a *tlpartner.ValidationError.
+type ValidationError struct {
+	// Field names what the caller wrote in Go: the parameter
+	// ("workspaceID", "ctx"), the params field
+	// ("GenerateQRParams.ExpiresInHours") or the option ("WithHTTPClient").
+	Field string
+	// Reason says what is wrong with it, for example "must not be empty".
+	Reason string
+
+	api string
+}
+
+// Error returns "tlpartner: invalid <Field>: <Reason>" (the prefix names
+// the package that refused the input).
+func (e *ValidationError) Error() string { return e.engine().Error() }
+
+// Is makes errors.Is(err, [ErrInvalidRequest]) true for validation errors.
+func (e *ValidationError) Is(target error) bool { return e.engine().Is(target) }
+
+// As sets target to a copy of e when target points to the ValidationError
+// type of another package of the module, so errors.As works across
+// packages.
+func (e *ValidationError) As(target any) bool { return e.engine().As(target) }
+
+func (e *ValidationError) engine() *engine.ValidationError {
+	return engine.NewValidationError(e.api, e.Field, e.Reason)
+}
+
+func init() {
+	engine.RegisterAPIError(apiErrorFrom)
+	engine.RegisterValidationError(func(x *engine.ValidationError) *ValidationError {
+		return &ValidationError{Field: x.Field, Reason: x.Reason, api: x.API()}
+	})
+}
+
+// exportError turns the engine's error types into this package's.
+func exportError(err error) error {
+	return engine.ExportError(err,
+		func(x *engine.APIError) error { return apiErrorFrom(x) },
+		func(x *engine.ValidationError) error {
+			return &ValidationError{Field: x.Field, Reason: x.Reason, api: x.API()}
+		})
+}
 
 // partnerCodes maps the error codes the SDK knows to sentinels. Public API
 // codes are included because a Partner route may answer with that shape.

@@ -1,6 +1,10 @@
 package tlpartner
 
-import "github.com/tlpartner/tlpartner-go/internal/engine"
+import (
+	"context"
+
+	"github.com/tlpartner/tlpartner-go/internal/engine"
+)
 
 // Server-side rate limits as documented by TimelinesAI ("Rate limits"). They
 // apply per source IP address, not per partner or token: every integration
@@ -21,9 +25,11 @@ const (
 // sent, and returns an error without waiting further when ctx is done (or
 // when it knows ctx's deadline would pass first). A *rate.Limiter from
 // golang.org/x/time/rate satisfies it unchanged; so does a limiter shared by
-// several processes, such as the one of the tlredis module. The Public API
-// client (package publicapi) takes the same type.
-type Limiter = engine.Limiter
+// several processes, such as the one of the tlredis module. publicapi.Limiter
+// has the same method, so one value paces both clients.
+type Limiter interface {
+	Wait(ctx context.Context) error
+}
 
 // WithRateLimit makes the client pace its own requests with a token bucket
 // (a *rate.Limiter of golang.org/x/time/rate) that refills at perSecond

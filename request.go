@@ -24,7 +24,8 @@ const (
 // and returns the final response with its body fully read. On a non-2xx
 // answer it returns the response, the body and an *APIError.
 func (c *Client) send(ctx context.Context, op operation, req *http.Request) (*http.Response, []byte, error) {
-	return c.eng.Send(ctx, engine.Op{Name: op.name, Retry: op.retry}, req)
+	resp, body, err := c.eng.Send(ctx, engine.Op{Name: op.name, Retry: op.retry}, req)
+	return resp, body, exportError(err)
 }
 
 // call is the common path of the typed endpoint methods: send req and

@@ -1,6 +1,10 @@
 package tlpartner
 
-import "github.com/tlpartner/tlpartner-go/internal/engine"
+import (
+	"time"
+
+	"github.com/tlpartner/tlpartner-go/internal/engine"
+)
 
 // RetryPolicy sets the retry budget of a [Client]: how many times and how
 // long it waits before repeating a failed request. Which failures are
@@ -37,9 +41,23 @@ import "github.com/tlpartner/tlpartner-go/internal/engine"
 // returned immediately. Each attempt mints a fresh JWT.
 //
 // Zero durations mean "use the default"; MaxRetries is used as given, so
-// RetryPolicy{} disables retries. The default is [DefaultRetryPolicy]. The
-// Public API client (package publicapi) uses the same type.
-type RetryPolicy = engine.RetryPolicy
+// RetryPolicy{} disables retries. The default is [DefaultRetryPolicy].
+// publicapi.RetryPolicy has the same fields, so one value configures both
+// clients after a conversion: publicapi.RetryPolicy(p).
+type RetryPolicy struct {
+	// MaxRetries is the number of retries after the first attempt; 0
+	// disables retries. Default 2 ([DefaultMaxRetries]); negative values
+	// are invalid.
+	MaxRetries int
+	// BaseDelay is the backoff ceiling before the first retry; it doubles
+	// for every further retry. Default 1s ([DefaultBaseDelay]).
+	BaseDelay time.Duration
+	// MaxDelay caps the backoff ceiling. Default 16s ([DefaultMaxDelay]).
+	MaxDelay time.Duration
+	// MaxRetryAfter caps a wait requested by the server through
+	// Retry-After. Default 16s ([DefaultMaxRetryAfter]).
+	MaxRetryAfter time.Duration
+}
 
 // Default retry settings; see [DefaultRetryPolicy].
 const (
@@ -58,14 +76,14 @@ const (
 // DefaultRetryPolicy returns the policy a [Client] uses unless told
 // otherwise: 2 retries, backoff base 1s, backoff cap 16s, Retry-After capped
 // at 16s.
-func DefaultRetryPolicy() RetryPolicy { return engine.DefaultRetryPolicy() }
+func DefaultRetryPolicy() RetryPolicy { return RetryPolicy(engine.DefaultRetryPolicy()) }
 
 // WithRetryPolicy replaces the retry budget. Zero durations in p mean the
 // defaults; p.MaxRetries is used as given (0 disables retries). Negative
 // values are a [*ValidationError] whose Field names the policy field (for
 // example "RetryPolicy.MaxRetries").
 func WithRetryPolicy(p RetryPolicy) Option {
-	return func(c *clientConfig) error { return c.SetRetryPolicy(p) }
+	return func(c *clientConfig) error { return c.SetRetryPolicy(engine.RetryPolicy(p)) }
 }
 
 // WithMaxRetries sets only [RetryPolicy.MaxRetries], keeping the rest of the

@@ -179,7 +179,7 @@ func TestDefaultHTTPClient(t *testing.T) {
 	if c2.eng.HTTPClient().Transport == hc.Transport {
 		t.Error("clients share one default transport")
 	}
-	if c.eng.Retry() != DefaultRetryPolicy() || c.tokenLifetime != DefaultTokenLifetime || c.eng.UserAgent() != "tlpartner-go/"+Version || c.eng.Limiter() != nil {
+	if RetryPolicy(c.eng.Retry()) != DefaultRetryPolicy() || c.tokenLifetime != DefaultTokenLifetime || c.eng.UserAgent() != "tlpartner-go/"+Version || c.eng.Limiter() != nil {
 		t.Errorf("defaults: %+v %v %q %v", c.eng.Retry(), c.tokenLifetime, c.eng.UserAgent(), c.eng.Limiter())
 	}
 }

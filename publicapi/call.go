@@ -28,7 +28,7 @@ func (c *Client) send(ctx context.Context, op engine.Op, req *http.Request, buil
 		return nil, fmt.Errorf("%s: %s: build request: %w", apiName, op.Name, buildErr)
 	}
 	_, body, err := c.eng.Send(ctx, op, req)
-	return body, err
+	return body, exportError(err)
 }
 
 func decodeError(op engine.Op, err error) error {

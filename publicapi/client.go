@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/tlpartner/tlpartner-go/internal/engine"
 )
@@ -111,19 +112,42 @@ type config struct {
 type Option func(*config) error
 
 // RetryPolicy bounds the client's retries: how many, and the backoff
-// between them. It is the type of the Partner API client's policy, so one
-// value configures both.
-type RetryPolicy = engine.RetryPolicy
+// between them. Which failures are retried follows from the operation (see
+// the package documentation's retry table), not from the policy. Waits use
+// exponential backoff with full jitter: before retry n the client sleeps a
+// random duration in [0, min(MaxDelay, BaseDelay·2^(n-1))); a Retry-After
+// header replaces the backoff, capped at MaxRetryAfter. Zero durations mean
+// the default; MaxRetries is used as given, so RetryPolicy{} disables
+// retries. tlpartner.RetryPolicy has the same fields, so one value
+// configures both clients after a conversion: tlpartner.RetryPolicy(p).
+type RetryPolicy struct {
+	// MaxRetries is the number of retries after the first attempt; 0
+	// disables retries. Default 2; negative values are invalid.
+	MaxRetries int
+	// BaseDelay is the backoff ceiling before the first retry; it doubles
+	// for every further retry. Default 1s.
+	BaseDelay time.Duration
+	// MaxDelay caps the backoff ceiling. Default 16s.
+	MaxDelay time.Duration
+	// MaxRetryAfter caps a wait requested by the server through
+	// Retry-After. Default 16s.
+	MaxRetryAfter time.Duration
+}
 
 // DefaultRetryPolicy returns the policy of a client without
-// [WithRetryPolicy].
-func DefaultRetryPolicy() RetryPolicy { return engine.DefaultRetryPolicy() }
+// [WithRetryPolicy]: 2 retries, backoff base 1s, backoff cap 16s,
+// Retry-After capped at 16s.
+func DefaultRetryPolicy() RetryPolicy { return RetryPolicy(engine.DefaultRetryPolicy()) }
 
 // Limiter paces requests on the client side: Wait blocks until one request
-// may be sent or ctx is done. A *rate.Limiter from golang.org/x/time/rate
-// satisfies it, and one Limiter may be shared with the Partner API client
-// (and other clients) to keep their combined rate under one budget.
-type Limiter = engine.Limiter
+// may be sent, and returns an error without waiting further when ctx is
+// done (or when it knows ctx's deadline would pass first). A *rate.Limiter
+// from golang.org/x/time/rate satisfies it, as does the tlredis module's
+// limiter shared by several processes. tlpartner.Limiter has the same
+// method, so one value may pace both clients under one budget.
+type Limiter interface {
+	Wait(ctx context.Context) error
+}
 
 // Documented server limits (rate-limits guide: per IP address, not per
 // token): 30 requests per second with 10 more queued; beyond that the
@@ -165,7 +189,7 @@ func WithLogger(l *slog.Logger) Option {
 // [DefaultRetryPolicy]). Which failures are retried depends on the
 // operation; see the package documentation.
 func WithRetryPolicy(p RetryPolicy) Option {
-	return func(c *config) error { return c.SetRetryPolicy(p) }
+	return func(c *config) error { return c.SetRetryPolicy(engine.RetryPolicy(p)) }
 }
 
 // WithMaxRetries sets only the number of retries after the first attempt;
@@ -228,7 +252,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 			continue
 		}
 		if err := opt(&cfg); err != nil {
-			return nil, err
+			return nil, exportError(err)
 		}
 	}
 	if token != "" || cfg.source == nil {
@@ -238,7 +262,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 	}
 	base, err := engine.NormalizeBaseURL(apiName, cfg.baseURL)
 	if err != nil {
-		return nil, err
+		return nil, exportError(err)
 	}
 	tok := &tokenState{token: token, src: cfg.source}
 	ecfg := engine.Config{

@@ -16,7 +16,7 @@ import (
 // an option); none of the reasons repeats the rejected value, so that
 // phone numbers and addresses do not end up in logs.
 
-func invalid(field, reason string) error { return engine.NewValidationError(apiName, field, reason) }
+func invalid(field, reason string) error { return &ValidationError{Field: field, Reason: reason} }
 
 func checkPhone(field, p string) error {
 	if reason := phone.Check(p); reason != "" {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	tlpartner "github.com/tlpartner/tlpartner-go"
 	"github.com/tlpartner/tlpartner-go/internal/engine"
 )
 
@@ -321,14 +322,14 @@ var ErrNonLoopback = errors.New("tlpartnertest: refusing to listen on a non-loop
 // *tlpartner.ValidationError, as for bad options in every package of the
 // SDK, with Field naming the Options field.
 func optionError(field, reason string) error {
-	return engine.NewValidationError("tlpartnertest", field, reason)
+	return engine.ValidationAs[tlpartner.ValidationError]("tlpartnertest", field, reason)
 }
 
 // nonLoopbackError is the *tlpartner.ValidationError for Options.Addr that
 // also matches [ErrNonLoopback].
-type nonLoopbackError struct{ *engine.ValidationError }
+type nonLoopbackError struct{ error }
 
-func (e nonLoopbackError) Unwrap() []error { return []error{e.ValidationError, ErrNonLoopback} }
+func (e nonLoopbackError) Unwrap() []error { return []error{e.error, ErrNonLoopback} }
 
 // checkListenAddr refuses non-loopback listen addresses unless allowed.
 // Its errors are *tlpartner.ValidationError for Options.Addr.
@@ -345,7 +346,7 @@ func checkListenAddr(addr string, allow bool) error {
 	}
 	ip := net.ParseIP(host)
 	if ip == nil || !ip.IsLoopback() {
-		return nonLoopbackError{engine.NewValidationError("tlpartnertest", "Options.Addr",
+		return nonLoopbackError{optionError("Options.Addr",
 			fmt.Sprintf("refusing to listen on the non-loopback address %q (set AllowNonLoopback to override)", addr))}
 	}
 	return nil

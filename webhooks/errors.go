@@ -43,9 +43,43 @@ var (
 )
 
 // ValidationError is the error for invalid arguments and options of
-// [NewHandler], [NewVerifier], [ConstructEvent] and [Handler.Dispatch]:
-// Field names what the caller wrote (the option, such as "WithLeeway", or
-// the parameter, such as "partnerID"). It is the same type as
-// tlpartner.ValidationError and publicapi.ValidationError, and
-// errors.Is(err, tlpartner.ErrInvalidRequest) holds for it.
-type ValidationError = engine.ValidationError
+// [NewHandler], [NewVerifier], [ConstructEvent] and [Handler.Dispatch].
+// errors.Is(err, tlpartner.ErrInvalidRequest) holds for it, and errors.As
+// fills a *tlpartner.ValidationError or *publicapi.ValidationError (same
+// fields) from it too.
+type ValidationError struct {
+	// Field names what the caller wrote: the option, such as
+	// "WithLeeway", or the parameter, such as "partnerID".
+	Field string
+	// Reason says what is wrong with it, for example "must not be empty".
+	Reason string
+
+	api string
+}
+
+// Error returns "webhooks: invalid <Field>: <Reason>" (the prefix names the
+// package that refused the input).
+func (e *ValidationError) Error() string { return e.engine().Error() }
+
+// Is makes errors.Is(err, tlpartner.ErrInvalidRequest) true for validation
+// errors.
+func (e *ValidationError) Is(target error) bool { return e.engine().Is(target) }
+
+// As sets target to a copy of e when target points to the ValidationError
+// type of another package of the module, so errors.As works across
+// packages.
+func (e *ValidationError) As(target any) bool { return e.engine().As(target) }
+
+func (e *ValidationError) engine() *engine.ValidationError {
+	api := e.api
+	if api == "" {
+		api = "webhooks"
+	}
+	return engine.NewValidationError(api, e.Field, e.Reason)
+}
+
+func init() {
+	engine.RegisterValidationError(func(x *engine.ValidationError) *ValidationError {
+		return &ValidationError{Field: x.Field, Reason: x.Reason, api: x.API()}
+	})
+}

@@ -345,8 +345,8 @@ func assertValidation(t *testing.T, err error, field string) {
 	if ve.Field != field {
 		t.Errorf("Field = %q, want %q (%v)", ve.Field, field, err)
 	}
-	var shared *tlpartner.ValidationError = ve // one type across packages
-	if !errors.Is(shared, tlpartner.ErrInvalidRequest) || !strings.HasPrefix(err.Error(), "webhooks: invalid "+field+": ") {
+	var shared *tlpartner.ValidationError // errors.As works across packages
+	if !errors.As(err, &shared) || shared.Field != field || !errors.Is(err, tlpartner.ErrInvalidRequest) || !strings.HasPrefix(err.Error(), "webhooks: invalid "+field+": ") {
 		t.Errorf("error %q", err)
 	}
 }

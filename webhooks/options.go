@@ -3,8 +3,6 @@ package webhooks
 import (
 	"log/slog"
 	"time"
-
-	"github.com/tlpartner/tlpartner-go/internal/engine"
 )
 
 // DefaultLeeway is the clock-skew tolerance applied to the exp and nbf
@@ -70,7 +68,7 @@ func apply(opts []Option, forHandler bool) (config, error) {
 
 // invalid returns the *ValidationError for a bad option or argument.
 func invalid(field, reason string) error {
-	return engine.NewValidationError("webhooks", field, reason)
+	return &ValidationError{Field: field, Reason: reason}
 }
 
 // handlerOption marks an option that only [NewHandler] accepts.

@@ -14,8 +14,11 @@
 //     the default transport ([DefaultTransport], [DefaultMaxIdleConnsPerHost]);
 //   - the error core: [APIError], [ValidationError], [FieldError] and the
 //     shared sentinels ([ErrNotFound], [ErrUnauthorized], [ErrForbidden],
-//     ...), which the clients re-export as aliases so errors.Is and
-//     errors.As work across packages.
+//     ...). The sentinels are re-exported as the same values; the error
+//     types are declared again in each client package (so go doc shows
+//     their fields there), converted with [ExportError], and errors.As
+//     works across packages through [RegisterAPIError] and
+//     [RegisterValidationError].
 //
 // # Using it from a client
 //

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tlpartner/tlpartner-go/internal/engine"
 	"github.com/tlpartner/tlpartner-go/internal/hookhttp"
 )
 
@@ -138,7 +137,7 @@ func (h *Handler) OnEvent(fn func(ctx context.Context, e Event) error) {
 // with [ParseEvent] when you receive deliveries with your own HTTP code.
 func (h *Handler) Dispatch(ctx context.Context, e Event) error {
 	if e == nil {
-		return engine.NewValidationError("events", "e", "must not be nil")
+		return invalid("e", "must not be nil")
 	}
 	return h.router.Dispatch(ctx, e.Type(), e)
 }

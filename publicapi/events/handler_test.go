@@ -281,8 +281,8 @@ func TestHandlerTokenOptionValidation(t *testing.T) {
 			t.Errorf("%s: %v, %v; want a *ValidationError for %s", tc.name, h, err, tc.field)
 			continue
 		}
-		var shared *tlpartner.ValidationError = ve
-		if !errors.Is(shared, tlpartner.ErrInvalidRequest) || !strings.HasPrefix(err.Error(), "events: invalid "+tc.field+": ") {
+		var shared *tlpartner.ValidationError // errors.As works across packages
+		if !errors.As(err, &shared) || shared.Field != tc.field || !errors.Is(err, tlpartner.ErrInvalidRequest) || !strings.HasPrefix(err.Error(), "events: invalid "+tc.field+": ") {
 			t.Errorf("%s: error %q", tc.name, err)
 		}
 		if strings.Contains(err.Error(), "0123456789abcdef") {

@@ -27,15 +27,15 @@ const DefaultDedupTTL = webhooks.DefaultDedupTTL
 const MinTokenLength = 16
 
 // Option configures [NewHandler]. An invalid value makes NewHandler fail
-// with a *[webhooks.ValidationError] (the same type as
-// tlpartner.ValidationError) whose Field names the option. A nil Option is
+// with a *[webhooks.ValidationError] (errors.As also fills a
+// *tlpartner.ValidationError from it) whose Field names the option. A nil Option is
 // ignored; when an option is given twice, the last one wins (the token
 // options add up: every configured check must pass).
 type Option func(*config) error
 
 // invalid returns the *ValidationError for a bad option.
 func invalid(option, reason string) error {
-	return engine.NewValidationError("events", option, reason)
+	return engine.ValidationAs[webhooks.ValidationError]("events", option, reason)
 }
 
 type config struct {

@@ -1,0 +1,113 @@
+package engine
+
+// The clients declare their own APIError, FieldError and ValidationError
+// types (so that go doc shows their fields in each package) and convert the
+// engine's values at their boundary with [ExportError]. errors.As still
+// works across packages: every such type's As method goes through the
+// engine's value, whose As consults the types registered with
+// [RegisterAPIError] and [RegisterValidationError].
+
+// ErrorMeta is the part of an [APIError] that is not exported: the error
+// prefix of the API that produced it and the class its classifier chose.
+// A client's own APIError type keeps it unexported so that a value
+// converted back to the engine's keeps its classification.
+type ErrorMeta struct {
+	api   string
+	class error
+}
+
+// MetaFor returns the ErrorMeta of an APIError built by hand for api: the
+// prefix api and classification by status alone.
+func MetaFor(api string) ErrorMeta { return ErrorMeta{api: api} }
+
+// IsZero reports whether m is the zero ErrorMeta.
+func (m ErrorMeta) IsZero() bool { return m.api == "" && m.class == nil }
+
+// Meta returns the unexported part of e.
+func (e *APIError) Meta() ErrorMeta { return ErrorMeta{api: e.api, class: e.class} }
+
+// SetMeta sets the unexported part of e.
+func (e *APIError) SetMeta(m ErrorMeta) { e.api, e.class = m.api, m.class }
+
+// API returns the error prefix of e ("tlpartner", "publicapi", ...), or ""
+// for a value built as a literal.
+func (e *ValidationError) API() string { return e.api }
+
+var (
+	apiErrorTypes        []func(*APIError, any) bool
+	validationErrorTypes []func(*ValidationError, any) bool
+)
+
+// RegisterAPIError makes errors.As(err, &p), with p of type *T, succeed
+// when err's chain holds an *APIError of any client: from converts it. Call
+// it from a package-level variable initializer or init only.
+func RegisterAPIError[T any](from func(*APIError) *T) {
+	apiErrorTypes = append(apiErrorTypes, func(e *APIError, target any) bool {
+		p, ok := target.(**T)
+		if !ok || p == nil {
+			return false
+		}
+		*p = from(e)
+		return true
+	})
+}
+
+// RegisterValidationError is [RegisterAPIError] for validation errors.
+func RegisterValidationError[T any](from func(*ValidationError) *T) {
+	validationErrorTypes = append(validationErrorTypes, func(e *ValidationError, target any) bool {
+		p, ok := target.(**T)
+		if !ok || p == nil {
+			return false
+		}
+		*p = from(e)
+		return true
+	})
+}
+
+// As sets target, a pointer to a registered client APIError type, to a
+// copy of e of that type.
+func (e *APIError) As(target any) bool {
+	for _, f := range apiErrorTypes {
+		if f(e, target) {
+			return true
+		}
+	}
+	return false
+}
+
+// As sets target, a pointer to a registered client ValidationError type,
+// to a copy of e of that type.
+func (e *ValidationError) As(target any) bool {
+	for _, f := range validationErrorTypes {
+		if f(e, target) {
+			return true
+		}
+	}
+	return false
+}
+
+// ExportError returns err, or its client's own type when err is an
+// *APIError or a *ValidationError of the engine (wrapped errors are left
+// as they are: errors.As reaches them through the registered types).
+func ExportError(err error, api func(*APIError) error, validation func(*ValidationError) error) error {
+	switch e := err.(type) {
+	case *APIError:
+		return api(e)
+	case *ValidationError:
+		return validation(e)
+	}
+	return err
+}
+
+// ValidationAs returns a *ValidationError with the prefix api as the
+// registered client type T (for example *webhooks.ValidationError for
+// package events, which has no type of its own), or the engine's value when
+// T is not registered.
+func ValidationAs[T any](api, field, reason string) error {
+	e := NewValidationError(api, field, reason)
+	var t *T
+	if e.As(&t) {
+		return any(t).(error)
+	}
+	return e
+}
