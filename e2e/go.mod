@@ -6,7 +6,7 @@ require (
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/rogpeppe/go-internal v1.14.1
-	github.com/tlpartner/tlpartner-go v0.0.0
+	github.com/tlpartner/tlpartner-go v0.1.0
 )
 
 require (

@@ -173,12 +173,19 @@ func (a *app) dispatch(ctx context.Context, c *command, path []string, args []st
 	// A group: global flags may come before the subcommand name.
 	fs := a.flagSet(full)
 	a.g.register(fs)
+	showVersion := false
+	if len(path) == 0 {
+		fs.BoolVar(&showVersion, "version", false, "print the build's version (as the version command) and exit")
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			a.groupUsage(a.env.Stdout, c, full)
 			return nil
 		}
 		return &usageError{msg: err.Error(), path: full}
+	}
+	if showVersion {
+		return a.printVersion()
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {

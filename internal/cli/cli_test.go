@@ -114,7 +114,7 @@ func TestLeavesListsEveryCommand(t *testing.T) {
 	for _, want := range []string{"workspaces create", "workspaces get", "workspaces update", "users create", "qr",
 		"token get", "token rotate", "token mint", "whatsapp disconnect", "trigger", "verify", "config set", "fake",
 		"send", "chats list", "messages list", "messages get", "messages status", "files upload", "files list", "files get",
-		"files delete", "webhooks list", "webhooks create", "webhooks update", "webhooks delete"} {
+		"files delete", "webhooks list", "webhooks create", "webhooks update", "webhooks delete", "version"} {
 		assert.Contains(t, leaves, want)
 	}
 }

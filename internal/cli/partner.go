@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tlpartner/tlpartner-go"
+	"github.com/tlpartner/tlpartner-go/internal/buildinfo"
 )
 
 // root is the command tree.
@@ -40,8 +41,35 @@ Exit status: 0 success, 1 the operation failed (API error), 2 bad usage,
 			verifyCommand(),
 			fakeCommand(),
 			configCommand(),
+			versionCommand(),
 		},
 	}
+}
+
+// versionCommand is `tlpartner version` (also `tlpartner --version`).
+func versionCommand() *command {
+	return &command{
+		name:    "version",
+		summary: "print the build: module version, VCS revision, Go version",
+		help: `Prints the module version of the build (the tag it was installed at, or the
+source's version marked "(devel)" for a build from a clone), the VCS revision
+when the build recorded one, and the Go version and platform. Quote it in
+support tickets. --json prints the same as a JSON object.`,
+		setup: func(*flag.FlagSet) runFunc {
+			return func(_ context.Context, a *app, args []string) error {
+				if err := wantArgs(args); err != nil {
+					return err
+				}
+				return a.printVersion()
+			}
+		},
+	}
+}
+
+// printVersion writes the build's version line (or, with --json, object).
+func (a *app) printVersion() error {
+	info := buildinfo.Read()
+	return a.emit(info, func(w *tw) { w.line("tlpartner " + info.String()) })
 }
 
 // Leaves returns the command paths of every runnable command, such as

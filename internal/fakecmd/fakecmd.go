@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tlpartner/tlpartner-go"
+	"github.com/tlpartner/tlpartner-go/internal/buildinfo"
 	"github.com/tlpartner/tlpartner-go/tlpartnertest"
 	"github.com/tlpartner/tlpartner-go/webhooks/webhookstest"
 )
@@ -92,6 +93,7 @@ func run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 	controls := fs.Bool("controls", true, "serve the test controls as JSON endpoints under /_fake/")
 	allowRemote := fs.Bool("allow-non-loopback", false, "allow a non-loopback listen address (the fake has no real security)")
 	verbose := fs.Bool("v", false, "log every request and webhook delivery to stderr")
+	version := fs.Bool("version", false, "print the build (module version, VCS revision, Go version) and exit")
 	var origins, extra listFlag
 	fs.Var(&origins, "embed-origin", "allowed parent origin of the fake QR page (repeatable or comma-separated)")
 	fs.Var(&extra, "partner", "extra partner as id=secret (repeatable)")
@@ -103,6 +105,10 @@ func run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Errorf("unexpected arguments: %v", fs.Args())}
+	}
+	if *version {
+		_, err := fmt.Fprintln(stdout, buildinfo.Line(prog))
+		return err
 	}
 	opts := tlpartnertest.Options{
 		PartnerID:        *partnerID,
