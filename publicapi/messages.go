@@ -24,10 +24,7 @@ import (
 // API: POST /messages.
 func (c *Client) SendToPhone(ctx context.Context, phone string, msg SendParams) (string, error) {
 	op := unsent("SendToPhone")
-	if err := checkPhone("phone", phone); err != nil {
-		return "", err
-	}
-	if err := checkMessage(msg, routePhone); err != nil {
+	if err := ValidateSendToPhone(phone, msg); err != nil {
 		return "", err
 	}
 	req, err := publicwire.NewSendToPhoneRequest(c.srv(), publicwire.SendToPhoneRequest{
@@ -55,10 +52,7 @@ func (c *Client) SendToPhone(ctx context.Context, phone string, msg SendParams) 
 // API: POST /messages/to_jid.
 func (c *Client) SendToJID(ctx context.Context, jid string, msg SendParams) (string, error) {
 	op := unsent("SendToJID")
-	if err := checkJID("jid", jid); err != nil {
-		return "", err
-	}
-	if err := checkMessage(msg, routeJID); err != nil {
+	if err := ValidateSendToJID(jid, msg); err != nil {
 		return "", err
 	}
 	req, err := publicwire.NewSendToJIDRequest(c.srv(), publicwire.SendToJIDRequest{
@@ -82,10 +76,7 @@ func (c *Client) SendToJID(ctx context.Context, jid string, msg SendParams) (str
 // API: POST /chats/{chat_id}/messages.
 func (c *Client) SendToChat(ctx context.Context, chatID int64, msg SendParams) (string, error) {
 	op := unsent("SendToChat")
-	if err := checkPositive("chatID", chatID); err != nil {
-		return "", err
-	}
-	if err := checkMessage(msg, routeChat); err != nil {
+	if err := ValidateSendToChat(chatID, msg); err != nil {
 		return "", err
 	}
 	req, err := publicwire.NewSendToChatRequest(c.srv(), chatID, publicwire.SendToChatRequest{

@@ -1,0 +1,2 @@
+// Package outbox sends WhatsApp messages effectively once.
+package outbox

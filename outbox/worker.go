@@ -1,0 +1,411 @@
+package outbox
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/tlpartner/tlpartner-go/publicapi"
+)
+
+const queueName = "tlpartner_outbox"
+
+// sendArgs is the River job of one entry: it names the row, which holds
+// everything else.
+type sendArgs struct {
+	EntryID int64 `json:"entry_id"`
+}
+
+func (sendArgs) Kind() string { return "tlpartner_outbox_send" }
+
+func (sendArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: queueName} }
+
+// pruneArgs is the periodic job that deletes finished entries older than
+// the retention.
+type pruneArgs struct{}
+
+func (pruneArgs) Kind() string { return "tlpartner_outbox_prune" }
+
+func (pruneArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: queueName, UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}
+}
+
+type pruneWorker struct {
+	river.WorkerDefaults[pruneArgs]
+	o *Outbox
+}
+
+func (w *pruneWorker) Work(ctx context.Context, _ *river.Job[pruneArgs]) error {
+	cut := w.o.now().Add(-w.o.cfg.retention).UnixNano()
+	_, err := w.o.b.db().exec(ctx, `DELETE FROM tlpartner_outbox WHERE state IN ('sent', 'failed', 'unresolved') AND updated_at < ?`, cut)
+	return err
+}
+
+// entry is a row of the outbox table as the worker needs it.
+type entry struct {
+	id             int64
+	workspaceID    string
+	key            string
+	chat           string
+	msg            stored
+	state          string
+	uid            string
+	attempts       int
+	refusals       int
+	reconcileFails int
+	firstAttemptAt time.Time
+	attemptAt      time.Time
+}
+
+func (o *Outbox) load(ctx context.Context, q querier, id int64) (*entry, error) {
+	var (
+		e         entry
+		body      string
+		first, at int64
+	)
+	err := q.queryRow(ctx, `SELECT id, workspace_id, msg_key, chat, message, state, message_uid, attempts, refusals, reconcile_failures, first_attempt_at, attempt_at
+FROM tlpartner_outbox WHERE id = ?`, id).Scan(&e.id, &e.workspaceID, &e.key, &e.chat, &body, &e.state, &e.uid, &e.attempts, &e.refusals, &e.reconcileFails, &first, &at)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(body), &e.msg); err != nil {
+		return nil, fmt.Errorf("decode entry %d: %w", id, err)
+	}
+	if first != 0 {
+		e.firstAttemptAt = time.Unix(0, first)
+	}
+	if at != 0 {
+		e.attemptAt = time.Unix(0, at)
+	}
+	return &e, nil
+}
+
+type sendWorker struct {
+	river.WorkerDefaults[sendArgs]
+	o *Outbox
+}
+
+// Work takes one entry one step: it sends a pending entry, reconciles an
+// ambiguous one, or waits (snoozes) for an earlier entry of the same chat.
+// Waits are River snoozes, which do not count as attempts; errors
+// returned to River are store failures, retried with River's backoff.
+func (w *sendWorker) Work(ctx context.Context, job *river.Job[sendArgs]) error {
+	o := w.o
+	e, err := o.load(ctx, o.b.db(), job.Args.EntryID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // pruned
+	}
+	if err != nil {
+		return err
+	}
+	switch e.state {
+	case string(Sent), string(Failed), string(Unresolved):
+		return nil
+	}
+	var earlier int
+	err = o.b.db().queryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM tlpartner_outbox
+WHERE workspace_id = ? AND chat = ? AND id < ? AND state IN ('pending', 'sending') LIMIT 1) AS t`, e.workspaceID, e.chat, e.id).Scan(&earlier)
+	if err != nil {
+		return err
+	}
+	if earlier > 0 {
+		return river.JobSnooze(jitter(o.cfg.orderWait))
+	}
+	client, err := o.clients(ctx, e.workspaceID)
+	if err != nil {
+		if errors.Is(err, publicapi.ErrNotFound) || errors.Is(err, publicapi.ErrInvalidRequest) {
+			return o.finish(ctx, e, Failed, "", "", "workspace: "+err.Error())
+		}
+		return o.refused(ctx, e, "workspace client: "+err.Error())
+	}
+	if e.state == string(Sending) {
+		return o.reconcile(ctx, client, e)
+	}
+	return o.attempt(ctx, client, e)
+}
+
+// record runs an update after an attempt even when ctx ended meanwhile,
+// so that no outcome is left unrecorded.
+func (o *Outbox) recordCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+}
+
+// attempt claims a pending entry and sends it.
+func (o *Outbox) attempt(ctx context.Context, client *publicapi.Client, e *entry) error {
+	start := o.now()
+	first := start
+	if !e.firstAttemptAt.IsZero() {
+		first = e.firstAttemptAt
+	}
+	n, err := o.b.db().exec(ctx, `UPDATE tlpartner_outbox SET state = 'sending', attempt_at = ?, first_attempt_at = ?, attempts = attempts + 1, updated_at = ?
+WHERE id = ? AND state = 'pending'`, start.UnixNano(), first.UnixNano(), start.UnixNano(), e.id)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return river.JobSnooze(0) // changed under us: look again
+	}
+	e.state, e.attemptAt, e.firstAttemptAt = string(Sending), start, first
+	uid, sendErr := o.post(ctx, client, e)
+	rctx, cancel := o.recordCtx(ctx)
+	defer cancel()
+	switch outcomeOf(sendErr) {
+	case sent:
+		return o.finish(rctx, e, Sent, uid, ByResponse, "")
+	case refused:
+		return o.refused(rctx, e, sendErr.Error())
+	case permanent:
+		return o.finish(rctx, e, Failed, "", "", sendErr.Error())
+	}
+	// Ambiguous: the message may be queued. Keep it 'sending' and
+	// reconcile before anything is sent again.
+	if _, err := o.b.db().exec(rctx, `UPDATE tlpartner_outbox SET last_error = ?, updated_at = ? WHERE id = ? AND state = 'sending'`,
+		"ambiguous: "+sendErr.Error(), o.now().UnixNano(), e.id); err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return o.reconcile(ctx, client, e)
+}
+
+// post sends the entry's message with the method its recipient needs.
+func (o *Outbox) post(ctx context.Context, c *publicapi.Client, e *entry) (string, error) {
+	p := e.msg.params()
+	switch {
+	case e.msg.Phone != "":
+		return c.SendToPhone(ctx, e.msg.Phone, p)
+	case e.msg.JID != "":
+		return c.SendToJID(ctx, e.msg.JID, p)
+	}
+	return c.SendToChat(ctx, e.msg.ChatID, p)
+}
+
+type outcome int
+
+const (
+	sent outcome = iota
+	refused
+	permanent
+	ambiguous
+)
+
+// outcomeOf sorts a send's error. Refused: the request provably was not
+// processed (a 429 that is not a quota error, a failed dial, a 401 after
+// the client's token refresh). Permanent: the server answered that it
+// will not send it (4xx, quota, validation, a 2xx whose body says error).
+// Everything else (a 5xx, a connection lost after the request was
+// written, a timeout, an answer that could not be read) is ambiguous.
+func outcomeOf(err error) outcome {
+	if err == nil {
+		return sent
+	}
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		return permanent
+	}
+	var ae *publicapi.APIError
+	if errors.As(err, &ae) {
+		switch {
+		case errors.Is(ae, publicapi.ErrQuotaExceeded):
+			return permanent
+		case ae.StatusCode == 429 || ae.StatusCode == 401:
+			return refused
+		case ae.StatusCode >= 500:
+			return ambiguous
+		}
+		return permanent
+	}
+	var dnsErr *net.DNSError
+	var opErr *net.OpError
+	if errors.As(err, &dnsErr) || errors.As(err, &opErr) && opErr.Op == "dial" {
+		return refused
+	}
+	return ambiguous
+}
+
+// refused puts the entry back to pending and snoozes for the backoff, or
+// fails it after too many refusals.
+func (o *Outbox) refused(ctx context.Context, e *entry, msg string) error {
+	if e.refusals+1 >= o.cfg.maxRefusals {
+		return o.finish(ctx, e, Failed, "", "", fmt.Sprintf("refused %d times; last: %s", e.refusals+1, msg))
+	}
+	_, err := o.b.db().exec(ctx, `UPDATE tlpartner_outbox SET state = 'pending', refusals = refusals + 1, last_error = ?, updated_at = ?
+WHERE id = ? AND state IN ('pending', 'sending')`, "refused: "+msg, o.now().UnixNano(), e.id)
+	if err != nil {
+		return err
+	}
+	return river.JobSnooze(o.backoff(e.refusals + 1))
+}
+
+func (o *Outbox) backoff(n int) time.Duration {
+	d := o.cfg.retryBase
+	for i := 1; i < n && d < o.cfg.retryMax; i++ {
+		d *= 2
+	}
+	return jitter(min(d, o.cfg.retryMax))
+}
+
+// jitter returns a duration between d/2 and d.
+func jitter(d time.Duration) time.Duration {
+	if d <= 1 {
+		return d
+	}
+	return d/2 + rand.N(d/2)
+}
+
+// finish records a final state (only from pending or sending, so a state
+// recorded by another path stays) and calls the change hook.
+func (o *Outbox) finish(ctx context.Context, e *entry, st State, uid, by, msg string) error {
+	now := o.now()
+	n, err := o.b.db().exec(ctx, `UPDATE tlpartner_outbox SET state = ?, message_uid = ?, resolved_by = ?, last_error = ?, updated_at = ?
+WHERE id = ? AND state IN ('pending', 'sending')`, string(st), uid, by, msg, now.UnixNano(), e.id)
+	if err != nil {
+		return err
+	}
+	if n > 0 && o.cfg.onChange != nil {
+		o.cfg.onChange(Status{ID: e.id, WorkspaceID: e.workspaceID, Key: e.key, State: st, MessageUID: uid, ResolvedBy: by,
+			LastError: msg, Attempts: e.attempts, UpdatedAt: now})
+	}
+	return nil
+}
+
+// reconcile looks for the message of an ambiguous attempt in its chat.
+// Found: sent. Not found within the settle window: look again later.
+// Not found after it: back to pending, to be sent again. Listing failures
+// are retried with backoff and end in Unresolved.
+func (o *Outbox) reconcile(ctx context.Context, client *publicapi.Client, e *entry) error {
+	if e.attemptAt.IsZero() { // claimed by a version that did not record the start
+		e.attemptAt = o.now()
+	}
+	if e.firstAttemptAt.IsZero() {
+		e.firstAttemptAt = e.attemptAt
+	}
+	uid, err := o.find(ctx, client, e)
+	rctx, cancel := o.recordCtx(ctx)
+	defer cancel()
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		fails := e.reconcileFails + 1
+		if fails >= o.cfg.maxReconcileFails {
+			return o.finish(rctx, e, Unresolved, "", "", fmt.Sprintf("could not reconcile an ambiguous send after %d tries; last: %v", fails, err))
+		}
+		if _, err := o.b.db().exec(rctx, `UPDATE tlpartner_outbox SET reconcile_failures = ?, last_error = ?, updated_at = ? WHERE id = ? AND state = 'sending'`,
+			fails, "reconcile: "+err.Error(), o.now().UnixNano(), e.id); err != nil {
+			return err
+		}
+		return river.JobSnooze(o.backoff(fails))
+	}
+	if uid != "" {
+		return o.finish(rctx, e, Sent, uid, ByReconcile, "")
+	}
+	if wait := e.attemptAt.Add(o.cfg.settleWindow).Sub(o.now()); wait > 0 {
+		if _, err := o.b.db().exec(rctx, `UPDATE tlpartner_outbox SET reconcile_failures = 0 WHERE id = ? AND state = 'sending'`, e.id); err != nil {
+			return err
+		}
+		return river.JobSnooze(min(wait, o.cfg.reconcileInterval))
+	}
+	// Not there after the settle window: it was not sent. Send again.
+	n, err := o.b.db().exec(rctx, `UPDATE tlpartner_outbox SET state = 'pending', reconcile_failures = 0, updated_at = ? WHERE id = ? AND state = 'sending'`,
+		o.now().UnixNano(), e.id)
+	if err != nil {
+		return err
+	}
+	if n == 0 || ctx.Err() != nil {
+		return river.JobSnooze(0)
+	}
+	e.state = string(Pending)
+	return o.attempt(ctx, client, e)
+}
+
+// find returns the UID of a message in the entry's chat that matches it:
+// sent from the workspace through the Public API since the first attempt
+// (minus the clock skew), with the same text and attachment presence, and
+// not recorded for another entry. "" when there is none.
+func (o *Outbox) find(ctx context.Context, c *publicapi.Client, e *entry) (string, error) {
+	chats, err := o.chatsOf(ctx, c, e)
+	if err != nil || len(chats) == 0 {
+		return "", err
+	}
+	after := e.firstAttemptAt.Add(-o.cfg.clockSkew)
+	text := ""
+	if e.msg.Text != nil {
+		text = *e.msg.Text
+	}
+	wantFile := e.msg.FileUID != nil || e.msg.AttachmentTemplateID != nil
+	for _, chatID := range chats {
+		params := publicapi.ListChatMessagesParams{FromMe: publicapi.Ptr(true), After: &after, SortOrder: publicapi.Ptr(publicapi.SortAscending)}
+		for m, err := range c.ListChatMessages(ctx, chatID, params) {
+			if err != nil {
+				return "", err
+			}
+			if m.UID == "" || m.Text != text || m.HasAttachment != wantFile || !fromPublicAPI(m.Origin) {
+				continue
+			}
+			var other int
+			if err := o.b.db().queryRow(ctx, `SELECT count(*) FROM tlpartner_outbox WHERE workspace_id = ? AND message_uid = ? AND id <> ?`,
+				e.workspaceID, m.UID, e.id).Scan(&other); err != nil {
+				return "", err
+			}
+			if other == 0 {
+				return m.UID, nil
+			}
+		}
+	}
+	return "", nil
+}
+
+// fromPublicAPI accepts the origin the docs show, and an absent one.
+func fromPublicAPI(origin string) bool {
+	origin = strings.TrimSpace(origin)
+	return origin == "" || strings.EqualFold(origin, "Public API")
+}
+
+// chatsOf finds the chats the entry's message could be in: the chat
+// itself, or the direct chats with the phone (or the phone of a contact
+// JID), or the chats whose JID matches a group or other JID.
+func (o *Outbox) chatsOf(ctx context.Context, c *publicapi.Client, e *entry) ([]int64, error) {
+	if e.msg.ChatID != 0 {
+		return []int64{e.msg.ChatID}, nil
+	}
+	phone := e.msg.Phone
+	var params publicapi.ListChatsParams
+	if phone == "" {
+		user, domain, _ := strings.Cut(e.msg.JID, "@")
+		if domain == "s.whatsapp.net" || domain == "c.us" {
+			phone = "+" + user
+		} else if domain == "g.us" {
+			params.Group = publicapi.Ptr(true)
+		}
+	}
+	if phone != "" {
+		params.Phone = &phone
+	}
+	var ids []int64
+	for ch, err := range c.ListChats(ctx, params) {
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case phone != "" && (samePhone(ch.Phone, phone) || ch.JID == e.msg.JID && e.msg.JID != ""):
+			ids = append(ids, ch.ID)
+		case phone == "" && ch.JID == e.msg.JID:
+			ids = append(ids, ch.ID)
+		}
+	}
+	return ids, nil
+}
+
+func samePhone(a, b string) bool {
+	return strings.TrimPrefix(a, "+") == strings.TrimPrefix(b, "+") && a != ""
+}

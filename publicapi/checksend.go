@@ -1,0 +1,28 @@
+package publicapi
+
+// ValidateSendToPhone returns the *ValidationError that
+// [Client.SendToPhone] would return for phone and msg, or nil when both are
+// valid. It sends nothing. Code that records a send to perform later (such
+// as the outbox module) uses it to refuse bad input at once.
+func ValidateSendToPhone(phone string, msg SendParams) error {
+	if err := checkPhone("phone", phone); err != nil {
+		return err
+	}
+	return checkMessage(msg, routePhone)
+}
+
+// ValidateSendToJID is [ValidateSendToPhone] for [Client.SendToJID].
+func ValidateSendToJID(jid string, msg SendParams) error {
+	if err := checkJID("jid", jid); err != nil {
+		return err
+	}
+	return checkMessage(msg, routeJID)
+}
+
+// ValidateSendToChat is [ValidateSendToPhone] for [Client.SendToChat].
+func ValidateSendToChat(chatID int64, msg SendParams) error {
+	if err := checkPositive("chatID", chatID); err != nil {
+		return err
+	}
+	return checkMessage(msg, routeChat)
+}
