@@ -21,7 +21,7 @@ type WebhookFaults struct {
 	// Duplicate is the fraction of deliveries sent twice, from 0 to 1.
 	Duplicate float64
 	// Seed seeds the choice.
-	Seed uint64
+	Seed int
 }
 
 // SetWebhookFaults replaces the webhook delivery faults; the zero
@@ -41,7 +41,7 @@ func (s *Server) SetWebhookFaults(f WebhookFaults) error {
 	defer wh.mu.Unlock()
 	wh.faults = nil
 	if f.Drop > 0 || f.Duplicate > 0 {
-		wh.faults = &webhookFaultState{WebhookFaults: f, rng: rand.New(rand.NewPCG(f.Seed, f.Seed^0x9e3779b97f4a7c15))}
+		wh.faults = &webhookFaultState{WebhookFaults: f, rng: rand.New(rand.NewPCG(uint64(f.Seed), uint64(f.Seed)^0x9e3779b97f4a7c15))}
 	}
 	return nil
 }

@@ -15,7 +15,7 @@ import (
 // the records say, and that the same seed gives the same choices.
 func TestWebhookFaults(t *testing.T) {
 	t.Parallel()
-	run := func(seed uint64) (pattern []int, receiverGot int) {
+	run := func(seed int) (pattern []int, receiverGot int) {
 		srv := newFake(t, tlpartnertest.Options{})
 		rcv := newHookReceiver(t, nil)
 		ws := newPubWS(t, srv, fmt.Sprintf("faults-%d", seed), "+31633333333")
