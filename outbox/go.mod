@@ -9,7 +9,7 @@ require (
 	github.com/riverqueue/river/riverdriver/riverpgxv5 v0.51.2
 	github.com/riverqueue/river/riverdriver/riversqlite v0.51.2
 	github.com/stretchr/testify v1.12.1
-	github.com/tlpartner/tlpartner-go v0.0.0-00010101000000-000000000000
+	github.com/tlpartner/tlpartner-go v0.1.0
 	modernc.org/sqlite v1.63.0
 )
 
