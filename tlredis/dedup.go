@@ -144,17 +144,5 @@ func (d *Deduplicator) fail(ctx context.Context, op string, err error) error {
 
 // call runs fn through the deduplicator's circuit breaker and timeout.
 func call[T any](ctx context.Context, d *Deduplicator, fn func(context.Context) (T, error)) (T, error) {
-	var zero T
-	if err := d.health.check(time.Now()); err != nil {
-		return zero, err
-	}
-	v, err := roundTrip(ctx, d.timeout, fn)
-	if err != nil {
-		if ctx.Err() == nil {
-			d.health.failure(time.Now(), err)
-		}
-		return zero, err
-	}
-	d.health.success()
-	return v, nil
+	return guarded(ctx, &d.health, d.timeout, fn)
 }

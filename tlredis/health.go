@@ -1,6 +1,7 @@
 package tlredis
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -52,4 +53,23 @@ func (h *health) success() (recovered bool) {
 	h.openUntil = time.Time{}
 	h.lastErr = nil
 	return recovered
+}
+
+// guarded runs fn, one Redis call, through the circuit breaker h and
+// within timeout (see roundTrip). A failure opens the breaker unless it
+// was ctx ending.
+func guarded[T any](ctx context.Context, h *health, timeout time.Duration, fn func(context.Context) (T, error)) (T, error) {
+	var zero T
+	if err := h.check(time.Now()); err != nil {
+		return zero, err
+	}
+	v, err := roundTrip(ctx, timeout, fn)
+	if err != nil {
+		if ctx.Err() == nil {
+			h.failure(time.Now(), err)
+		}
+		return zero, err
+	}
+	h.success()
+	return v, nil
 }
