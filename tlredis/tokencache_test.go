@@ -49,10 +49,16 @@ func TestTokenCacheValidation(t *testing.T) {
 	srv := redistest.Start(t)
 	rdb := srv.Client(t)
 	for name, f := range map[string]func() error{
-		"rdb":              func() error { _, err := tlredis.NewTokenCache(nil, tokenSecret); return err },
-		"secret":           func() error { _, err := tlredis.NewTokenCache(rdb, []byte("short")); return err },
-		"WithTokenTTL":     func() error { _, err := tlredis.NewTokenCache(rdb, tokenSecret, tlredis.WithTokenTTL(time.Millisecond)); return err },
-		"WithTokenTimeout": func() error { _, err := tlredis.NewTokenCache(rdb, tokenSecret, tlredis.WithTokenTimeout(0)); return err },
+		"rdb":    func() error { _, err := tlredis.NewTokenCache(nil, tokenSecret); return err },
+		"secret": func() error { _, err := tlredis.NewTokenCache(rdb, []byte("short")); return err },
+		"WithTokenTTL": func() error {
+			_, err := tlredis.NewTokenCache(rdb, tokenSecret, tlredis.WithTokenTTL(time.Millisecond))
+			return err
+		},
+		"WithTokenTimeout": func() error {
+			_, err := tlredis.NewTokenCache(rdb, tokenSecret, tlredis.WithTokenTimeout(0))
+			return err
+		},
 	} {
 		var ve *tlpartner.ValidationError
 		if assert.ErrorAs(t, f(), &ve, name) {
@@ -171,12 +177,22 @@ func TestTokenCacheCorruptEntryIsMiss(t *testing.T) {
 
 	var n atomic.Int64
 	for name, set := range map[string]func(){
-		"garbage":        func() { require.NoError(t, rdb.Set(ctx, key, "\x01not a sealed value at all, really", 0).Err()) },
-		"empty":          func() { require.NoError(t, rdb.Set(ctx, key, "", 0).Err()) },
-		"other secret":   func() { other.Set(ctx, "ws", "tok-other") },
-		"other key":      func() { require.NoError(t, rdb.Set(ctx, key, stolen, 0).Err()) },
-		"flipped bit":    func() { c.Set(ctx, "ws", "tok-x"); b, _ := rdb.Get(ctx, key).Bytes(); b[len(b)-1] ^= 1; rdb.Set(ctx, key, b, 0) },
-		"unknown format": func() { c.Set(ctx, "ws", "tok-x"); b, _ := rdb.Get(ctx, key).Bytes(); b[0] = 2; rdb.Set(ctx, key, b, 0) },
+		"garbage":      func() { require.NoError(t, rdb.Set(ctx, key, "\x01not a sealed value at all, really", 0).Err()) },
+		"empty":        func() { require.NoError(t, rdb.Set(ctx, key, "", 0).Err()) },
+		"other secret": func() { other.Set(ctx, "ws", "tok-other") },
+		"other key":    func() { require.NoError(t, rdb.Set(ctx, key, stolen, 0).Err()) },
+		"flipped bit": func() {
+			c.Set(ctx, "ws", "tok-x")
+			b, _ := rdb.Get(ctx, key).Bytes()
+			b[len(b)-1] ^= 1
+			rdb.Set(ctx, key, b, 0)
+		},
+		"unknown format": func() {
+			c.Set(ctx, "ws", "tok-x")
+			b, _ := rdb.Get(ctx, key).Bytes()
+			b[0] = 2
+			rdb.Set(ctx, key, b, 0)
+		},
 	} {
 		set()
 		before := n.Load()
