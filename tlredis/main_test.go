@@ -13,8 +13,11 @@ type quietRedisLogger struct{}
 func (quietRedisLogger) Printf(context.Context, string, ...any) {}
 
 func TestMain(m *testing.M) {
-	if os.Getenv(envRole) == roleLimiter {
+	switch os.Getenv(envRole) {
+	case roleLimiter:
 		os.Exit(limitWorker())
+	case rolePool:
+		os.Exit(poolWorker())
 	}
 	// go-redis logs every failed dial; the fault tests cause many on purpose.
 	redis.SetLogger(quietRedisLogger{})
