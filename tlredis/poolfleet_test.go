@@ -102,7 +102,7 @@ func poolWorker() int {
 		return die(err)
 	}
 	pool, err := partner.PublicAPIPool(tlpartner.WithTokenCache(cache),
-		tlpartner.WithPublicAPIOptions(publicapi.WithRetryPolicy(tlpartnertest.FastRetryPolicy())))
+		tlpartner.WithPublicAPIOptions(publicapi.WithRetryPolicy(publicapi.RetryPolicy(tlpartnertest.FastRetryPolicy()))))
 	if err != nil {
 		return die(err)
 	}
