@@ -3,7 +3,6 @@ package embed
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	phonerule "github.com/tlpartner/tlpartner-go/internal/phone"
 )
@@ -47,18 +46,9 @@ func ValidatePhone(phone string) error {
 // "0612345678" and "0031612345678" are rejected. The widget's phone form
 // normalizes with exactly the same rule.
 func NormalizePhone(s string) (string, error) {
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		switch r {
-		case ' ', '\t', '\n', '\r', '\u00a0', '-', '.', '(', ')':
-			continue
-		}
-		b.WriteRune(r)
-	}
-	p := b.String()
-	if err := ValidatePhone(p); err != nil {
-		return "", err
+	p, reason := phonerule.Normalize(s)
+	if reason != "" {
+		return "", fmt.Errorf("%w: %s", ErrInvalidPhone, reason)
 	}
 	return p, nil
 }

@@ -350,7 +350,8 @@ func TestValidationSendsNothing(t *testing.T) {
 		call  func() error
 	}{
 		{"phone", func() error { _, err := c.SendToPhone(ctx, "4155550100", text); return err }},
-		{"phone", func() error { _, err := c.SendToPhone(ctx, "+1 415 555 0100", text); return err }},
+		{"phone", func() error { _, err := c.SendToPhone(ctx, "(415) 555-0100", text); return err }},
+		{"phone", func() error { _, err := c.SendToPhone(ctx, "+1 415 555 0100 ext. 2", text); return err }},
 		{"phone", func() error { _, err := c.SendToPhone(ctx, "+0123456789", text); return err }},
 		{"SendParams", func() error { _, err := c.SendToPhone(ctx, "+14155550100", SendParams{}); return err }},
 		{"SendParams", func() error {

@@ -5,7 +5,7 @@ package publicapi
 // valid. It sends nothing. Code that records a send to perform later (such
 // as the outbox module) uses it to refuse bad input at once.
 func ValidateSendToPhone(phone string, msg SendParams) error {
-	if err := checkPhone("phone", phone); err != nil {
+	if _, err := normalizePhone("phone", phone); err != nil {
 		return err
 	}
 	return checkMessage(msg, routePhone)

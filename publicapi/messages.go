@@ -14,17 +14,23 @@ import (
 // the server (a 429 or a failed dial), so a message is never queued twice
 // by the client.
 
-// SendToPhone queues msg to phone, an E.164 number such as "+14155550100";
-// no earlier chat or contact is needed. msg.WhatsAppAccountPhone or
+// SendToPhone queues msg to phone, a number in international format as
+// people write it ("+1 (415) 555-0100") or in E.164 ("+14155550100"); it is
+// sent in E.164. No earlier chat or contact is needed. msg.WhatsAppAccountPhone or
 // msg.WhatsAppAccountID chooses the sending account.
 //
-// A phone that is not E.164, or a msg without text, file or template,
-// gives a [*ValidationError] and nothing is sent.
+// A phone that is not a number with + and the country code (spaces,
+// hyphens, dots and parentheses are removed), or a msg without text, file
+// or template, gives a [*ValidationError] and nothing is sent.
 //
 // API: POST /messages.
 func (c *Client) SendToPhone(ctx context.Context, phone string, msg SendParams) (string, error) {
 	op := unsent("SendToPhone")
 	if err := ValidateSendToPhone(phone, msg); err != nil {
+		return "", err
+	}
+	phone, _ = normalizePhone("phone", phone) // valid: checked above
+	if err := normalizeSender(&msg); err != nil {
 		return "", err
 	}
 	req, err := publicwire.NewSendToPhoneRequest(c.srv(), publicwire.SendToPhoneRequest{
@@ -53,6 +59,9 @@ func (c *Client) SendToPhone(ctx context.Context, phone string, msg SendParams) 
 func (c *Client) SendToJID(ctx context.Context, jid string, msg SendParams) (string, error) {
 	op := unsent("SendToJID")
 	if err := ValidateSendToJID(jid, msg); err != nil {
+		return "", err
+	}
+	if err := normalizeSender(&msg); err != nil {
 		return "", err
 	}
 	req, err := publicwire.NewSendToJIDRequest(c.srv(), publicwire.SendToJIDRequest{

@@ -34,7 +34,8 @@ type SendParams struct {
 	// target, its chatName argument.
 	ChatName *string
 	// WhatsAppAccountPhone chooses the sending account by its phone
-	// number (E.164). Only [Client.SendToPhone] and [Client.SendToJID]
+	// number (international format, normalized to E.164 like the
+	// recipient of [Client.SendToPhone]). Only [Client.SendToPhone] and [Client.SendToJID]
 	// accept it; by default the most recently connected account sends.
 	// Sends in an existing chat always use the account that owns the
 	// chat.

@@ -18,10 +18,28 @@ import (
 
 func invalid(field, reason string) error { return &ValidationError{Field: field, Reason: reason} }
 
-func checkPhone(field, p string) error {
-	if reason := phone.Check(p); reason != "" {
-		return invalid(field, "must be an E.164 number: "+reason)
+// normalizePhone returns p in E.164, accepting it as people write it
+// ("+1 (415) 555-0100"): the SDK's one phone rule, shared with package
+// embed and the tlpartner command.
+func normalizePhone(field, p string) (string, error) {
+	n, reason := phone.Normalize(p)
+	if reason != "" {
+		return "", invalid(field, "must be a phone number in international format (+ and the country code): "+reason)
 	}
+	return n, nil
+}
+
+// normalizeSender normalizes msg.WhatsAppAccountPhone in place (on a copy
+// of the caller's pointer target, which stays untouched).
+func normalizeSender(msg *SendParams) error {
+	if msg.WhatsAppAccountPhone == nil {
+		return nil
+	}
+	n, err := normalizePhone("SendParams.WhatsAppAccountPhone", *msg.WhatsAppAccountPhone)
+	if err != nil {
+		return err
+	}
+	msg.WhatsAppAccountPhone = &n
 	return nil
 }
 
@@ -135,7 +153,7 @@ func checkMessage(p SendParams, route sendRoute) error {
 		if route != routePhone && route != routeJID {
 			return invalid("SendParams.WhatsAppAccountPhone", "is not supported here: the account owning the chat sends")
 		}
-		if err := checkPhone("SendParams.WhatsAppAccountPhone", *p.WhatsAppAccountPhone); err != nil {
+		if _, err := normalizePhone("SendParams.WhatsAppAccountPhone", *p.WhatsAppAccountPhone); err != nil {
 			return err
 		}
 	}

@@ -1,9 +1,13 @@
-// Package phone holds the SDK's one E.164 rule, shared by package embed
-// (the QR widget's phone form), package publicapi (sending to a phone
-// number) and the fake servers.
+// Package phone holds the SDK's one phone rule, shared by package embed
+// (the QR widget's phone form and [embed.NormalizePhone]), package publicapi
+// (sending to a phone number), the tlpartner command and the fake servers:
+// numbers are accepted as people write them and sent as strict E.164.
 package phone
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // A valid number has a leading "+", a country code that does not start
 // with 0, and MinDigits to MaxDigits digits in total (country code
@@ -37,4 +41,28 @@ func Check(p string) string {
 		return "more than " + strconv.Itoa(MaxDigits) + " digits"
 	}
 	return ""
+}
+
+// Normalize turns a number as people write it ("+1 (415) 555-0100",
+// "+31 6 1234-5678", "+44 20 7946.0958") into E.164 by removing spaces,
+// tabs, line breaks, no-break spaces, hyphens, dots and parentheses
+// anywhere, then checks the result with [Check]. It returns the number and
+// "", or "" and the reason it is not a phone number. It does not guess a
+// missing country code: "0612345678" and "0031612345678" are refused. The
+// reason never contains the number.
+func Normalize(s string) (e164, reason string) {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch r {
+		case ' ', '\t', '\n', '\r', '\u00a0', '-', '.', '(', ')':
+			continue
+		}
+		b.WriteRune(r)
+	}
+	p := b.String()
+	if reason := Check(p); reason != "" {
+		return "", reason
+	}
+	return p, ""
 }

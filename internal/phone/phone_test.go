@@ -31,3 +31,24 @@ func TestCheck(t *testing.T) {
 		}
 	}
 }
+
+func TestNormalize(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"+1 (415) 555-0100":    "+14155550100",
+		"+31 6 1234-5678":      "+31612345678",
+		"+44 20 7946.0958":     "+442079460958",
+		"\u00a0+14155550100\n": "+14155550100",
+		"+14155550100":         "+14155550100",
+	} {
+		got, reason := Normalize(in)
+		if got != want || reason != "" {
+			t.Errorf("Normalize(%q) = %q, %q; want %q", in, got, reason, want)
+		}
+	}
+	for _, in := range []string{"(415) 555-0100", "0612345678", "0031612345678", "+1 415 555 0100 ext 2", "+44 (0)20 7946 0958x", "+"} {
+		if got, reason := Normalize(in); got != "" || reason == "" {
+			t.Errorf("Normalize(%q) = %q, %q; want a reason", in, got, reason)
+		}
+	}
+}
