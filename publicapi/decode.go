@@ -413,7 +413,7 @@ func (j *whatsAppAccountJSON) account(d *dec) WhatsAppAccount {
 		OwnerName:   j.OwnerName,
 		OwnerEmail:  j.OwnerEmail,
 		Status:      j.Status,
-		ConnectedOn: d.time(j.ConnectedOn),
+		ConnectedAt: d.time(j.ConnectedOn),
 		IsVisible:   j.IsVisible,
 	}
 }

@@ -220,7 +220,7 @@ func TestDecodeWebhooks(t *testing.T) {
 var wantAccount = WhatsAppAccount{
 	ID:          "972501111111@s.whatsapp.net",
 	Phone:       "+972540000001",
-	ConnectedOn: time.Date(2023, 6, 18, 14, 19, 23, 0, time.UTC),
+	ConnectedAt: time.Date(2023, 6, 18, 14, 19, 23, 0, time.UTC),
 	Status:      "Active",
 	OwnerName:   "John Doe",
 	OwnerEmail:  "john.doe@acme.com",
@@ -233,8 +233,8 @@ func TestDecodeAccountsAndTeammates(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, accs, 1)
 	got := accs[0].account(testDec(t))
-	assert.True(t, got.ConnectedOn.Equal(wantAccount.ConnectedOn))
-	got.ConnectedOn = wantAccount.ConnectedOn
+	assert.True(t, got.ConnectedAt.Equal(wantAccount.ConnectedAt))
+	got.ConnectedAt = wantAccount.ConnectedAt
 	want := wantAccount
 	want.IsVisible = true
 	assert.Equal(t, want, got)

@@ -51,7 +51,7 @@ func TestEndpoints(t *testing.T) {
 	const uid = "1c1f0b4c-6c4e-4f7e-9a0e-5d8f8b0f2a11"
 	account := wantAccount
 	account.IsVisible = true
-	account.ConnectedOn = ts("2023-06-18T15:19:23+01:00")
+	account.ConnectedAt = ts("2023-06-18T15:19:23+01:00")
 
 	cases := []endpointCase{
 		{

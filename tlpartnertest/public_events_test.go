@@ -118,11 +118,11 @@ func TestPublicDeliveriesParseAsEvents(t *testing.T) {
 				t.Errorf("CallOutgoingEnded: %+v", e)
 			}
 		case *events.WhatsAppAccountDisconnected:
-			if e.WhatsAppAccount.ID != "31622222222@s.whatsapp.net" || e.WhatsAppAccount.DisconnectedOn.IsZero() || e.WhatsAppAccount.Status != "Disconnected" {
+			if e.WhatsAppAccount.ID != "31622222222@s.whatsapp.net" || e.WhatsAppAccount.DisconnectedAt.IsZero() || e.WhatsAppAccount.Status != "Disconnected" {
 				t.Errorf("WhatsAppAccountDisconnected: %+v", e)
 			}
 		case *events.WhatsAppAccountSuspended:
-			if e.WhatsAppAccount.Status != "Suspended" || e.WhatsAppAccount.ConnectedOn.IsZero() {
+			if e.WhatsAppAccount.Status != "Suspended" || e.WhatsAppAccount.ConnectedAt.IsZero() {
 				t.Errorf("WhatsAppAccountSuspended: %+v", e)
 			}
 		}

@@ -106,7 +106,7 @@ func TestDedupKeyDifferentEvents(t *testing.T) {
 func TestDedupKeyOfConstructedEvent(t *testing.T) {
 	t.Parallel()
 	e := &events.WhatsAppAccountSuspended{AccountPayload: events.AccountPayload{WhatsAppAccount: events.WhatsAppAccount{
-		ID: "w", Status: "Suspended", ConnectedOn: time.Date(2024, 1, 8, 8, 35, 18, 0, time.UTC),
+		ID: "w", Status: "Suspended", ConnectedAt: time.Date(2024, 1, 8, 8, 35, 18, 0, time.UTC),
 	}}}
 	b, err := json.Marshal(e)
 	if err != nil {

@@ -167,11 +167,12 @@ type WhatsAppAccount struct {
 	ID string
 	// Phone is the account's phone number.
 	Phone string
-	// ConnectedOn is when the account was connected; zero when absent.
-	ConnectedOn time.Time
-	// DisconnectedOn is when the account was disconnected; zero when
-	// absent.
-	DisconnectedOn time.Time
+	// ConnectedAt is when the account was connected ("connected_on");
+	// zero when absent.
+	ConnectedAt time.Time
+	// DisconnectedAt is when the account was disconnected
+	// ("disconnected_on"); zero when absent.
+	DisconnectedAt time.Time
 	// Status is the account's status as free text (the REST example shows
 	// "Active"; the values are not documented).
 	Status string

@@ -66,7 +66,7 @@ var (
 	kateAccount = events.AccountInfo{FullName: "Kate Smith", Email: "kate.smith@acme.com", Phone: "+15559876543"}
 	chatPayload = events.ChatPayload{Chat: fullChat, WhatsAppAccount: kateAccount}
 	salesLine   = events.WhatsAppAccount{
-		ID: "15559876543@s.whatsapp.net", Phone: "+15559876543", ConnectedOn: at("2024-01-08 10:35:18 +0200"),
+		ID: "15559876543@s.whatsapp.net", Phone: "+15559876543", ConnectedAt: at("2024-01-08 10:35:18 +0200"),
 		Status: "Active", AccountName: "Sales line", OwnerName: "Kate Smith", OwnerEmail: "kate.smith@acme.com",
 	}
 	incomingCall = events.Call{
@@ -142,7 +142,7 @@ func parseCases() []struct {
 		{"whatsapp_account_connected.json", &events.WhatsAppAccountConnected{AccountPayload: events.AccountPayload{WhatsAppAccount: salesLine}}},
 		{"whatsapp_account_disconnected.json", &events.WhatsAppAccountDisconnected{AccountPayload: events.AccountPayload{
 			WhatsAppAccount: with(salesLine, func(a *events.WhatsAppAccount) {
-				a.Status, a.DisconnectedOn = "Disconnected", at("2024-02-01 09:00:00 +0200")
+				a.Status, a.DisconnectedAt = "Disconnected", at("2024-02-01 09:00:00 +0200")
 			}),
 		}}},
 		{"whatsapp_account_suspended.json", &events.WhatsAppAccountSuspended{AccountPayload: events.AccountPayload{

@@ -297,8 +297,8 @@ func accountFrom(w *wireAccount) WhatsAppAccount {
 	return WhatsAppAccount{
 		ID:             string(w.ID),
 		Phone:          string(w.Phone),
-		ConnectedOn:    time.Time(w.ConnectedOn),
-		DisconnectedOn: time.Time(w.DisconnectedOn),
+		ConnectedAt:    time.Time(w.ConnectedOn),
+		DisconnectedAt: time.Time(w.DisconnectedOn),
 		Status:         string(w.Status),
 		AccountName:    string(w.AccountName),
 		OwnerName:      string(w.OwnerName),
@@ -310,8 +310,8 @@ func accountTo(a WhatsAppAccount) *wireAccount {
 	return &wireAccount{
 		ID:             wStr(a.ID),
 		Phone:          wStr(a.Phone),
-		ConnectedOn:    wTime(a.ConnectedOn),
-		DisconnectedOn: wTime(a.DisconnectedOn),
+		ConnectedOn:    wTime(a.ConnectedAt),
+		DisconnectedOn: wTime(a.DisconnectedAt),
 		Status:         wStr(a.Status),
 		AccountName:    wStr(a.AccountName),
 		OwnerName:      wStr(a.OwnerName),
