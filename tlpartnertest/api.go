@@ -105,7 +105,7 @@ func (s *Server) serveLogged(w http.ResponseWriter, r *http.Request, prefix stri
 	s.logf("%s %s -> %d%s (%s)", rec.Method, rec.Path, rec.StatusCode, note, time.Since(start).Round(time.Microsecond))
 
 	switch {
-	case rec.Fault == FaultDrop:
+	case rec.Fault == FaultDrop || rec.Fault == FaultLoseResponse:
 		if hj, ok := w.(http.Hijacker); ok {
 			if conn, _, err := hj.Hijack(); err == nil {
 				_ = conn.Close()
@@ -169,6 +169,8 @@ func (s *Server) applyFault(w *bufferedWriter, r *http.Request, rel string, rec 
 		writeRaw(w, http.StatusServiceUnavailable, ans.unavailable)
 	case FaultDelay:
 		return !s.sleepCtx(r.Context(), f.Delay)
+	case FaultLoseResponse:
+		return false // served normally; serveLogged drops the answer
 	}
 	return true // answered, or FaultDrop
 }

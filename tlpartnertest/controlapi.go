@@ -215,10 +215,10 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		}
 		ok(map[string]bool{"ok": true})
 	case op == "faults":
-		kinds := map[string]FaultKind{"429": Fault429, "503": Fault503, "delay": FaultDelay, "drop": FaultDrop}
+		kinds := map[string]FaultKind{"429": Fault429, "503": Fault503, "delay": FaultDelay, "drop": FaultDrop, "lose-response": FaultLoseResponse}
 		k, known := kinds[in.Kind]
 		if !known {
-			fail(http.StatusBadRequest, errors.New(`kind must be "429", "503", "delay" or "drop"`))
+			fail(http.StatusBadRequest, errors.New(`kind must be "429", "503", "delay", "drop" or "lose-response"`))
 			return
 		}
 		s.InjectFaults(Fault{Kind: k, Count: in.Count, Delay: time.Duration(in.DelayMs) * time.Millisecond, Path: in.Path, Method: in.Method})

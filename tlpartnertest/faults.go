@@ -23,6 +23,11 @@ const (
 	// request) that was dropped on a reused keep-alive connection, so the
 	// caller may never see the failure; POSTs are not resent.
 	FaultDrop
+	// FaultLoseResponse serves the request normally (a send is queued,
+	// credits are charged, the request is logged with its status) and
+	// then closes the connection instead of answering: the response lost
+	// after processing that makes a send ambiguous.
+	FaultLoseResponse
 )
 
 // String returns the fault kind's name.
@@ -36,6 +41,8 @@ func (k FaultKind) String() string {
 		return "delay"
 	case FaultDrop:
 		return "drop"
+	case FaultLoseResponse:
+		return "lose-response"
 	}
 	return "none"
 }

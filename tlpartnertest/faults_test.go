@@ -91,6 +91,27 @@ func TestFaultDrop(t *testing.T) {
 	expectStatus(t, rawFor(t, srv).do("POST", "/workspaces", map[string]any{"display_name": "drop"}), 201)
 }
 
+func TestFaultLoseResponse(t *testing.T) {
+	srv := newFake(t, tlpartnertest.Options{})
+	srv.InjectFaults(tlpartnertest.Fault{Kind: tlpartnertest.FaultLoseResponse, Method: "POST"})
+	tok := mint(t, jwt.SigningMethodHS256, []byte(srv.Secret()), goodClaims(srv.PartnerID()))
+	req, _ := http.NewRequest("POST", srv.PartnerAPIURL()+"/workspaces", bytes.NewReader([]byte(`{"display_name":"lost"}`)))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("X-TL-Partner-Id", srv.PartnerID())
+	resp, err := http.DefaultClient.Do(req)
+	if err == nil {
+		resp.Body.Close()
+		t.Fatalf("lost response arrived with status %d", resp.StatusCode)
+	}
+	if _, ok := srv.Workspace("lost"); !ok {
+		t.Fatal("the request was not executed before its response was lost")
+	}
+	r := srv.Requests()[0]
+	if r.Fault != tlpartnertest.FaultLoseResponse || r.StatusCode != 201 {
+		t.Fatalf("record %+v", r)
+	}
+}
+
 func TestFaultDelay(t *testing.T) {
 	srv := newFake(t, tlpartnertest.Options{})
 	srv.InjectFaults(tlpartnertest.Fault{Kind: tlpartnertest.FaultDelay, Delay: time.Hour})
