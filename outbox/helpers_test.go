@@ -111,6 +111,12 @@ var storeKinds = []storeKind{
 	}},
 }
 
+// mustOpen returns a new empty store.
+func (sk storeKind) mustOpen(t testing.TB) outbox.Store {
+	s, _ := sk.open(t)
+	return s
+}
+
 func forEachStore(t *testing.T, fn func(t *testing.T, sk storeKind)) {
 	for _, sk := range storeKinds {
 		t.Run(sk.name, func(t *testing.T) { fn(t, sk) })
