@@ -615,3 +615,41 @@ func TestREADMEPackageTable(t *testing.T) {
 		assert.Contains(t, section, "| `"+dir+"`", "README section \"Packages\" must list package %s", dir)
 	}
 }
+
+// readmePool is the README's pool snippet under "Sending messages".
+func readmePool(ctx context.Context, partner *tlpartner.Client, workspaceID string) error {
+	// readme:begin pool
+	pool, err := partner.PublicAPIPool(
+		tlpartner.WithPoolSize(5000), // idle clients kept (about 0.5 KB each), least recently used dropped
+		tlpartner.WithPublicAPIOptions(publicapi.WithRateLimit(25, 10)), // one bucket for all its clients
+	)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+
+	pc, err := pool.Get(ctx, workspaceID) // the token is fetched on the first Get only
+	if err != nil {
+		return err // *tlpartner.ValidationError, or errors.Is(err, tlpartner.ErrNotFound)
+	}
+	_, err = pc.SendToPhone(ctx, "+14155550100", publicapi.SendParams{Text: publicapi.Ptr("Hi")})
+	// readme:end
+	return err
+}
+
+// TestREADMEPool runs the README's pool snippet against the fake.
+func TestREADMEPool(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	srv := tlpartnertest.New(t, tlpartnertest.Options{})
+	client, err := srv.Client()
+	require.NoError(t, err)
+	ws, err := client.CreateWorkspace(ctx, tlpartner.CreateWorkspaceParams{DisplayName: "readme-pool", SeatsPurchased: 2})
+	require.NoError(t, err)
+	qr, err := client.GenerateQR(ctx, ws.ID, ws.OwnerUserID, tlpartner.GenerateQRParams{})
+	require.NoError(t, err)
+	_, err = srv.SimulateScan(qr.URL, "+31612345678")
+	require.NoError(t, err)
+	require.NoError(t, readmePool(ctx, client, ws.ID))
+	require.ErrorIs(t, readmePool(ctx, client, "no-such-workspace"), tlpartner.ErrNotFound)
+}
