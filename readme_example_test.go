@@ -619,16 +619,13 @@ func TestREADMEPackageTable(t *testing.T) {
 // readmePool is the README's pool snippet under "Sending messages".
 func readmePool(ctx context.Context, partner *tlpartner.Client, workspaceID string) error {
 	// readme:begin pool
-	pool, err := partner.PublicAPIPool(
-		tlpartner.WithPoolSize(5000), // idle clients kept (about 0.5 KB each), least recently used dropped
-		tlpartner.WithPublicAPIOptions(publicapi.WithRateLimit(25, 10)), // one bucket for all its clients
-	)
+	pool, err := partner.PublicAPIPool(tlpartner.WithPoolSize(5000), // idle clients kept (LRU)
+		tlpartner.WithPublicAPIOptions(publicapi.WithRateLimit(25, 10))) // one bucket for all
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-
-	pc, err := pool.Get(ctx, workspaceID) // the token is fetched on the first Get only
+	pc, err := pool.Get(ctx, workspaceID) // fetches the token on the first Get only
 	if err != nil {
 		return err // *tlpartner.ValidationError, or errors.Is(err, tlpartner.ErrNotFound)
 	}

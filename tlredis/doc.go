@@ -1,5 +1,6 @@
-// Package tlredis shares the SDK's client-side rate limit and its webhook
-// de-duplication across processes through Redis. It is a separate module
+// Package tlredis shares the SDK's client-side rate limit, its webhook
+// de-duplication and workspaces' Public API tokens across processes
+// through Redis. It is a separate module
 // (github.com/tlpartner/tlpartner-go/tlredis), so that only programs that
 // import it depend on github.com/redis/go-redis/v9.
 //
@@ -20,8 +21,15 @@
 //	dedup, err := tlredis.NewDeduplicator(rdb)
 //	h, err := webhooks.NewHandler(partnerID, secret, webhooks.WithDeduplicator(dedup))
 //
-// Both fail in a documented way when Redis is unavailable: the limiter as
+// A [TokenCache] keeps workspaces' Public API tokens for a
+// tlpartner.PublicAPIPool, encrypted with AES-GCM under a key derived from
+// a secret of yours, so that the fleet fetches each token once:
+//
+//	cache, err := tlredis.NewTokenCache(rdb, []byte(partnerSecret))
+//	pool, err := partner.PublicAPIPool(tlpartner.WithTokenCache(cache))
+//
+// All three fail in a documented way when Redis is unavailable: the limiter as
 // chosen with [WithFailMode], the deduplicator always safe (the event is
 // processed and the failure reported, because a lost webhook is worse than
-// a duplicate).
+// a duplicate), the token cache by fetching tokens directly.
 package tlredis

@@ -56,6 +56,17 @@ func readmeFailClosed(rdb *redis.Client) (*tlredis.Limiter, error) {
 	return lim, err
 }
 
+func readmeTokenCache(rdb *redis.Client, partner *tlpartner.Client, partnerSecret string) (*tlpartner.PublicAPIPool, error) {
+	// readme:begin tokencache
+	cache, err := tlredis.NewTokenCache(rdb, []byte(partnerSecret)) // AES-GCM key derived with HKDF; same secret in every process
+	if err != nil {
+		return nil, err
+	}
+	pool, err := partner.PublicAPIPool(tlpartner.WithTokenCache(cache))
+	// readme:end
+	return pool, err
+}
+
 var (
 	readmeBegin  = regexp.MustCompile(`^\t// readme:begin (\w+)$`)
 	readmeMarker = regexp.MustCompile(`^<!-- tlredis/readme_test\.go: (\w+) -->$`)
@@ -77,7 +88,7 @@ func TestREADMESnippets(t *testing.T) {
 		}
 		regions[m[1]] = strings.Join(body, "\n")
 	}
-	require.Len(t, regions, 4)
+	require.Len(t, regions, 5)
 
 	used := map[string]bool{}
 	for _, file := range []string{"README.md", "../README.md"} {
@@ -116,4 +127,7 @@ func TestREADMESnippets(t *testing.T) {
 	lim, err := readmeFailClosed(rdb)
 	require.NoError(t, err)
 	assert.NotNil(t, lim)
+	pool, err := readmeTokenCache(rdb, client, "readme-secret-0123456789")
+	require.NoError(t, err)
+	require.NoError(t, pool.Close())
 }
