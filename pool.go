@@ -55,9 +55,6 @@ type poolEntry struct {
 	workspaceID string
 	client      *publicapi.Client
 	prev, next  *poolEntry
-
-	mu    sync.Mutex
-	token string // the token the client holds
 }
 
 // poolOpen is one Get that opens a workspace's client, which concurrent
@@ -248,7 +245,6 @@ func (p *PublicAPIPool) open(ctx context.Context, workspaceID string) (*poolEntr
 	if err != nil {
 		return nil, err
 	}
-	e.token = tok
 	pc, err := publicapi.NewClient(tok, p.shared, publicapi.WithTokenSource(e.refresh))
 	if err != nil {
 		// Only a token the client refuses (spaces, control characters)
@@ -270,20 +266,10 @@ func (e *poolEntry) fetch(ctx context.Context) (string, error) {
 }
 
 // refresh is the client's token source, called after the client's current
-// token got a 401: the cache returns a newer token if it has one, and
-// otherwise fetches it.
-func (e *poolEntry) refresh(ctx context.Context) (string, error) {
-	e.mu.Lock()
-	refused := e.token
-	e.mu.Unlock()
-	tok, err := e.pool.cache.Token(ctx, e.workspaceID, refused, e.fetch)
-	if err != nil {
-		return "", err
-	}
-	e.mu.Lock()
-	e.token = tok
-	e.mu.Unlock()
-	return tok, nil
+// token, refused, got a 401: the cache returns a newer token if it has
+// one, and otherwise fetches it.
+func (e *poolEntry) refresh(ctx context.Context, refused string) (string, error) {
+	return e.pool.cache.Token(ctx, e.workspaceID, refused, e.fetch)
 }
 
 // Rotate rotates workspaceID's token with [Client.RotatePublicAPIToken],

@@ -153,7 +153,7 @@ func (c *Client) PublicAPI(ctx context.Context, workspaceID string, opts ...publ
 	if err != nil {
 		return nil, err
 	}
-	refetch := func(ctx context.Context) (string, error) {
+	refetch := func(ctx context.Context, _ string) (string, error) {
 		t, err := c.GetPublicAPIToken(ctx, workspaceID)
 		if err != nil {
 			return "", err

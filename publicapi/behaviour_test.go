@@ -576,7 +576,7 @@ func TestOptions(t *testing.T) {
 	c, err = NewClient(testToken)
 	require.NoError(t, err)
 	assert.Equal(t, DefaultBaseURL, c.BaseURL())
-	_, err = NewClient("", WithTokenSource(func(context.Context) (string, error) { return testToken, nil }))
+	_, err = NewClient("", WithTokenSource(func(context.Context, string) (string, error) { return testToken, nil }))
 	assert.NoError(t, err, "an empty token is fine with a token source")
 
 	var zero Client
@@ -623,7 +623,7 @@ func TestTokenRefresh(t *testing.T) {
 	t.Parallel()
 	const fresh = "9b1c5a2e-0000-4000-8000-fresh0000000"
 	var fetches atomic.Int32
-	src := func(ctx context.Context) (string, error) {
+	src := func(ctx context.Context, _ string) (string, error) {
 		fetches.Add(1)
 		return fresh, nil
 	}
@@ -677,14 +677,14 @@ func TestTokenSourceSuppliesFirstToken(t *testing.T) {
 	_ = c
 	mt := rec
 	cl, err := NewClient("", WithBaseURL(testBase), WithHTTPClient(&http.Client{Transport: roundTripFunc(mt.responder)}),
-		WithTokenSource(func(context.Context) (string, error) { return "lazy-token", nil }))
+		WithTokenSource(func(context.Context, string) (string, error) { return "lazy-token", nil }))
 	require.NoError(t, err)
 	_, err = cl.ListWebhooks(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, "Bearer lazy-token", rec.requests()[0].Header.Get("Authorization"))
 
 	failing, err := NewClient("", WithBaseURL(testBase), WithHTTPClient(&http.Client{Transport: roundTripFunc(mt.responder)}),
-		WithTokenSource(func(context.Context) (string, error) { return "", errors.New("vault down") }))
+		WithTokenSource(func(context.Context, string) (string, error) { return "", errors.New("vault down") }))
 	require.NoError(t, err)
 	_, err = failing.ListWebhooks(context.Background())
 	assert.ErrorContains(t, err, "vault down")

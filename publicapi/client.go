@@ -42,42 +42,113 @@ type Client struct {
 // tokenState is the current token and, optionally, where a fresh one comes
 // from after a 401. It sits behind a pointer so that even a dereferenced
 // Client printed with fmt shows only an address.
+//
+// Concurrency: mu guards token and fetch and is never held across the
+// source call. All callers that need a fresh token at the same time share
+// one fetch (one request to the source per rotation); each of them waits
+// for it only as long as its own context allows.
 type tokenState struct {
+	src TokenSource
+
 	mu    sync.Mutex
 	token string
-	src   func(ctx context.Context) (string, error)
+	fetch *tokenFetch // the fetch in progress, or nil
+}
+
+// tokenFetch is one call of the token source, shared by every caller that
+// waits for its result.
+type tokenFetch struct {
+	stale   string        // the token the fetch replaces ("" for the first)
+	done    chan struct{} // closed when token and err are set
+	cancel  context.CancelFunc
+	waiters int // callers still waiting; the fetch is cancelled at 0
+	token   string
+	err     error
 }
 
 // current returns the token, fetching it first if the client was created
 // without one.
 func (t *tokenState) current(ctx context.Context) (string, error) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.token == "" && t.src != nil {
-		if err := t.fetchLocked(ctx); err != nil {
-			return "", err
+	if t.token != "" || t.src == nil {
+		tok := t.token
+		t.mu.Unlock()
+		return tok, nil
+	}
+	return t.await(ctx)
+}
+
+// refresh makes the current token differ from stale, the token a request
+// was refused with: when another call already replaced it, it returns at
+// once; otherwise it joins the fetch in progress or starts one. It
+// implements engine.Config.Refresh.
+func (t *tokenState) refresh(ctx context.Context, stale string) error {
+	t.mu.Lock()
+	if t.token != stale {
+		t.mu.Unlock()
+		return nil
+	}
+	_, err := t.await(ctx)
+	return err
+}
+
+// await joins the fetch in progress, or starts one for the current token,
+// and waits for its result or for ctx to end. It is called with t.mu held
+// and releases it.
+//
+// While a fetch is in progress the token stays what it was when the fetch
+// started (only the fetch replaces it), so every caller that joins wants
+// exactly the token the fetch will bring.
+func (t *tokenState) await(ctx context.Context) (string, error) {
+	f := t.fetch
+	if f == nil {
+		// The fetch belongs to no single caller: it keeps the starter's
+		// context values (for tracing) but not its deadline, and is
+		// cancelled when the last waiter gives up.
+		fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		f = &tokenFetch{stale: t.token, done: make(chan struct{}), cancel: cancel}
+		t.fetch = f
+		go t.run(fctx, f)
+	}
+	f.waiters++
+	t.mu.Unlock()
+	select {
+	case <-f.done:
+		return f.token, f.err
+	case <-ctx.Done():
+		t.mu.Lock()
+		f.waiters--
+		if f.waiters == 0 && t.fetch == f {
+			// Nobody wants this result any more: cancel it, and let the
+			// next caller start afresh rather than join a cancelled fetch.
+			t.fetch = nil
+			f.cancel()
+		}
+		t.mu.Unlock()
+		return "", ctx.Err()
+	}
+}
+
+// run calls the source for f and publishes the result.
+func (t *tokenState) run(ctx context.Context, f *tokenFetch) {
+	defer f.cancel()
+	tok, err := t.src(ctx, f.stale)
+	if err != nil {
+		err = fmt.Errorf("%s: token source: %w", apiName, err)
+	} else if err = checkToken("WithTokenSource", tok); err != nil {
+		tok = ""
+	}
+	t.mu.Lock()
+	if t.fetch == f {
+		// Not abandoned: the result is the client's token from now on.
+		t.fetch = nil
+		if err == nil {
+			t.token = tok
 		}
 	}
-	return t.token, nil
-}
-
-// refresh replaces the token with a fresh one from the source.
-func (t *tokenState) refresh(ctx context.Context) error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.fetchLocked(ctx)
-}
-
-func (t *tokenState) fetchLocked(ctx context.Context) error {
-	tok, err := t.src(ctx)
-	if err != nil {
-		return fmt.Errorf("%s: token source: %w", apiName, err)
-	}
-	if err := checkToken("WithTokenSource", tok); err != nil {
-		return err
-	}
-	t.token = tok
-	return nil
+	f.token, f.err = tok, err
+	t.mu.Unlock()
+	close(f.done)
 }
 
 func (t *tokenState) authorize(r *http.Request) (string, error) {
@@ -103,7 +174,7 @@ func checkToken(field, tok string) error {
 type config struct {
 	engine.Settings
 	baseURL string
-	source  func(ctx context.Context) (string, error)
+	source  TokenSource
 }
 
 // Option configures a [Client] in [NewClient]. Options are applied in order;
@@ -219,14 +290,36 @@ func WithUserAgent(ua string) Option {
 	return func(c *config) error { return c.SetUserAgent(ua) }
 }
 
-// WithTokenSource makes the client refresh its token: after a 401 it calls
-// src once for a fresh token and sends the request once more (a 401 means
-// the server refused the request before processing it, so this is safe for
+// TokenSource supplies a workspace's Public API token to a [Client] (see
+// [WithTokenSource]). stale is the token the client's request was just
+// refused with (a 401), or "" when the client has no token yet. A source
+// backed by a cache shared between clients or processes should return its
+// cached token when that differs from stale, and fetch a new one (and
+// cache it) only when the cached token is stale; a source without a cache
+// can ignore stale.
+//
+// The client calls the source from a goroutine of its own, never more than
+// once at a time, and shares each result with every call waiting for it.
+// ctx carries the values of the call that needed the token but not its
+// deadline; it is cancelled when no call waits for the result any more, so
+// bound the fetch with ctx.
+type TokenSource func(ctx context.Context, stale string) (string, error)
+
+// WithTokenSource makes the client refresh its token: after a 401 it asks
+// src for a fresh token and sends the request once more (a 401 means the
+// server refused the request before processing it, so this is safe for
 // sends too). When [NewClient] gets an empty token, src also supplies the
 // first one, on the first request. tlpartner's Client.PublicAPI sets a
 // source that calls GetPublicAPIToken, so a workspace whose token was
 // rotated keeps working.
-func WithTokenSource(src func(ctx context.Context) (string, error)) Option {
+//
+// However many calls get a 401 at the same time, src is called once per
+// rotation: a call whose token was already replaced by another call's
+// refresh just sends again with the new token, and calls that need a
+// fresh token while a fetch is in progress wait for that fetch. A call
+// waiting for a fetch gives up when its own context ends, with the
+// context's error, and sends nothing more; no lock is held while src runs.
+func WithTokenSource(src TokenSource) Option {
 	return func(c *config) error {
 		if src == nil {
 			return invalid("WithTokenSource", "must not be nil")

@@ -74,7 +74,10 @@
 // With a token source ([WithTokenSource], set by tlpartner's
 // Client.PublicAPI) any operation that gets a 401 fetches a fresh token
 // once and is sent once more, outside the retry budget: a 401 means the
-// request was refused before it was processed.
+// request was refused before it was processed. Concurrent calls share
+// one fetch per rotation, a call whose token another call already
+// replaced just sends again, and a call waiting for a fetch gives up when
+// its own context ends.
 //
 // # Secrets
 //

@@ -37,7 +37,7 @@
 //			r.Header.Set("Authorization", "Bearer "+tok)
 //			return tok, nil                // scrubbed from every error of the attempt
 //		},
-//		Refresh:    refetchToken,          // optional: one refresh + one resend after a 401
+//		Refresh:    tokens.refresh,        // optional, func(ctx, stale string) error: one refresh + one resend after a 401
 //		Classify:   engine.CodeClassifier(publicCodes),
 //		ErrorIn2xx: engine.HasErrorStatus, // a 200 {"status":"error"} becomes an *APIError
 //	})

@@ -121,11 +121,17 @@ type Config struct {
 	// scrubbed from every error of that attempt. It is called once per
 	// attempt, retries included.
 	Authorize func(req *http.Request) (credential string, err error)
-	// Refresh, if set, is called once per call after a 401; when it
-	// succeeds the request is sent once more at once, whatever its
+	// Refresh, if set, is called at most once per call, after a 401, with
+	// stale set to the credential that Authorize returned for the refused
+	// attempt. It makes the next Authorize use a newer credential: when
+	// the current one already differs from stale (another call refreshed
+	// meanwhile) it returns nil at once; otherwise it fetches one, sharing
+	// a fetch in progress with concurrent callers. It must hold no lock
+	// across network I/O and must return ctx's error as soon as ctx ends.
+	// When it succeeds the request is sent once more at once, whatever its
 	// RetryClass (a 401 means the request was refused before it was
 	// processed) and without counting against the retry budget.
-	Refresh func(ctx context.Context) error
+	Refresh func(ctx context.Context, stale string) error
 	// Classify maps error responses to sentinels; nil means
 	// CodeClassifier(nil) (by status only).
 	Classify Classifier
@@ -145,7 +151,7 @@ type Engine struct {
 	retry      RetryPolicy
 	limiter    Limiter
 	authorize  func(req *http.Request) (string, error)
-	refresh    func(ctx context.Context) error
+	refresh    func(ctx context.Context, stale string) error
 	classify   Classifier
 	errorIn2xx func(body []byte) bool
 	sleep      func(ctx context.Context, d time.Duration) error
@@ -315,6 +321,14 @@ func (e *Engine) Send(ctx context.Context, op Op, req *http.Request) (*http.Resp
 		}
 		r, cred, err := e.prepare(ctx, req, attempt)
 		if err != nil {
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				// The context ended while Authorize waited for a
+				// credential (for example a token fetch in progress).
+				if lastErr != nil {
+					return nil, nil, &abortedError{api: e.api, op: op.Name, ctxErr: ctxErr, last: lastErr}
+				}
+				return nil, nil, &requestError{api: e.api, op: op.Name, err: ctxErr}
+			}
 			return nil, nil, err
 		}
 		start := time.Now()
@@ -344,7 +358,12 @@ func (e *Engine) Send(ctx context.Context, op Op, req *http.Request) (*http.Resp
 		lastErr, lastResp, lastBody = apiErr, resp, body
 		if resp.StatusCode == http.StatusUnauthorized && e.refresh != nil && !refreshed && replayable {
 			refreshed = true
-			if err := e.refresh(ctx); err != nil {
+			if err := e.refresh(ctx, cred); err != nil {
+				if ctxErr := ctx.Err(); ctxErr != nil {
+					// The caller gave up while waiting for a fresh
+					// credential: its own context's error, nothing sent.
+					return nil, nil, &abortedError{api: e.api, op: op.Name, ctxErr: ctxErr, last: apiErr}
+				}
 				return resp, body, &refreshError{api: e.api, op: op.Name, err: err, last: apiErr}
 			}
 			wait = false

@@ -70,7 +70,7 @@ func TestRefreshOn401(t *testing.T) {
 			return respond(status, body)(req)
 		}
 	}
-	e, n := testEngine(t, Config{Refresh: func(context.Context) error {
+	e, n := testEngine(t, Config{Refresh: func(context.Context, string) error {
 		refreshes.Add(1)
 		token.Store("new-token")
 		return nil
@@ -90,7 +90,7 @@ func TestRefreshOn401(t *testing.T) {
 
 	// A second 401 is returned: one refresh per call.
 	refreshes.Store(0)
-	e, n = testEngine(t, Config{Refresh: func(context.Context) error { refreshes.Add(1); return nil }},
+	e, n = testEngine(t, Config{Refresh: func(context.Context, string) error { refreshes.Add(1); return nil }},
 		func() string { return "tok-1234567890" }, respond(401, `{"status":"error","message":"Invalid or expired token tok-1234567890"}`))
 	_, _, err = e.Send(context.Background(), Op{Name: "SendToPhone", Retry: RetryUnsent}, post(t, `{}`))
 	var ae *APIError
@@ -106,7 +106,7 @@ func TestRefreshOn401(t *testing.T) {
 
 	// A failing refresh is reported with the 401.
 	boom := errors.New("partner API down")
-	e, _ = testEngine(t, Config{Refresh: func(context.Context) error { return boom }}, func() string { return "tok-secret-123" }, respond(401, "no"))
+	e, _ = testEngine(t, Config{Refresh: func(context.Context, string) error { return boom }}, func() string { return "tok-secret-123" }, respond(401, "no"))
 	_, _, err = e.Send(context.Background(), Op{Name: "GetChat", Retry: RetrySafe}, post(t, ``))
 	if !errors.Is(err, boom) || !errors.Is(err, ErrUnauthorized) || err.Error() != "publicapi: GetChat: refresh credentials after 401: partner API down" {
 		t.Fatalf("err = %v", err)
@@ -377,7 +377,7 @@ func TestNoReplayWithoutGetBody(t *testing.T) {
 			return nil, &net.OpError{Op: "dial", Err: errors.New("refused")}
 		},
 	} {
-		e, n := testEngine(t, Config{Refresh: func(context.Context) error { refreshes.Add(1); return nil }},
+		e, n := testEngine(t, Config{Refresh: func(context.Context, string) error { refreshes.Add(1); return nil }},
 			func() string { return "tok" }, first, respond(200, `{"status":"ok"}`))
 		_, _, err := e.Send(context.Background(), Op{Name: "UploadFile", Retry: RetryUnsent}, streamed())
 		if err == nil || n.Load() != 1 {
@@ -391,5 +391,38 @@ func TestNoReplayWithoutGetBody(t *testing.T) {
 	e, n := testEngine(t, Config{}, func() string { return "tok" }, respond(429, "slow down"), respond(200, `{"status":"ok"}`))
 	if _, _, err := e.Send(context.Background(), Op{Name: "SendToPhone", Retry: RetryUnsent}, post(t, `{}`)); err != nil || n.Load() != 2 {
 		t.Fatalf("err = %v after %d attempts", err, n.Load())
+	}
+}
+
+// TestRefreshGetsStaleCredential: the refresh hook learns the credential
+// the refused attempt used, and a hook that gives up because the caller's
+// context ended makes Send return that context's error (with the 401
+// reachable) without another attempt.
+func TestRefreshGetsStaleCredential(t *testing.T) {
+	t.Parallel()
+	var stale atomic.Value
+	e, n := testEngine(t, Config{Refresh: func(_ context.Context, s string) error {
+		stale.Store(s)
+		return nil
+	}}, func() string { return "tok-used-9a" }, respond(401, "no"), respond(200, `{"status":"ok"}`))
+	if _, _, err := e.Send(context.Background(), Op{Name: "GetChat", Retry: RetrySafe}, post(t, ``)); err != nil || n.Load() != 2 {
+		t.Fatalf("err = %v after %d attempts", err, n.Load())
+	}
+	if got, _ := stale.Load().(string); got != "tok-used-9a" {
+		t.Fatalf("refresh got stale %q", got)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	e, n = testEngine(t, Config{Refresh: func(ctx context.Context, _ string) error {
+		cancel()
+		return ctx.Err()
+	}}, func() string { return "tok-used-9a" }, respond(401, "no"), respond(200, `{"status":"ok"}`))
+	resp, _, err := e.Send(ctx, Op{Name: "GetChat", Retry: RetrySafe}, post(t, ``))
+	var ae *APIError
+	if !errors.Is(err, context.Canceled) || !errors.As(err, &ae) || ae.StatusCode != 401 || resp != nil || n.Load() != 1 {
+		t.Fatalf("err = %v, resp %v after %d attempts", err, resp, n.Load())
+	}
+	if strings.Contains(err.Error(), "refresh credentials") {
+		t.Fatalf("err = %q, want the caller's context error", err)
 	}
 }
