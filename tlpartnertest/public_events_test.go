@@ -72,9 +72,9 @@ func TestPublicDeliveriesParseAsEvents(t *testing.T) {
 	ds := publicDeliveries(waitN(t, srv, total))
 	seen := map[events.EventType]int{}
 	for _, d := range ds {
-		e, err := events.ParseEvent(d.Body)
+		e, err := events.Parse(d.Body)
 		if err != nil {
-			t.Fatalf("ParseEvent(%s): %v", d.Body, err)
+			t.Fatalf("Parse(%s): %v", d.Body, err)
 		}
 		if _, unknown := e.(*events.UnknownEvent); unknown || string(e.Type()) != string(d.EventType) {
 			t.Fatalf("delivery %s parsed as %T %s", d.EventType, e, e.Type())

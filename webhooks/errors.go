@@ -36,10 +36,11 @@ var (
 	// ErrPartnerMismatch means the partner_id claim, the X-TL-Partner-Id
 	// header and the configured partner ID are not all equal.
 	ErrPartnerMismatch = errors.New("webhooks: partner id mismatch")
-	// ErrMalformedBody means the body is not a Partner webhook payload: not
-	// a JSON object, no event_type, or a field of the wrong type. [Handler]
-	// answers 400.
-	ErrMalformedBody = errors.New("webhooks: malformed body")
+	// ErrMalformedBody means the body is not a webhook payload: not a JSON
+	// object, no event_type, or a field of the wrong type. [Handler]
+	// answers 400. Package events (Public API webhooks) uses the same
+	// value.
+	ErrMalformedBody = errors.New("malformed body")
 )
 
 // ValidationError is the error for invalid arguments and options of

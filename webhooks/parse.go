@@ -62,7 +62,7 @@ func Parse(body []byte) (Event, error) {
 }
 
 func malformed(detail string) error {
-	return fmt.Errorf("%w: %s", ErrMalformedBody, detail)
+	return fmt.Errorf("webhooks: %w: %s", ErrMalformedBody, detail)
 }
 
 // decoder reads typed values out of a flat JSON object, remembering the first

@@ -11,12 +11,12 @@ import (
 	"github.com/tlpartner/tlpartner-go/webhooks"
 )
 
-// BenchmarkParseEvent measures decoding a message event with an attachment.
-func BenchmarkParseEvent(b *testing.B) {
+// BenchmarkParse measures decoding a message event with an attachment.
+func BenchmarkParse(b *testing.B) {
 	body := readFixture(b, "message_new.json")
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := events.ParseEvent(body); err != nil {
+		if _, err := events.Parse(body); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -13,7 +13,7 @@ import (
 
 func key(t *testing.T, body string) string {
 	t.Helper()
-	e, err := events.ParseEvent([]byte(body))
+	e, err := events.Parse([]byte(body))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,7 @@
 // The Handler answers 405, 401, 413 or 400 for deliveries it rejects, 500
 // when a callback returns an error, and 200 otherwise; the sender expects
 // an answer within 5 seconds. Receivers with their own router call
-// [ParseEvent] on the body and switch on the type.
+// [Parse] on the body and switch on the type.
 //
 // # The URL token is not a signature
 //
@@ -86,7 +86,7 @@
 // webhook payloads, which differ from the REST API's in places (message_uid
 // vs uid, last_message_uuid vs last_message_uid, unattended_customer vs
 // unattended, chat_id vs id); the decoder accepts both spellings and the
-// Go fields use one name. See [ParseEvent] for the tolerated formats.
+// Go fields use one name. See [Parse] for the tolerated formats.
 //
 // # De-duplication
 //

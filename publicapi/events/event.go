@@ -12,7 +12,7 @@ type EventType string
 // Event types of the Public API webhooks. The constants hold the names that
 // the webhook reference and the subscription API use; the overview page and
 // the webhooks guide name the chat events differently ("chat:created",
-// "chat:assigned", ...). [ParseEvent] accepts both names and yields the same
+// "chat:assigned", ...). [Parse] accepts both names and yields the same
 // Go type; [EventType.Canonical] maps an overview name to the constant.
 const (
 	// EventMessageNew fires for every new message, incoming and outgoing.

@@ -58,8 +58,8 @@ func ExampleNewHandler() {
 	// 200
 }
 
-func ExampleParseEvent() {
-	e, err := events.ParseEvent([]byte(`{"event_type":"chat:assigned","chat":{"id":"42","name":"John Smith",
+func ExampleParse() {
+	e, err := events.Parse([]byte(`{"event_type":"chat:assigned","chat":{"id":"42","name":"John Smith",
 		"responsible_email":"kate@example.com","previous_responsible_email":"bob@example.com"}}`))
 	if err != nil {
 		log.Fatal(err) // answer 400

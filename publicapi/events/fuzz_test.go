@@ -11,11 +11,11 @@ import (
 	"github.com/tlpartner/tlpartner-go/publicapi/events"
 )
 
-// FuzzParseEvent feeds arbitrary bodies to ParseEvent. It must not panic;
+// FuzzParse feeds arbitrary bodies to Parse. It must not panic;
 // it returns either an event or an error wrapping ErrMalformedBody; an
 // event's DedupKey starts with its type; a known event encodes to JSON that
 // parses back to an event of the same type with the same DedupKey.
-func FuzzParseEvent(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	for _, dir := range []string{"testdata", filepath.Join("testdata", "malformed")} {
 		files, err := filepath.Glob(filepath.Join(dir, "*.json"))
 		if err != nil {
@@ -32,15 +32,15 @@ func FuzzParseEvent(f *testing.F) {
 	f.Add([]byte(`{"event_type":"chat:assigned","chat":{"id":"7","labels":[{"name":"a"},"b"]}}`))
 	f.Add([]byte(`{"event_type":"message:reaction","reaction":{"reactions":{"👍":"2"},"timestamp":"2024-01-08T10:35:18.123+02:00"}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		e, err := events.ParseEvent(body)
+		e, err := events.Parse(body)
 		if err != nil {
 			if e != nil || !errors.Is(err, events.ErrMalformedBody) {
-				t.Fatalf("ParseEvent(%q) = %v, %v", body, e, err)
+				t.Fatalf("Parse(%q) = %v, %v", body, e, err)
 			}
 			return
 		}
 		if e == nil {
-			t.Fatalf("ParseEvent(%q) = nil, nil", body)
+			t.Fatalf("Parse(%q) = nil, nil", body)
 		}
 		if !strings.HasPrefix(e.DedupKey(), string(e.Type())+"|") {
 			t.Fatalf("DedupKey %q of a %s", e.DedupKey(), e.Type())
@@ -52,7 +52,7 @@ func FuzzParseEvent(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Marshal(%#v): %v", e, err)
 		}
-		back, err := events.ParseEvent(b)
+		back, err := events.Parse(b)
 		if err != nil {
 			t.Fatalf("%q encoded to %q, which does not parse: %v", body, b, err)
 		}

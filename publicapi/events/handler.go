@@ -19,7 +19,7 @@ import (
 //   - with [WithPathToken] or [WithQueryToken], a request without the
 //     right URL token gets 401 (the body is not read);
 //   - a body over the limit ([WithMaxBodyBytes], default 1 MiB) gets 413;
-//   - a body [ParseEvent] rejects gets 400;
+//   - a body [Parse] rejects gets 400;
 //   - with [WithDeduplicator], a delivery whose [Event.DedupKey] was
 //     already claimed gets 200 without running a callback (and is logged);
 //   - otherwise the event is dispatched (see [Handler.Dispatch]) and the
@@ -62,7 +62,7 @@ func NewHandler(opts ...Option) (*Handler, error) {
 		Logger:   cfg.logger,
 		Dedup:    cfg.dedup,
 		DedupTTL: cfg.dedupTTL,
-		Parse:    ParseEvent,
+		Parse:    Parse,
 		Describe: func(e Event) (string, string) { return string(e.Type()), e.DedupKey() },
 		Dispatch: h.Dispatch,
 	}
@@ -134,7 +134,7 @@ func (h *Handler) OnEvent(fn func(ctx context.Context, e Event) error) {
 // type if one is registered, otherwise the [Handler.OnEvent] callback. An
 // event with no callback at all is acknowledged: Dispatch returns nil, so
 // that the sender does not retry an event nobody listens to. Use Dispatch
-// with [ParseEvent] when you receive deliveries with your own HTTP code.
+// with [Parse] when you receive deliveries with your own HTTP code.
 func (h *Handler) Dispatch(ctx context.Context, e Event) error {
 	if e == nil {
 		return invalid("e", "must not be nil")

@@ -21,7 +21,7 @@ func (*MessageNew) Type() EventType { return EventMessageNew }
 func (e *MessageNew) DedupKey() string { return dedupKey(e) }
 
 // MarshalJSON encodes the event in the webhook reference's wire form, with
-// event_type set from Type. It is what [ParseEvent] reads back.
+// event_type set from Type. It is what [Parse] reads back.
 func (e MessageNew) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
 
 // Type returns [EventMessageSent].
@@ -32,7 +32,7 @@ func (*MessageSent) Type() EventType { return EventMessageSent }
 func (e *MessageSent) DedupKey() string { return dedupKey(e) }
 
 // MarshalJSON encodes the event in the webhook reference's wire form, with
-// event_type set from Type. It is what [ParseEvent] reads back.
+// event_type set from Type. It is what [Parse] reads back.
 func (e MessageSent) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
 
 // Type returns [EventMessageReceived].
@@ -43,7 +43,7 @@ func (*MessageReceived) Type() EventType { return EventMessageReceived }
 func (e *MessageReceived) DedupKey() string { return dedupKey(e) }
 
 // MarshalJSON encodes the event in the webhook reference's wire form, with
-// event_type set from Type. It is what [ParseEvent] reads back.
+// event_type set from Type. It is what [Parse] reads back.
 func (e MessageReceived) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
 
 // Type returns [EventMessageReaction].
@@ -54,7 +54,7 @@ func (*MessageReaction) Type() EventType { return EventMessageReaction }
 func (e *MessageReaction) DedupKey() string { return dedupKey(e) }
 
 // MarshalJSON encodes the event in the webhook reference's wire form, with
-// event_type set from Type. It is what [ParseEvent] reads back.
+// event_type set from Type. It is what [Parse] reads back.
 func (e MessageReaction) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
 
 // Type returns [EventChatNew].
@@ -65,7 +65,7 @@ func (*ChatNew) Type() EventType { return EventChatNew }
 func (e *ChatNew) DedupKey() string { return dedupKey(e) }
 
 // MarshalJSON encodes the event in the webhook reference's wire form, with
-// event_type set from Type. It is what [ParseEvent] reads back.
+// event_type set from Type. It is what [Parse] reads back.
 func (e ChatNew) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
 
 // Type returns [EventChatIncoming].
@@ -76,7 +76,7 @@ func (*ChatIncoming) Type() EventType { return EventChatIncoming }
 func (e *ChatIncoming) DedupKey() string { return dedupKey(e) }
 
 // MarshalJSON encodes the event in the webhook reference's wire form, with
-// event_type set from Type. It is what [ParseEvent] reads back.
+// event_type set from Type. It is what [Parse] reads back.
 func (e ChatIncoming) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
 
 // Type returns [EventChatOutgoing].
@@ -87,7 +87,7 @@ func (*ChatOutgoing) Type() EventType { return EventChatOutgoing }
 func (e *ChatOutgoing) DedupKey() string { return dedupKey(e) }
 
 // MarshalJSON encodes the event in the webhook reference's wire form, with
-// event_type set from Type. It is what [ParseEvent] reads back.
+// event_type set from Type. It is what [Parse] reads back.
 func (e ChatOutgoing) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
 
 // Type returns [EventChatAssigned].
@@ -98,7 +98,7 @@ func (*ChatAssigned) Type() EventType { return EventChatAssigned }
 func (e *ChatAssigned) DedupKey() string { return dedupKey(e) }
 
 // MarshalJSON encodes the event in the webhook reference's wire form, with
-// event_type set from Type. It is what [ParseEvent] reads back.
+// event_type set from Type. It is what [Parse] reads back.
 func (e ChatAssigned) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
 
 // Type returns [EventChatUnassigned].
@@ -109,7 +109,7 @@ func (*ChatUnassigned) Type() EventType { return EventChatUnassigned }
 func (e *ChatUnassigned) DedupKey() string { return dedupKey(e) }
 
 // MarshalJSON encodes the event in the webhook reference's wire form, with
-// event_type set from Type. It is what [ParseEvent] reads back.
+// event_type set from Type. It is what [Parse] reads back.
 func (e ChatUnassigned) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
 
 // Type returns [EventWhatsAppAccountConnected].
@@ -120,7 +120,7 @@ func (*WhatsAppAccountConnected) Type() EventType { return EventWhatsAppAccountC
 func (e *WhatsAppAccountConnected) DedupKey() string { return dedupKey(e) }
 
 // MarshalJSON encodes the event in the webhook reference's wire form, with
-// event_type set from Type. It is what [ParseEvent] reads back.
+// event_type set from Type. It is what [Parse] reads back.
 func (e WhatsAppAccountConnected) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
 
 // Type returns [EventWhatsAppAccountDisconnected].
@@ -131,7 +131,7 @@ func (*WhatsAppAccountDisconnected) Type() EventType { return EventWhatsAppAccou
 func (e *WhatsAppAccountDisconnected) DedupKey() string { return dedupKey(e) }
 
 // MarshalJSON encodes the event in the webhook reference's wire form, with
-// event_type set from Type. It is what [ParseEvent] reads back.
+// event_type set from Type. It is what [Parse] reads back.
 func (e WhatsAppAccountDisconnected) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
 
 // Type returns [EventWhatsAppAccountSuspended].
@@ -142,7 +142,7 @@ func (*WhatsAppAccountSuspended) Type() EventType { return EventWhatsAppAccountS
 func (e *WhatsAppAccountSuspended) DedupKey() string { return dedupKey(e) }
 
 // MarshalJSON encodes the event in the webhook reference's wire form, with
-// event_type set from Type. It is what [ParseEvent] reads back.
+// event_type set from Type. It is what [Parse] reads back.
 func (e WhatsAppAccountSuspended) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
 
 // Type returns [EventWhatsAppAccountResumed].
@@ -153,7 +153,7 @@ func (*WhatsAppAccountResumed) Type() EventType { return EventWhatsAppAccountRes
 func (e *WhatsAppAccountResumed) DedupKey() string { return dedupKey(e) }
 
 // MarshalJSON encodes the event in the webhook reference's wire form, with
-// event_type set from Type. It is what [ParseEvent] reads back.
+// event_type set from Type. It is what [Parse] reads back.
 func (e WhatsAppAccountResumed) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
 
 // Type returns [EventCallIncomingEnded].
@@ -164,7 +164,7 @@ func (*CallIncomingEnded) Type() EventType { return EventCallIncomingEnded }
 func (e *CallIncomingEnded) DedupKey() string { return dedupKey(e) }
 
 // MarshalJSON encodes the event in the webhook reference's wire form, with
-// event_type set from Type. It is what [ParseEvent] reads back.
+// event_type set from Type. It is what [Parse] reads back.
 func (e CallIncomingEnded) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
 
 // Type returns [EventCallOutgoingEnded].
@@ -175,7 +175,7 @@ func (*CallOutgoingEnded) Type() EventType { return EventCallOutgoingEnded }
 func (e *CallOutgoingEnded) DedupKey() string { return dedupKey(e) }
 
 // MarshalJSON encodes the event in the webhook reference's wire form, with
-// event_type set from Type. It is what [ParseEvent] reads back.
+// event_type set from Type. It is what [Parse] reads back.
 func (e CallOutgoingEnded) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
 
 // Type returns [EventCallIncomingMissed].
@@ -186,26 +186,26 @@ func (*CallIncomingMissed) Type() EventType { return EventCallIncomingMissed }
 func (e *CallIncomingMissed) DedupKey() string { return dedupKey(e) }
 
 // MarshalJSON encodes the event in the webhook reference's wire form, with
-// event_type set from Type. It is what [ParseEvent] reads back.
+// event_type set from Type. It is what [Parse] reads back.
 func (e CallIncomingMissed) MarshalJSON() ([]byte, error) { return marshalEvent(&e) }
 
-// UnmarshalJSON decodes a body as [ParseEvent] does, ignoring its
+// UnmarshalJSON decodes a body as [Parse] does, ignoring its
 // event_type. The event structs embedding MessagePayload inherit it.
 func (p *MessagePayload) UnmarshalJSON(b []byte) error { return unmarshalInto(b, p) }
 
-// UnmarshalJSON decodes a body as [ParseEvent] does, ignoring its
+// UnmarshalJSON decodes a body as [Parse] does, ignoring its
 // event_type. The event structs embedding ChatPayload inherit it.
 func (p *ChatPayload) UnmarshalJSON(b []byte) error { return unmarshalInto(b, p) }
 
-// UnmarshalJSON decodes a body as [ParseEvent] does, ignoring its
+// UnmarshalJSON decodes a body as [Parse] does, ignoring its
 // event_type. The event structs embedding AccountPayload inherit it.
 func (p *AccountPayload) UnmarshalJSON(b []byte) error { return unmarshalInto(b, p) }
 
-// UnmarshalJSON decodes a body as [ParseEvent] does, ignoring its
+// UnmarshalJSON decodes a body as [Parse] does, ignoring its
 // event_type. The event structs embedding CallPayload inherit it.
 func (p *CallPayload) UnmarshalJSON(b []byte) error { return unmarshalInto(b, p) }
 
-// UnmarshalJSON decodes a body as [ParseEvent] does, ignoring its
+// UnmarshalJSON decodes a body as [Parse] does, ignoring its
 // event_type.
 func (e *MessageReaction) UnmarshalJSON(b []byte) error { return unmarshalInto(b, e) }
 

@@ -7,7 +7,7 @@ import (
 	"encoding/json"
 )
 
-// ParseEvent decodes a Public API webhook body into a typed [Event]. The
+// Parse decodes a Public API webhook body into a typed [Event]. The
 // body is not authenticated in any way (see the package documentation).
 //
 // The event_type field selects the Go type; both namings of the chat
@@ -23,10 +23,10 @@ import (
 // {"name": ...} objects. Missing fields and null leave the zero value;
 // unknown fields are ignored.
 //
-// ParseEvent returns an error wrapping [ErrMalformedBody] when the body is
+// Parse returns an error wrapping [ErrMalformedBody] when the body is
 // not a JSON object, has no string event_type, or a known field holds a
 // value that cannot be converted.
-func ParseEvent(body []byte) (Event, error) {
+func Parse(body []byte) (Event, error) {
 	var head struct {
 		EventType json.RawMessage `json:"event_type"`
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tlpartner/tlpartner-go/publicapi/events"
+	"github.com/tlpartner/tlpartner-go/webhooks"
 )
 
 func readFixture(t testing.TB, name string) []byte {
@@ -169,12 +170,12 @@ func equalEvents(a, b events.Event) bool {
 	return err1 == nil && err2 == nil && bytes.Equal(ja, jb) && reflect.TypeOf(a) == reflect.TypeOf(b)
 }
 
-func TestParseEventFixtures(t *testing.T) {
+func TestParseFixtures(t *testing.T) {
 	t.Parallel()
 	for _, tc := range parseCases() {
 		t.Run(tc.fixture, func(t *testing.T) {
 			t.Parallel()
-			got, err := events.ParseEvent(readFixture(t, tc.fixture))
+			got, err := events.Parse(readFixture(t, tc.fixture))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -190,7 +191,7 @@ func TestParseEventFixtures(t *testing.T) {
 	}
 }
 
-func TestParseEventCoversEveryType(t *testing.T) {
+func TestParseCoversEveryType(t *testing.T) {
 	t.Parallel()
 	all := []events.EventType{
 		events.EventMessageNew, events.EventMessageSent, events.EventMessageReceived, events.EventMessageReaction,
@@ -214,7 +215,7 @@ func TestParseEventCoversEveryType(t *testing.T) {
 }
 
 // Both names of every chat event decode to the same type and value.
-func TestParseEventBothNameFamilies(t *testing.T) {
+func TestParseBothNameFamilies(t *testing.T) {
 	t.Parallel()
 	pairs := []struct {
 		reference, overview events.EventType
@@ -231,7 +232,7 @@ func TestParseEventBothNameFamilies(t *testing.T) {
 			t.Errorf("%s: Canonical %q Known %v", p.overview, p.overview.Canonical(), p.overview.Known())
 		}
 		body := readFixture(t, p.fixture)
-		ref, err := events.ParseEvent(body)
+		ref, err := events.Parse(body)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -239,7 +240,7 @@ func TestParseEventBothNameFamilies(t *testing.T) {
 		if bytes.Equal(aliased, body) {
 			t.Fatalf("%s: fixture lacks its event_type", p.fixture)
 		}
-		ov, err := events.ParseEvent(aliased)
+		ov, err := events.Parse(aliased)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -255,10 +256,10 @@ func TestParseEventBothNameFamilies(t *testing.T) {
 	}
 }
 
-func TestParseEventUnknown(t *testing.T) {
+func TestParseUnknown(t *testing.T) {
 	t.Parallel()
 	body := readFixture(t, "unknown_waba_message_received.json")
-	e, err := events.ParseEvent(body)
+	e, err := events.Parse(body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +286,7 @@ func TestParseEventUnknown(t *testing.T) {
 	}
 }
 
-func TestParseEventMalformed(t *testing.T) {
+func TestParseMalformed(t *testing.T) {
 	t.Parallel()
 	tests := map[string]string{
 		"empty.json":               "empty body",
@@ -301,7 +302,7 @@ func TestParseEventMalformed(t *testing.T) {
 	}
 	for name, want := range tests {
 		body := readFixture(t, filepath.Join("malformed", name))
-		e, err := events.ParseEvent(body)
+		e, err := events.Parse(body)
 		if !errors.Is(err, events.ErrMalformedBody) || e != nil {
 			t.Errorf("%s: %v, %v", name, e, err)
 			continue
@@ -315,7 +316,7 @@ func TestParseEventMalformed(t *testing.T) {
 	}
 }
 
-// Every event encodes to the wire form that ParseEvent reads back.
+// Every event encodes to the wire form that Parse reads back.
 func TestMarshalRoundTrip(t *testing.T) {
 	t.Parallel()
 	for _, tc := range parseCases() {
@@ -323,14 +324,14 @@ func TestMarshalRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tc.fixture, err)
 		}
-		back, err := events.ParseEvent(b)
+		back, err := events.Parse(b)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.fixture, err)
 		}
 		if !equalEvents(back, tc.want) || back.DedupKey() != tc.want.DedupKey() {
 			t.Errorf("%s: round trip\n%s\ngave %#v", tc.fixture, b, back)
 		}
-		// json.Unmarshal into the concrete type agrees with ParseEvent.
+		// json.Unmarshal into the concrete type agrees with Parse.
 		fresh := reflect.New(reflect.TypeOf(tc.want).Elem()).Interface()
 		if err := json.Unmarshal(readFixture(t, tc.fixture), fresh); err != nil {
 			t.Fatalf("%s: Unmarshal: %v", tc.fixture, err)
@@ -348,5 +349,22 @@ func TestMarshalRoundTrip(t *testing.T) {
 	b, _ = json.Marshal(events.ChatAssigned{ChatPayload: chatPayload})
 	if !bytes.Contains(b, []byte(`"id":123456`)) || !bytes.Contains(b, []byte(`"last_message_uuid":`)) || !bytes.Contains(b, []byte(`"event_type":"chat:responsible:assigned"`)) {
 		t.Errorf("chat wire form: %s", b)
+	}
+}
+
+// One ErrMalformedBody for the receivers of both APIs: errors.Is with
+// either package's value matches the other's errors (two distinct values
+// before).
+func TestMalformedBodyIsShared(t *testing.T) {
+	if events.ErrMalformedBody != webhooks.ErrMalformedBody {
+		t.Fatal("events.ErrMalformedBody and webhooks.ErrMalformedBody differ")
+	}
+	_, err := events.Parse([]byte(`{"event_type":`))
+	if !errors.Is(err, webhooks.ErrMalformedBody) || !strings.HasPrefix(err.Error(), "events: malformed body: ") {
+		t.Errorf("events.Parse: %v", err)
+	}
+	_, err = webhooks.Parse([]byte(`[]`))
+	if !errors.Is(err, events.ErrMalformedBody) || !strings.HasPrefix(err.Error(), "webhooks: malformed body: ") {
+		t.Errorf("webhooks.Parse: %v", err)
 	}
 }

@@ -3,7 +3,6 @@ package events
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tlpartner/tlpartner-go/internal/flex"
+	"github.com/tlpartner/tlpartner-go/webhooks"
 )
 
 // The wire form: one struct per JSON object, holding every key any event
@@ -92,7 +92,7 @@ func (l *wLabels) UnmarshalJSON(b []byte) error {
 }
 
 // typeError is what the leaves report, so that encoding/json adds the field
-// path and ParseEvent can name the field without echoing its value.
+// path and Parse can name the field without echoing its value.
 func typeError(what string, t reflect.Type) error {
 	return &json.UnmarshalTypeError{Value: what, Type: t}
 }
@@ -461,9 +461,10 @@ func decodeWire(body []byte, w *wireEvent) error {
 // ErrMalformedBody means a body is not a Public API webhook payload: not a
 // JSON object, no string event_type, or a known field with a value of the
 // wrong type. [Handler] answers 400. Errors wrapping it name the field but
-// never echo its value.
-var ErrMalformedBody = errors.New("events: malformed body")
+// never echo its value. It is the same value as webhooks.ErrMalformedBody,
+// so one errors.Is serves the receivers of both APIs.
+var ErrMalformedBody = webhooks.ErrMalformedBody
 
 func malformed(detail string) error {
-	return fmt.Errorf("%w: %s", ErrMalformedBody, detail)
+	return fmt.Errorf("events: %w: %s", ErrMalformedBody, detail)
 }
