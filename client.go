@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tlpartner/tlpartner-go/internal/engine"
+	"github.com/tlpartner/tlpartner-go/tlhttp"
 )
 
 // Version is the version of this SDK. It is sent in the User-Agent header as
@@ -209,6 +210,31 @@ func WithUserAgent(ua string) Option {
 func WithLogger(l *slog.Logger) Option {
 	return func(c *clientConfig) error {
 		c.Logger = l
+		return nil
+	}
+}
+
+// WithMiddleware adds middleware that wraps every HTTP attempt of the
+// client, retries included; the first middleware given (over all
+// WithMiddleware options) is the outermost. Middleware sees the operation
+// name, the attempt number and the retry class through
+// [tlhttp.AttemptFromContext], runs after the rate limiter and before the
+// request is signed, and never sees the JWT: see package tlhttp for the
+// full order. Nil middleware is ignored. Clients made by
+// [Client.PublicAPI] do not inherit it; pass publicapi.WithMiddleware
+// there.
+func WithMiddleware(mw ...tlhttp.Middleware) Option {
+	return func(c *clientConfig) error { return c.AddMiddleware(mw) }
+}
+
+// WithObserver makes o see every operation of the client from start to
+// end (see [tlhttp.Observer]); the module tlotel provides one that records
+// OpenTelemetry spans and metrics. A nil o removes the observer, which is
+// the default. Clients made by [Client.PublicAPI] do not inherit it; pass
+// publicapi.WithObserver there.
+func WithObserver(o tlhttp.Observer) Option {
+	return func(c *clientConfig) error {
+		c.Observer = o
 		return nil
 	}
 }

@@ -143,8 +143,9 @@ func (c *Client) tokenCall(ctx context.Context, op operation, req *http.Request)
 // https://app.timelines.ai/integrations/api; any other base URL keeps its
 // scheme and host with the path "/integrations/api". opts are applied
 // after these defaults, so publicapi.WithBaseURL, publicapi.WithHTTPClient
-// and every other publicapi option override them. Retries, logging and
-// rate limits of the two clients are configured separately.
+// and every other publicapi option override them. Retries, logging, rate
+// limits, middleware and observers of the two clients are configured
+// separately.
 //
 // An invalid workspaceID gives a [*ValidationError]; a failure to fetch the
 // token is returned as from GetPublicAPIToken.

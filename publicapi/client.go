@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tlpartner/tlpartner-go/internal/engine"
+	"github.com/tlpartner/tlpartner-go/tlhttp"
 )
 
 // DefaultBaseURL is the production root of the Public API. Use
@@ -288,6 +289,28 @@ func WithRateLimiter(l Limiter) Option {
 // Use it to name your integration; ua must not contain control characters.
 func WithUserAgent(ua string) Option {
 	return func(c *config) error { return c.SetUserAgent(ua) }
+}
+
+// WithMiddleware adds middleware that wraps every HTTP attempt of the
+// client, retries and the resend after a token refresh included; the first
+// middleware given (over all WithMiddleware options) is the outermost.
+// Middleware sees the operation name, the attempt number and the retry
+// class through [tlhttp.AttemptFromContext], runs after the rate limiter
+// and before the token is added, and never sees the token: see package
+// tlhttp for the full order. Nil middleware is ignored.
+func WithMiddleware(mw ...tlhttp.Middleware) Option {
+	return func(c *config) error { return c.AddMiddleware(mw) }
+}
+
+// WithObserver makes o see every operation of the client from start to
+// end (see [tlhttp.Observer]); the module tlotel provides one that records
+// OpenTelemetry spans and metrics. A nil o removes the observer, which is
+// the default.
+func WithObserver(o tlhttp.Observer) Option {
+	return func(c *config) error {
+		c.Observer = o
+		return nil
+	}
 }
 
 // TokenSource supplies a workspace's Public API token to a [Client] (see

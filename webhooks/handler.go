@@ -40,7 +40,8 @@ type Handler struct {
 // NewHandler returns a [Handler] for deliveries to partnerID signed with
 // secret (the Partner Secret). partnerID and secret must not be empty.
 // Options: [WithSecrets], [WithLeeway], [WithClock], [WithMaxBodyBytes],
-// [WithLogger], [WithDeduplicator], [WithDedupTTL]; invalid input gives a
+// [WithLogger], [WithDeduplicator], [WithDedupTTL], [WithDeliveryObserver];
+// invalid input gives a
 // *[ValidationError].
 func NewHandler(partnerID, secret string, opts ...Option) (*Handler, error) {
 	cfg, err := apply(opts, true)
@@ -70,6 +71,8 @@ func NewHandler(partnerID, secret string, opts ...Option) (*Handler, error) {
 		Parse:    Parse,
 		Describe: func(e Event) (string, string) { return string(e.Type()), e.DedupKey() },
 		Dispatch: h.Dispatch,
+		Observer: cfg.observer,
+		Unknown:  func(e Event) bool { _, ok := e.(*UnknownEvent); return ok },
 	}
 	return h, nil
 }

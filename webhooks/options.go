@@ -3,6 +3,8 @@ package webhooks
 import (
 	"log/slog"
 	"time"
+
+	"github.com/tlpartner/tlpartner-go/tlhttp"
 )
 
 // DefaultLeeway is the clock-skew tolerance applied to the exp and nbf
@@ -41,6 +43,7 @@ type config struct {
 	logger      *slog.Logger
 	dedup       Deduplicator
 	dedupTTL    time.Duration
+	observer    tlhttp.DeliveryObserver
 	handlerOnly string // the first handler-only option given
 }
 
@@ -180,6 +183,22 @@ func WithDedupTTL(ttl time.Duration) Option {
 			return invalid("WithDedupTTL", "must be positive")
 		}
 		c.dedupTTL = ttl
+		return nil
+	})
+}
+
+// WithDeliveryObserver makes a [Handler] report every delivery to o: it is
+// called when the request arrives (its context reaches the callbacks) and
+// told the outcome, the event type and the status once the answer is
+// written (see [tlhttp.DeliveryObserver]). The module tlotel provides one
+// that records a server span and delivery metrics. Nothing secret reaches
+// o through the [tlhttp.Delivery]; the *http.Request it receives is the
+// delivery's own, signature header included, so an observer must not
+// record its headers. A nil o removes the observer, which is the default.
+// Handler only.
+func WithDeliveryObserver(o tlhttp.DeliveryObserver) Option {
+	return handlerOption("WithDeliveryObserver", func(c *config) error {
+		c.observer = o
 		return nil
 	})
 }

@@ -8,8 +8,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tlpartner/tlpartner-go/tlhttp"
 )
 
 // MaxResponseBody bounds how much of a response body the engine reads.
@@ -40,6 +43,10 @@ type Settings struct {
 	Retry RetryPolicy
 	// Limiter paces every attempt; nil means no client-side limit.
 	Limiter Limiter
+	// Middleware wraps every attempt, the first one outermost.
+	Middleware []tlhttp.Middleware
+	// Observer sees every operation; nil means none.
+	Observer tlhttp.Observer
 }
 
 // DefaultSettings returns the settings of a client without options.
@@ -103,6 +110,17 @@ func (s *Settings) SetRateLimiter(l Limiter) error {
 	return nil
 }
 
+// AddMiddleware implements WithMiddleware: it appends mws (nil ones are
+// ignored) after the middleware already configured.
+func (s *Settings) AddMiddleware(mws []tlhttp.Middleware) error {
+	for _, mw := range mws {
+		if mw != nil {
+			s.Middleware = append(s.Middleware[:len(s.Middleware):len(s.Middleware)], mw)
+		}
+	}
+	return nil
+}
+
 // HasControl reports whether s holds an ASCII control character, which
 // cannot be sent in an HTTP header value.
 func HasControl(s string) bool {
@@ -155,6 +173,8 @@ type Engine struct {
 	classify   Classifier
 	errorIn2xx func(body []byte) bool
 	sleep      func(ctx context.Context, d time.Duration) error
+	middleware []tlhttp.Middleware
+	observer   tlhttp.Observer
 }
 
 // New returns an Engine for cfg. Without cfg.HTTPClient it uses an
@@ -194,6 +214,8 @@ func New(cfg Config) *Engine {
 		classify:   cfg.Classify,
 		errorIn2xx: cfg.ErrorIn2xx,
 		sleep:      SleepContext,
+		middleware: append([]tlhttp.Middleware(nil), cfg.Middleware...),
+		observer:   cfg.Observer,
 	}
 }
 
@@ -270,16 +292,96 @@ type Op struct {
 	Retry RetryClass
 }
 
+// callState is what one call of [Engine.Send] accumulates.
+type callState struct {
+	maxRetries int
+	extra      http.Header    // headers of tlhttp.WithHeader
+	attempts   int            // attempts made
+	wait       time.Duration  // total rate-limit wait
+	cred       string         // credential of the latest attempt
+	last       *http.Response // latest response
+}
+
 // Send performs req (built without a context; a body without GetBody is
 // sent once: no retry, no resend after a refresh) with authentication, rate limiting, logging
 // and retries, and returns the final response with its body fully read
 // (up to MaxResponseBody) and closed. On an error response it returns the
 // response, the body and an *APIError; on a transport failure a nil
-// response and an error naming the operation.
-func (e *Engine) Send(ctx context.Context, op Op, req *http.Request) (*http.Response, []byte, error) {
+// response and an error naming the operation. opts are the call's options
+// (see package tlhttp for the order of the steps); an invalid one gives a
+// *ValidationError before anything is sent.
+func (e *Engine) Send(ctx context.Context, op Op, req *http.Request, opts ...tlhttp.CallOption) (*http.Response, []byte, error) {
 	if ctx == nil {
 		return nil, nil, e.Invalid("ctx", "must not be nil")
 	}
+	st := callState{maxRetries: e.retry.MaxRetries}
+	var meta *tlhttp.ResponseMeta
+	if len(opts) > 0 {
+		cs := tlhttp.ApplyCallOptions(opts)
+		if opt, reason := cs.Invalid(); opt != "" {
+			return nil, nil, e.Invalid(opt, reason)
+		}
+		if cs.MaxRetries >= 0 {
+			st.maxRetries = cs.MaxRetries
+		}
+		st.extra = cs.Header
+		meta = cs.Response
+		if cs.Timeout > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, cs.Timeout)
+			defer cancel()
+		}
+	}
+	if meta == nil && e.observer == nil {
+		return e.send(ctx, op, req, &st)
+	}
+	start := time.Now()
+	var done func(tlhttp.ResponseMeta, error)
+	if e.observer != nil {
+		octx, d := e.observer.StartOperation(ctx, e.operation(op, req))
+		if octx != nil {
+			ctx = octx
+		}
+		done = d
+	}
+	resp, body, err := e.send(ctx, op, req, &st)
+	m := tlhttp.ResponseMeta{Attempts: st.attempts, RateLimitWait: st.wait, Duration: time.Since(start)}
+	if st.last != nil {
+		m.StatusCode = st.last.StatusCode
+		m.RequestID = requestID(st.last.Header, st.cred)
+		// The observer gets the response's own map, scrubbed in place;
+		// the caller's ResponseMeta a copy of it.
+		scrubHeaderInPlace(st.last.Header, st.cred)
+		m.Header = st.last.Header
+	}
+	if meta != nil {
+		*meta = m
+		meta.Header = m.Header.Clone()
+	}
+	if done != nil {
+		done(m, err)
+	}
+	return resp, body, err
+}
+
+// operation describes op and req to the Observer.
+func (e *Engine) operation(op Op, req *http.Request) tlhttp.Operation {
+	o := tlhttp.Operation{API: e.api, Name: op.Name, RetryClass: op.Retry, Method: req.Method, RateLimited: e.limiter != nil}
+	if u := req.URL; u != nil {
+		o.ServerAddress = u.Hostname()
+		if p, err := strconv.Atoi(u.Port()); err == nil {
+			o.ServerPort = p
+		} else if u.Scheme == "http" {
+			o.ServerPort = 80
+		} else {
+			o.ServerPort = 443
+		}
+	}
+	return o
+}
+
+// send is the retry loop of Send.
+func (e *Engine) send(ctx context.Context, op Op, req *http.Request, st *callState) (*http.Response, []byte, error) {
 	var (
 		lastErr   error
 		lastResp  *http.Response
@@ -313,13 +415,15 @@ func (e *Engine) Send(ctx context.Context, op Op, req *http.Request) (*http.Resp
 		}
 		// Wait before authorizing, so that a long wait does not eat into
 		// a minted token's validity window.
-		if err := e.waitForLimiter(ctx, op.Name, req, attempt); err != nil {
+		waited, err := e.waitForLimiter(ctx, op.Name, req, attempt)
+		st.wait += waited
+		if err != nil {
 			if lastErr != nil {
 				return nil, nil, &abortedError{api: e.api, op: op.Name, ctxErr: err, last: lastErr}
 			}
 			return nil, nil, &requestError{api: e.api, op: op.Name, err: err}
 		}
-		r, cred, err := e.prepare(ctx, req, attempt)
+		r, err := e.prepare(ctx, req, attempt, st.extra)
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				// The context ended while Authorize waited for a
@@ -331,26 +435,31 @@ func (e *Engine) Send(ctx context.Context, op Op, req *http.Request) (*http.Resp
 			}
 			return nil, nil, err
 		}
+		st.attempts = attempt + 1
 		start := time.Now()
-		resp, err := e.hc.Do(r)
-		var body []byte
-		if err == nil {
-			body, err = readBody(resp)
-		}
+		resp, body, cred, kind, err := e.roundTrip(op, r, attempt, waited)
+		st.cred = cred
 		e.logAttempt(ctx, op.Name, r, attempt, resp, err, time.Since(start))
 		if err != nil {
+			switch kind {
+			case failAuth:
+				return nil, nil, err
+			case failMiddleware:
+				return nil, nil, &requestError{api: e.api, op: op.Name, err: err, msg: scrubString(err.Error(), cred)}
+			}
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return nil, nil, &requestError{api: e.api, op: op.Name, err: ctxErr}
 			}
 			lastErr = &requestError{api: e.api, op: op.Name, err: err, msg: scrubString(err.Error(), cred)}
 			lastResp, lastBody = nil, nil
-			if replayable && retries < e.retry.MaxRetries && retryableNetError(op.Retry, err) {
+			if replayable && retries < st.maxRetries && retryableNetError(op.Retry, err) {
 				retries++
 				wait = true
 				continue
 			}
 			return nil, nil, lastErr
 		}
+		st.last = resp
 		if resp.StatusCode >= 200 && resp.StatusCode < 300 && (e.errorIn2xx == nil || !e.errorIn2xx(body)) {
 			return resp, body, nil
 		}
@@ -369,7 +478,7 @@ func (e *Engine) Send(ctx context.Context, op Op, req *http.Request) (*http.Resp
 			wait = false
 			continue
 		}
-		if replayable && retries < e.retry.MaxRetries && retryableStatus(op.Retry, apiErr) {
+		if replayable && retries < st.maxRetries && retryableStatus(op.Retry, apiErr) {
 			retries++
 			wait = true
 			continue
@@ -378,9 +487,141 @@ func (e *Engine) Send(ctx context.Context, op Op, req *http.Request) (*http.Resp
 	}
 }
 
+// failKind says where the error of an attempt came from.
+type failKind uint8
+
+const (
+	failTransport  failKind = iota // sending or reading: the retry rules apply
+	failAuth                       // Authorize failed: returned as it is
+	failMiddleware                 // a middleware's own error: no retry
+)
+
+// roundTrip authorizes and sends one prepared attempt, through the
+// middleware chain when there is one, and reads the body. It returns the
+// credential the attempt used, for scrubbing.
+func (e *Engine) roundTrip(op Op, r *http.Request, attempt int, waited time.Duration) (resp *http.Response, body []byte, cred string, kind failKind, err error) {
+	if len(e.middleware) == 0 {
+		if e.authorize != nil {
+			if cred, err = e.authorize(r); err != nil {
+				return nil, nil, "", failAuth, err
+			}
+		}
+		resp, err = e.hc.Do(r)
+		if err == nil {
+			body, err = readBody(resp)
+		}
+		return resp, body, cred, failTransport, err
+	}
+	return e.roundTripChain(op, r, attempt, waited)
+}
+
+// chainCall is one attempt through the middleware chain: the attempt
+// info, the terminal step and what it found, in one allocation.
+type chainCall struct {
+	e                 *Engine
+	attempt           tlhttp.Attempt
+	cred              string
+	innerErr, authErr error
+	body              bodyReader // the body handed up the chain
+	read              bool       // body holds the response's bytes
+	bytes             []byte
+}
+
+// terminal authorizes a private copy of req, so that no request a
+// middleware holds ever carries the credential, sends it and reads the
+// body.
+func (c *chainCall) terminal(req *http.Request) (*http.Response, error) {
+	e := c.e
+	sendReq := req.WithContext(req.Context())
+	sendReq.Header = req.Header.Clone()
+	if sendReq.Header == nil {
+		sendReq.Header = http.Header{}
+	}
+	if e.authorize != nil {
+		cred, err := e.authorize(sendReq)
+		if err != nil {
+			c.authErr = err
+			return nil, err
+		}
+		c.cred = cred
+	}
+	resp, err := e.hc.Do(sendReq)
+	if err == nil {
+		var b []byte
+		if b, err = readBody(resp); err == nil {
+			redactChain(resp)
+			// A server may echo the credential (a 401 quoting the token,
+			// a request-ID header): middleware gets neither.
+			b = scrubBytes(b, c.cred)
+			scrubHeaderInPlace(resp.Header, c.cred)
+			c.bytes, c.read = b, true
+			c.body.Reset(b)
+			resp.Body = &c.body
+			return resp, nil
+		}
+	}
+	if c.cred != "" && strings.Contains(err.Error(), c.cred) {
+		err = errors.New(scrubString(err.Error(), c.cred))
+	}
+	c.innerErr = err
+	return nil, err
+}
+
+// roundTripChain is roundTrip through the middleware chain (a function of
+// its own so that none of this costs anything without middleware).
+func (e *Engine) roundTripChain(op Op, r *http.Request, attempt int, waited time.Duration) (*http.Response, []byte, string, failKind, error) {
+	c := &chainCall{e: e, attempt: tlhttp.Attempt{API: e.api, Operation: op.Name, RetryClass: op.Retry,
+		Number: attempt + 1, RateLimitWait: waited, RateLimited: e.limiter != nil}}
+	r = r.WithContext(tlhttp.ContextWithAttempt(r.Context(), &c.attempt))
+	next := tlhttp.Next(c.terminal)
+	for i := len(e.middleware) - 1; i >= 0; i-- {
+		mw, n := e.middleware[i], next
+		next = func(req *http.Request) (*http.Response, error) { return mw(req, n) }
+	}
+	resp, err := next(r)
+	switch {
+	case err != nil:
+		if c.authErr != nil && sameError(err, c.authErr) {
+			return nil, nil, c.cred, failAuth, err
+		}
+		if c.innerErr != nil && sameError(err, c.innerErr) {
+			return nil, nil, c.cred, failTransport, err
+		}
+		return nil, nil, c.cred, failMiddleware, err
+	case resp == nil:
+		return nil, nil, c.cred, failMiddleware, errors.New("middleware returned neither a response nor an error")
+	}
+	if c.read && resp.Body == io.ReadCloser(&c.body) {
+		// The body handed up the chain, read or not: the client decodes
+		// the bytes it read itself.
+		return resp, c.bytes, c.cred, failTransport, nil
+	}
+	if resp.Body == nil || resp.Body == http.NoBody {
+		return resp, nil, c.cred, failTransport, nil
+	}
+	body, err := readBody(resp)
+	if err != nil {
+		return nil, nil, c.cred, failMiddleware, err
+	}
+	return resp, body, c.cred, failTransport, nil
+}
+
+// bodyReader is the already-read body handed to middleware.
+type bodyReader struct{ bytes.Reader }
+
+// Close does nothing: the body is in memory.
+func (*bodyReader) Close() error { return nil }
+
+// sameError reports whether a and b are the same error value, without
+// panicking on error values of an incomparable type.
+func sameError(a, b error) bool {
+	defer func() { _ = recover() }()
+	return a == b
+}
+
 // prepare returns the request for one attempt, bound to ctx, with the
-// common headers set and freshly authorized, and the credential used.
-func (e *Engine) prepare(ctx context.Context, req *http.Request, attempt int) (*http.Request, string, error) {
+// common headers and the call's extra headers set.
+func (e *Engine) prepare(ctx context.Context, req *http.Request, attempt int, extra http.Header) (*http.Request, error) {
 	var r *http.Request
 	if attempt == 0 {
 		r = req.WithContext(ctx)
@@ -389,7 +630,7 @@ func (e *Engine) prepare(ctx context.Context, req *http.Request, attempt int) (*
 		if req.GetBody != nil {
 			b, err := req.GetBody()
 			if err != nil {
-				return nil, "", errors.New(e.api + ": rewind request body: " + err.Error())
+				return nil, errors.New(e.api + ": rewind request body: " + err.Error())
 			}
 			r.Body = b
 		}
@@ -410,14 +651,49 @@ func (e *Engine) prepare(ctx context.Context, req *http.Request, attempt int) (*
 	} else if h.Get("Content-Type") == "" {
 		h.Set("Content-Type", "application/json")
 	}
-	var cred string
-	if e.authorize != nil {
-		var err error
-		if cred, err = e.authorize(r); err != nil {
-			return nil, "", err
+	for k, v := range extra {
+		h[k] = v // replaces; never appends to the values of an earlier attempt
+	}
+	return r, nil
+}
+
+// redactChain replaces the credentials in every request reachable from
+// resp, in place: those requests are the engine's private copy and the
+// ones net/http made for redirects, none of which is used again.
+func redactChain(resp *http.Response) {
+	for r := resp; r != nil && r.Request != nil; r = r.Request.Response {
+		h := r.Request.Header
+		if h.Get("Authorization") != "" {
+			h.Set("Authorization", "Bearer "+Redacted)
+		}
+		if h.Get("Proxy-Authorization") != "" {
+			h.Set("Proxy-Authorization", Redacted)
 		}
 	}
-	return r, cred, nil
+}
+
+// scrubHeaderInPlace scrubs cred from every value of h.
+func scrubHeaderInPlace(h http.Header, cred string) {
+	if cred == "" {
+		return
+	}
+	for _, vs := range h {
+		for i, v := range vs {
+			if strings.Contains(v, cred) {
+				vs[i] = scrubString(v, cred)
+			}
+		}
+	}
+}
+
+// requestID returns the first request-ID header of h, scrubbed.
+func requestID(h http.Header, cred string) string {
+	for _, k := range requestIDHeaders {
+		if v := h.Get(k); v != "" {
+			return scrubString(v, cred)
+		}
+	}
+	return ""
 }
 
 // readBody reads and closes resp.Body, up to MaxResponseBody bytes.

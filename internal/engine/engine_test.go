@@ -342,7 +342,7 @@ func TestLimiterNoAllocs(t *testing.T) {
 	for _, l := range []Limiter{nil, rate.NewLimiter(1, 1e6)} {
 		e := New(Config{Settings: Settings{Limiter: l}})
 		allocs := testing.AllocsPerRun(100, func() {
-			if err := e.waitForLimiter(context.Background(), "GetWorkspace", req, 0); err != nil {
+			if _, err := e.waitForLimiter(context.Background(), "GetWorkspace", req, 0); err != nil {
 				t.Fatal(err)
 			}
 		})

@@ -290,6 +290,19 @@ func (e *Engine) newAPIError(op string, req *http.Request, resp *http.Response, 
 	return ae
 }
 
+// plainCred reports whether cred is printable ASCII that JSON writes as
+// it is (no '/', quote, backslash or HTML character), so that cred is its
+// only variant. Tokens and JWTs are.
+func plainCred(cred string) bool {
+	for i := 0; i < len(cred); i++ {
+		c := cred[i]
+		if c < 0x20 || c > 0x7e || c == '/' || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
+}
+
 // scrubBytes returns b with every occurrence of cred (and of its
 // JSON-escaped forms) replaced by [REDACTED]. b itself is not modified.
 func scrubBytes(b []byte, cred string) []byte {
@@ -375,6 +388,9 @@ func scrubValue(v any, cred string, changed *bool) any {
 // it into (a slash escaped as \/, or the whole value escaped by Go's
 // encoder).
 func credVariants(cred string) []string {
+	if plainCred(cred) {
+		return []string{cred} // does not escape; the literal lives on the caller's stack
+	}
 	vs := []string{cred}
 	if strings.Contains(cred, "/") {
 		vs = append(vs, strings.ReplaceAll(cred, "/", `\/`))

@@ -87,11 +87,11 @@ func (e *limitWaitError) Unwrap() error { return e.err }
 // limiter. An error matches the context's error when the context ended
 // during the wait, and context.DeadlineExceeded when a *rate.Limiter
 // refused to start a wait that would outlast the deadline (it then gives
-// the token back). Waits of a millisecond or more are logged at Debug.
-func (e *Engine) waitForLimiter(ctx context.Context, op string, req *http.Request, attempt int) error {
+// the token back). It also returns how long it waited. Waits of a millisecond or more are logged at Debug.
+func (e *Engine) waitForLimiter(ctx context.Context, op string, req *http.Request, attempt int) (time.Duration, error) {
 	l := e.limiter
 	if l == nil {
-		return nil
+		return 0, nil
 	}
 	start := time.Now()
 	err := l.Wait(ctx)
@@ -112,7 +112,7 @@ func (e *Engine) waitForLimiter(ctx context.Context, op string, req *http.Reques
 		}
 		e.logger.LogAttrs(ctx, slog.LevelDebug, e.api+": rate limit wait", attrs...)
 	}
-	return err
+	return d, err
 }
 
 // refusesDeadline reports whether an error of l.Wait with a live context

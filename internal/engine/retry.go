@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/tlpartner/tlpartner-go/tlhttp"
 )
 
 // RetryPolicy sets the retry budget of a client: how many times and how
@@ -95,18 +97,19 @@ func (p RetryPolicy) WithDefaults() RetryPolicy {
 	return p
 }
 
-// RetryClass says which failures of an operation may be retried.
-type RetryClass uint8
+// RetryClass says which failures of an operation may be retried; it is
+// tlhttp's type, so that middleware and observers see the same values.
+type RetryClass = tlhttp.RetryClass
 
 const (
 	// RetryUnsent retries only failures where the server provably did not
 	// receive or process the request: a 429 that is not a quota error, and
 	// a connection that could not be established (dial or DNS error). Use
 	// it for operations that create things, queue work or use credits.
-	RetryUnsent RetryClass = iota
+	RetryUnsent = tlhttp.RetryUnsent
 	// RetrySafe additionally retries other network errors and 502, 503
 	// and 504, because repeating the request is harmless.
-	RetrySafe
+	RetrySafe = tlhttp.RetrySafe
 )
 
 // backoff returns the full-jitter wait before retry number n (1-based).

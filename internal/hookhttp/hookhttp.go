@@ -30,6 +30,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/tlpartner/tlpartner-go/tlhttp"
 )
 
 // Deduplicator has the method set of webhooks.Deduplicator (declared here
@@ -68,13 +70,43 @@ type Receiver[E any] struct {
 	Describe func(e E) (eventType, dedupKey string)
 	// Dispatch runs the callbacks for e.
 	Dispatch func(ctx context.Context, e E) error
+	// Observer, when not nil, sees every delivery.
+	Observer tlhttp.DeliveryObserver
+	// Unknown reports whether e is of a type the SDK does not know (for
+	// Delivery.UnknownType); nil means every type is known.
+	Unknown func(e E) bool
 }
 
 // ServeHTTP receives one delivery; see the package documentation for the
 // status codes.
 func (rc *Receiver[E]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if rc.Observer == nil {
+		rc.serve(w, r, nil)
+		return
+	}
+	ctx, done := rc.Observer.StartDelivery(r, rc.Name)
+	if ctx != nil {
+		r = r.WithContext(ctx)
+	}
+	// A panicking callback leaves the outcome "failed" with no status.
+	d := tlhttp.Delivery{Receiver: rc.Name, Outcome: tlhttp.DeliveryFailed}
+	defer func() { done(d) }()
+	rc.serve(w, r, &d)
+}
+
+// note records how a delivery ended, for the Observer.
+func note(d *tlhttp.Delivery, outcome tlhttp.DeliveryOutcome, status int, reason string) {
+	if d != nil {
+		d.Outcome, d.StatusCode, d.Reason = outcome, status, reason
+	}
+}
+
+// serve is ServeHTTP without the Observer; d, when not nil, receives the
+// outcome.
+func (rc *Receiver[E]) serve(w http.ResponseWriter, r *http.Request, d *tlhttp.Delivery) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
+		note(d, tlhttp.DeliveryRejected, http.StatusMethodNotAllowed, "method not allowed")
 		Respond(w, http.StatusMethodNotAllowed)
 		return
 	}
@@ -83,6 +115,7 @@ func (rc *Receiver[E]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		minTTL, err := rc.Authenticate(r)
 		if err != nil {
 			rc.reject(r, err.Error())
+			note(d, tlhttp.DeliveryRejected, http.StatusUnauthorized, "authentication failed")
 			Respond(w, http.StatusUnauthorized)
 			return
 		}
@@ -91,6 +124,7 @@ func (rc *Receiver[E]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.ContentLength > rc.MaxBody {
 		rc.log(r, slog.LevelWarn, "delivery rejected", slog.String("reason", "body too large"),
 			slog.Int64("content_length", r.ContentLength))
+		note(d, tlhttp.DeliveryRejected, http.StatusRequestEntityTooLarge, "body too large")
 		Respond(w, http.StatusRequestEntityTooLarge)
 		return
 	}
@@ -99,20 +133,27 @@ func (rc *Receiver[E]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			rc.reject(r, "body too large")
+			note(d, tlhttp.DeliveryRejected, http.StatusRequestEntityTooLarge, "body too large")
 			Respond(w, http.StatusRequestEntityTooLarge)
 			return
 		}
 		rc.log(r, slog.LevelWarn, "reading body failed", slog.String("error", err.Error()))
+		note(d, tlhttp.DeliveryRejected, http.StatusBadRequest, "unreadable body")
 		Respond(w, http.StatusBadRequest)
 		return
 	}
 	e, err := rc.Parse(body)
 	if err != nil {
 		rc.reject(r, err.Error())
+		note(d, tlhttp.DeliveryRejected, http.StatusBadRequest, "malformed body")
 		Respond(w, http.StatusBadRequest)
 		return
 	}
 	typ, key := rc.Describe(e)
+	if d != nil {
+		d.EventType = typ
+		d.UnknownType = rc.Unknown != nil && rc.Unknown(e)
+	}
 	claimed := false
 	if rc.Dedup != nil {
 		first, err := rc.Dedup.Claim(r.Context(), key, ttl)
@@ -124,6 +165,7 @@ func (rc *Receiver[E]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case !first:
 			rc.log(r, slog.LevelInfo, "duplicate delivery acknowledged without running callbacks",
 				slog.String("event_type", typ), slog.String("dedup_key", key))
+			note(d, tlhttp.DeliveryDuplicate, http.StatusOK, "")
 			w.WriteHeader(http.StatusOK)
 			return
 		default:
@@ -133,9 +175,11 @@ func (rc *Receiver[E]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := rc.dispatch(r, e, typ, key, claimed); err != nil {
 		rc.log(r, slog.LevelError, "callback failed",
 			slog.String("event_type", typ), slog.String("dedup_key", key), slog.String("error", err.Error()))
+		note(d, tlhttp.DeliveryFailed, http.StatusInternalServerError, "")
 		Respond(w, http.StatusInternalServerError)
 		return
 	}
+	note(d, tlhttp.DeliveryHandled, http.StatusOK, "")
 	w.WriteHeader(http.StatusOK)
 }
 

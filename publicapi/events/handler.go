@@ -44,7 +44,7 @@ type Handler struct {
 
 // NewHandler returns a [Handler]. Options: [WithPathToken],
 // [WithQueryToken], [WithMaxBodyBytes], [WithLogger], [WithDeduplicator],
-// [WithDedupTTL]; an invalid option gives a *[webhooks.ValidationError].
+// [WithDedupTTL], [WithDeliveryObserver]; an invalid option gives a *[webhooks.ValidationError].
 func NewHandler(opts ...Option) (*Handler, error) {
 	cfg := config{maxBody: DefaultMaxBodyBytes, dedupTTL: DefaultDedupTTL}
 	for _, o := range opts {
@@ -65,6 +65,8 @@ func NewHandler(opts ...Option) (*Handler, error) {
 		Parse:    Parse,
 		Describe: func(e Event) (string, string) { return string(e.Type()), e.DedupKey() },
 		Dispatch: h.Dispatch,
+		Observer: cfg.observer,
+		Unknown:  func(e Event) bool { _, ok := e.(*UnknownEvent); return ok },
 	}
 	if checks := cfg.checks; len(checks) > 0 {
 		h.recv.Authenticate = func(r *http.Request) (time.Duration, error) {

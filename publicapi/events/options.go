@@ -9,6 +9,8 @@ import (
 
 	"github.com/tlpartner/tlpartner-go/internal/engine"
 	"github.com/tlpartner/tlpartner-go/webhooks"
+
+	"github.com/tlpartner/tlpartner-go/tlhttp"
 )
 
 // DefaultMaxBodyBytes is the largest body a [Handler] reads unless
@@ -44,6 +46,7 @@ type config struct {
 	dedup    webhooks.Deduplicator
 	dedupTTL time.Duration
 	checks   []tokenCheck
+	observer tlhttp.DeliveryObserver
 }
 
 // WithMaxBodyBytes sets the largest request body a [Handler] reads (default
@@ -174,4 +177,20 @@ func GenerateToken() (string, error) {
 		return "", err
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// WithDeliveryObserver makes a [Handler] report every delivery to o: it is
+// called when the request arrives (its context reaches the callbacks) and
+// told the outcome, the event type and the status once the answer is
+// written (see [tlhttp.DeliveryObserver]). The module tlotel provides one
+// that records a server span and delivery metrics. Nothing secret reaches
+// o through the [tlhttp.Delivery]; the *http.Request it receives is the
+// delivery's own, whose URL may hold the token of [WithPathToken] or
+// [WithQueryToken], so an observer must not record the URL. A nil o
+// removes the observer, which is the default.
+func WithDeliveryObserver(o tlhttp.DeliveryObserver) Option {
+	return func(c *config) error {
+		c.observer = o
+		return nil
+	}
 }
