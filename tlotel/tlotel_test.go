@@ -98,7 +98,8 @@ func partnerClient(t *testing.T, tel *tlotel.Telemetry, base string, extra ...tl
 
 func publicClient(t *testing.T, tel *tlotel.Telemetry, base string, extra ...publicapi.Option) *publicapi.Client {
 	t.Helper()
-	opts := append(tel.PublicAPIOptions(), publicapi.WithBaseURL(base), publicapi.WithRetryPolicy(fastRetry))
+	opts := append(tel.PublicAPIOptions(), publicapi.WithBaseURL(base),
+		publicapi.WithRetryPolicy(publicapi.RetryPolicy{MaxRetries: 3, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}))
 	c, err := publicapi.NewClient(publicToken, append(opts, extra...)...)
 	if err != nil {
 		t.Fatal(err)
