@@ -416,3 +416,35 @@ func TestMemoryTokenCache(t *testing.T) {
 	assert.ErrorIs(t, <-leaderDone, context.Canceled)
 	assert.Equal(t, "w", <-waiter)
 }
+
+// TestPoolRotationConcurrent: 50 goroutines use a workspace's pooled
+// client right after an external rotation: one token fetch for all of
+// them, and every call succeeds.
+func TestPoolRotationConcurrent(t *testing.T) {
+	srv, partner, ids := poolFake(t, 1)
+	pool, err := partner.PublicAPIPool()
+	require.NoError(t, err)
+	defer pool.Close()
+	ctx := context.Background()
+	pc, err := pool.Get(ctx, ids[0])
+	require.NoError(t, err)
+	_, err = partner.RotatePublicAPIToken(ctx, ids[0])
+	require.NoError(t, err)
+	srv.ResetRequests()
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range 50 {
+		wg.Go(func() {
+			<-start
+			c, err := pool.Get(ctx, ids[0])
+			if assert.NoError(t, err) {
+				assert.Same(t, pc, c)
+				_, err = c.GetWorkspace(ctx)
+				assert.NoError(t, err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	assert.Equal(t, 1, tokenFetches(srv))
+}
