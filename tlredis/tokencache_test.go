@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tlpartner/tlpartner-go"
+	"github.com/tlpartner/tlpartner-go/tlpartnertest"
 	"github.com/tlpartner/tlpartner-go/tlredis"
 	"github.com/tlpartner/tlpartner-go/tlredis/internal/redistest"
 )
@@ -347,4 +348,45 @@ func TestTokenCacheNoClearText(t *testing.T) {
 	require.NoError(t, rdb.Set(ctx, "plain", tokens[3], 0).Err())
 	_, leaked = scanForTokens(t, srv.Addr, tokens)
 	assert.Equal(t, 1, leaked, "the scan sees a clear-text token")
+}
+
+// TestPoolWithRedisOutage: a pool over a Redis token cache keeps working
+// while Redis is down (tokens are fetched directly, one warning is
+// logged) and stores tokens in Redis again once it is back.
+func TestPoolWithRedisOutage(t *testing.T) {
+	rsrv := redistest.Start(t)
+	rdb := rsrv.Client(t)
+	srv := tlpartnertest.New(t, tlpartnertest.Options{Logf: func(string, ...any) {}})
+	partner, err := srv.Client()
+	require.NoError(t, err)
+	ctx := context.Background()
+	for _, name := range []string{"out-a", "out-b", "out-c"} {
+		_, err := partner.CreateWorkspace(ctx, tlpartner.CreateWorkspaceParams{DisplayName: name, SeatsPurchased: 2})
+		require.NoError(t, err)
+	}
+	log, buf := newLogger()
+	cache := newTokenCache(t, rdb, tlredis.WithTokenLogger(log), tlredis.WithTokenTimeout(300*time.Millisecond))
+	pool, err := partner.PublicAPIPool(tlpartner.WithTokenCache(cache))
+	require.NoError(t, err)
+	defer pool.Close()
+	use := func(ws string) {
+		t.Helper()
+		pc, err := pool.Get(ctx, ws)
+		require.NoError(t, err)
+		_, err = pc.GetWorkspace(ctx)
+		require.NoError(t, err)
+	}
+	use("out-a")
+	require.EqualValues(t, 1, rdb.Exists(ctx, tlredis.DefaultTokenKeyPrefix+"t:out-a").Val())
+
+	rsrv.Kill()
+	use("out-b")
+	require.NoError(t, pool.Invalidate(ctx, "out-a"))
+	use("out-a")
+	assert.Equal(t, 1, buf.count("token cache cannot reach redis"), buf.String())
+
+	rsrv.Restart(t)
+	time.Sleep(tlredis.RetryAfterFailure + 100*time.Millisecond)
+	use("out-c")
+	assert.EqualValues(t, 1, rdb.Exists(ctx, tlredis.DefaultTokenKeyPrefix+"t:out-c").Val(), "stored again after the outage")
 }
