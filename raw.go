@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/tlpartner/tlpartner-go/internal/engine"
+	"github.com/tlpartner/tlpartner-go/internal/flex"
 )
 
 // Do sends an authenticated request to a Partner API route that the SDK
@@ -89,7 +90,7 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) (*h
 	}
 	if out != nil && len(bytes.TrimSpace(data)) > 0 {
 		if err := json.Unmarshal(data, out); err != nil {
-			return resp, fmt.Errorf("tlpartner: %s %s: decode response: %w", op, path, err)
+			return resp, fmt.Errorf("tlpartner: %s %s: decode response: %w", op, path, flex.Clean(err))
 		}
 	}
 	return resp, nil

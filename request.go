@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/tlpartner/tlpartner-go/internal/engine"
+	"github.com/tlpartner/tlpartner-go/internal/flex"
 )
 
 // operation describes one API call for the request engine.
@@ -36,7 +37,7 @@ func (c *Client) call(ctx context.Context, op operation, req *http.Request, out 
 		return err
 	}
 	if err := decodeJSON(body, out); err != nil {
-		return fmt.Errorf("tlpartner: %s: decode response: %w", op.name, err)
+		return fmt.Errorf("tlpartner: %s: decode response: %w", op.name, flex.Clean(err))
 	}
 	return nil
 }

@@ -115,13 +115,13 @@ func TestErrorShapes(t *testing.T) {
 		c, _ := newMockClient(t, answers{jsonAnswer(200, `{"status":"ok","data":{"id":"not-a-number"}}`)})
 		_, err := c.GetChat(ctx, 1)
 		require.Error(t, err)
-		assert.True(t, strings.HasPrefix(err.Error(), "publicapi: GetChat: decode response: "), err.Error())
+		assert.EqualError(t, err, "publicapi: GetChat: decode response: field data.id: want an integer, got a string of 12 bytes")
 	})
 	t.Run("bad timestamp", func(t *testing.T) {
 		t.Parallel()
 		c, _ := newMockClient(t, answers{jsonAnswer(200, `{"status":"ok","data":{"id":1,"created_timestamp":"yesterday"}}`)})
 		_, err := c.GetChat(ctx, 1)
-		assert.ErrorContains(t, err, "publicapi: GetChat: decode response: cannot parse date-time")
+		assert.EqualError(t, err, "publicapi: GetChat: decode response: field created_timestamp: want a date-time, got a string of 9 bytes")
 		c, rec := newMockClient(t, answers{jsonAnswer(200, `{"status":"ok","data":{"has_more_pages":true,"chats":[{"id":1},{"id":2,"last_message_timestamp":"soon"}]}}`)})
 		var ids []int64
 		var errs int

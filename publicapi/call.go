@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/tlpartner/tlpartner-go/internal/engine"
+	"github.com/tlpartner/tlpartner-go/internal/flex"
 )
 
 // Every endpoint method has the same shape: check the client and the
@@ -31,8 +32,10 @@ func (c *Client) send(ctx context.Context, op engine.Op, req *http.Request, buil
 	return body, exportError(err)
 }
 
+// decodeError wraps a decoding failure of a success response. The error
+// names the field and the expected type (flex.Clean), never a long value.
 func decodeError(op engine.Op, err error) error {
-	return fmt.Errorf("%s: %s: decode response: %w", apiName, op.Name, err)
+	return fmt.Errorf("%s: %s: decode response: %w", apiName, op.Name, flex.Clean(err))
 }
 
 // fetch sends the request and converts the envelope's data with conv.

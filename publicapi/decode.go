@@ -26,11 +26,16 @@ var null = []byte("null")
 // unmarshalers, and chats and messages are decoded in bulk.
 type dec struct{ err error }
 
-// time parses a date-time; "" (also from null or an absent field) gives
-// the zero time.
-func (d *dec) time(s string) time.Time {
+// time parses the date-time s of the JSON field named field; "" (also
+// from null or an absent field) gives the zero time. An error names the
+// field and never quotes a long value.
+func (d *dec) time(field, s string) time.Time {
 	t, err := flex.ParseTime(s)
 	if err != nil && d.err == nil {
+		var te *flex.TypeError
+		if errors.As(err, &te) {
+			te.Field = field
+		}
 		d.err = err
 	}
 	return t
@@ -211,9 +216,9 @@ func (j *chatJSON) chat(d *dec) Chat {
 		Photo:                      j.Photo,
 		ResponsibleEmail:           j.ResponsibleEmail,
 		ResponsibleName:            j.ResponsibleName,
-		CreatedAt:                  d.time(j.CreatedTimestamp),
+		CreatedAt:                  d.time("created_timestamp", j.CreatedTimestamp),
 		LastMessageUID:             j.LastMessageUID,
-		LastMessageAt:              d.time(j.LastMessageTimestamp),
+		LastMessageAt:              d.time("last_message_timestamp", j.LastMessageTimestamp),
 	}
 	if j.Responsible != "" && c.ResponsibleEmail == "" && c.ResponsibleName == "" {
 		// The guide's single field holds an email or a name.
@@ -331,7 +336,7 @@ func (j *messageJSON) message(d *dec) Message {
 	return Message{
 		UID:                j.UID,
 		ChatID:             int64(j.ChatID),
-		Timestamp:          d.time(j.Timestamp),
+		Timestamp:          d.time("timestamp", j.Timestamp),
 		SenderPhone:        string(j.SenderPhone),
 		SenderName:         j.SenderName,
 		RecipientPhone:     string(j.RecipientPhone),
@@ -378,7 +383,7 @@ func (j *fileJSON) file(d *dec) File {
 		MIMEType:             mt,
 		TemporaryDownloadURL: j.TemporaryDownloadURL,
 		UploadedByEmail:      j.UploadedByEmail,
-		UploadedAt:           d.time(j.UploadedAt),
+		UploadedAt:           d.time("uploaded_at", j.UploadedAt),
 	}
 }
 
@@ -413,7 +418,7 @@ func (j *whatsAppAccountJSON) account(d *dec) WhatsAppAccount {
 		OwnerName:   j.OwnerName,
 		OwnerEmail:  j.OwnerEmail,
 		Status:      j.Status,
-		ConnectedAt: d.time(j.ConnectedOn),
+		ConnectedAt: d.time("connected_on", j.ConnectedOn),
 		IsVisible:   j.IsVisible,
 	}
 }
@@ -447,7 +452,7 @@ func (j *teammateJSON) teammate(d *dec) Teammate {
 		Status:           j.Status,
 		Team:             j.Team,
 		InvitationStatus: j.InvitationStatus,
-		CreatedAt:        d.time(j.CreatedAt),
+		CreatedAt:        d.time("created_at", j.CreatedAt),
 	}
 	if len(j.WhatsAppAccounts) > 0 {
 		t.WhatsAppAccounts = accounts(d, j.WhatsAppAccounts)
@@ -463,7 +468,7 @@ type quotaJSON struct {
 }
 
 func (j quotaJSON) quota(d *dec) Quota {
-	return Quota{Total: int(j.Total), Used: int(j.Used), PeriodStart: d.time(j.PeriodStart), PeriodEnd: d.time(j.PeriodEnd)}
+	return Quota{Total: int(j.Total), Used: int(j.Used), PeriodStart: d.time("period_start", j.PeriodStart), PeriodEnd: d.time("period_end", j.PeriodEnd)}
 }
 
 type workspaceJSON struct {
@@ -494,7 +499,7 @@ func (j *workspaceJSON) workspace(d *dec) Workspace {
 		Seats:       j.Seats.quota(d),
 		NonRecurring: NonRecurringQuota{
 			RemainingBalance: int(j.NonRecurring.RemainingBalance),
-			LastUpdatedAt:    d.time(j.NonRecurring.LastUpdatedAt),
+			LastUpdatedAt:    d.time("non_recurring.last_updated_at", j.NonRecurring.LastUpdatedAt),
 		},
 	}
 }

@@ -32,7 +32,7 @@ func testDec(t testing.TB) *dec {
 
 func flexTime(t testing.TB, s string) time.Time {
 	d := testDec(t)
-	return d.time(s)
+	return d.time("t", s)
 }
 
 func tm(t testing.TB, s string) time.Time {

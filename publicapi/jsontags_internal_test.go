@@ -115,5 +115,7 @@ func TestJSONTagsRoundTrip(t *testing.T) {
 		via(&sj, func(d *dec) any { return sj.workspace(d) }))
 	var hj statusHistoryJSON
 	check("StatusHistoryItem", StatusHistoryItem{Status: "Read", Timestamp: at},
-		via(&hj, func(d *dec) any { return StatusHistoryItem{Status: hj.Status, Timestamp: d.time(hj.Timestamp)} }))
+		via(&hj, func(d *dec) any {
+			return StatusHistoryItem{Status: hj.Status, Timestamp: d.time("timestamp", hj.Timestamp)}
+		}))
 }

@@ -167,7 +167,7 @@ func (c *Client) GetMessageStatusHistory(ctx context.Context, messageUID string)
 	}
 	req, err := publicwire.NewGetMessageStatusHistoryRequest(c.srv(), messageUID)
 	return fetchList(ctx, c, op, req, err, "status_history", func(j *statusHistoryJSON, d *dec) StatusHistoryItem {
-		return StatusHistoryItem{Status: j.Status, Timestamp: d.time(j.Timestamp)}
+		return StatusHistoryItem{Status: j.Status, Timestamp: d.time("status_history.timestamp", j.Timestamp)}
 	})
 }
 

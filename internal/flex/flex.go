@@ -14,13 +14,20 @@
 //     text); null and absent give "".
 //
 // Errors carry no package prefix; callers wrap them with the operation.
+// They never quote a value longer than [MaxQuoted] bytes: a server may put
+// anything, a credential included, where a number or a date was expected.
+// The leaves fail with a *json.UnmarshalTypeError, to which encoding/json
+// adds the field's path; [Clean] turns such an error into a [*TypeError]
+// that names the field and the expected type.
 package flex
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -64,7 +71,7 @@ func ParseTime(s string) (time.Time, error) {
 			return v, nil
 		}
 	}
-	return time.Time{}, errors.New("cannot parse date-time " + strconv.Quote(s))
+	return time.Time{}, &TypeError{Want: "a date-time", Got: describeString(s)}
 }
 
 // UnmarshalJSON implements [json.Unmarshaler].
@@ -73,7 +80,7 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
-		return errors.New("date-time is not a JSON string")
+		return typeError(b, timeType)
 	}
 	s, err := unquote(b)
 	if err != nil {
@@ -81,7 +88,7 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	}
 	v, err := ParseTime(s)
 	if err != nil {
-		return err
+		return typeError(b, timeType)
 	}
 	*t = Time(v)
 	return nil
@@ -100,7 +107,7 @@ func (n *Int) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	if !ok {
-		return errors.New("cannot decode " + strconv.Quote(string(b)) + " as an integer")
+		return typeError(b, intType)
 	}
 	*n = Int(v)
 	return nil
@@ -132,7 +139,7 @@ func ParseInt(b []byte) (v int64, ok bool, err error) {
 	}
 	f, err := strconv.ParseFloat(string(b), 64)
 	if err != nil || f != float64(int64(f)) {
-		return 0, false, errors.New("cannot decode " + strconv.Quote(string(b)) + " as an integer")
+		return 0, false, typeError(b, intType)
 	}
 	return int64(f), true, nil
 }
@@ -155,7 +162,7 @@ func (s *String) UnmarshalJSON(b []byte) error {
 	}
 	var n json.Number
 	if err := json.Unmarshal(b, &n); err != nil {
-		return errors.New("cannot decode " + strconv.Quote(string(b)) + " as a string")
+		return typeError(b, stringType)
 	}
 	*s = String(n.String())
 	return nil
@@ -174,4 +181,163 @@ func unquote(b []byte) (string, error) {
 	var s string
 	err := json.Unmarshal(b, &s)
 	return s, err
+}
+
+// MaxQuoted is the longest value, in bytes, that an error quotes; longer
+// values are described by their JSON kind only.
+const MaxQuoted = 8
+
+var (
+	timeType   = reflect.TypeFor[Time]()
+	intType    = reflect.TypeFor[Int]()
+	stringType = reflect.TypeFor[String]()
+)
+
+// TypeError reports a JSON value that does not have the expected type or
+// form. Its message names the field and the expected type, and shows the
+// value itself only when it is at most [MaxQuoted] bytes long.
+type TypeError struct {
+	// Field is the path of JSON keys to the value, for example
+	// "data.chats.id"; empty when unknown.
+	Field string
+	// Want is the expected type, for example "an integer" or "a date-time".
+	Want string
+	// Got describes the value: its JSON kind ("a string", "a number",
+	// "an object"), followed by the value when it is short.
+	Got string
+}
+
+// Error returns "field <Field>: want <Want>, got <Got>".
+func (e *TypeError) Error() string {
+	var b strings.Builder
+	if e.Field != "" {
+		b.WriteString("field ")
+		b.WriteString(e.Field)
+		b.WriteString(": ")
+	}
+	b.WriteString("want ")
+	b.WriteString(e.Want)
+	if e.Got != "" {
+		b.WriteString(", got ")
+		b.WriteString(e.Got)
+	}
+	return b.String()
+}
+
+// typeError is the error of a leaf of type t that cannot hold the JSON
+// value b. encoding/json fills in Struct and Field.
+func typeError(b []byte, t reflect.Type) error {
+	return &json.UnmarshalTypeError{Value: describe(b), Type: t}
+}
+
+// describe names the JSON kind of b, with b itself when it is short.
+func describe(b []byte) string {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return "nothing"
+	}
+	var kind string
+	switch b[0] {
+	case '"':
+		if s, err := unquote(b); err == nil {
+			return describeString(s)
+		}
+		return "a string"
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case 't', 'f':
+		kind = "a boolean"
+	case 'n':
+		return "null"
+	default:
+		kind = "a number"
+	}
+	if len(b) <= MaxQuoted {
+		return kind + " " + string(b)
+	}
+	return kind
+}
+
+// describeString is describe for a decoded JSON string.
+func describeString(s string) string {
+	if len(s) <= MaxQuoted {
+		return "a string " + strconv.Quote(s)
+	}
+	return "a string of " + strconv.Itoa(len(s)) + " bytes"
+}
+
+// Clean returns err in the form the SDK shows for a decoding failure: a
+// *json.UnmarshalTypeError (from encoding/json or from the leaves of this
+// package) becomes a [*TypeError] naming the JSON field and the expected
+// type, without the value unless it is short; a *json.SyntaxError keeps
+// its message (it quotes at most one character). Other errors are returned
+// as they are. The original error is not wrapped, so nothing longer than
+// [MaxQuoted] bytes of the input is reachable through errors.Unwrap.
+func Clean(err error) error {
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) {
+		return err
+	}
+	out := &TypeError{Field: te.Field, Want: want(te.Type), Got: got(te.Value)}
+	return out
+}
+
+// got turns UnmarshalTypeError.Value into a description: the leaves of
+// this package set one already ("a string"); encoding/json sets the JSON
+// kind, followed by the literal for numbers ("number 12345").
+func got(v string) string {
+	kind, lit, _ := strings.Cut(v, " ")
+	switch kind {
+	case "a", "an", "null", "nothing":
+		return v
+	case "string", "object", "array", "bool", "number":
+	default:
+		return "a value"
+	}
+	article := "a "
+	switch kind {
+	case "object", "array":
+		article = "an "
+	case "bool":
+		kind = "boolean"
+	}
+	if lit != "" && len(lit) <= MaxQuoted {
+		return article + kind + " " + lit
+	}
+	return article + kind
+}
+
+// want describes the Go type t as a JSON type.
+func want(t reflect.Type) string {
+	if t == nil {
+		return "a different type"
+	}
+	switch t {
+	case timeType, reflect.TypeFor[time.Time]():
+		return "a date-time"
+	case intType:
+		return "an integer"
+	case stringType:
+		return "a string or number"
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.Pointer:
+		return want(t.Elem())
+	}
+	return "a different type"
 }

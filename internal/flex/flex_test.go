@@ -2,6 +2,7 @@ package flex
 
 import (
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
@@ -84,4 +85,48 @@ func TestUnquote(t *testing.T) {
 	var s String
 	require.NoError(t, json.Unmarshal([]byte(`"a\/b"`), &s))
 	assert.Equal(t, "a/b", string(s))
+}
+
+// TestErrorsNameFieldNotValue: a decoding error names the field and the
+// expected type and quotes the value only when it is short, so a
+// credential the server put in the wrong field never reaches the error.
+func TestErrorsNameFieldNotValue(t *testing.T) {
+	t.Parallel()
+	const secret = "tlpub_0123456789abcdef0123456789abcdef"
+	type mirror struct {
+		Data struct {
+			ID      Int    `json:"id"`
+			When    Time   `json:"when"`
+			Name    String `json:"name"`
+			Count   int    `json:"count"`
+			Enabled bool   `json:"enabled"`
+		} `json:"data"`
+	}
+	for in, want := range map[string]string{
+		`{"data":{"id":"` + secret + `"}}`:           "field data.id: want an integer, got a string of 38 bytes",
+		`{"data":{"id":"abc"}}`:                      `field data.id: want an integer, got a string "abc"`,
+		`{"data":{"id":1.5}}`:                        "field data.id: want an integer, got a number 1.5",
+		`{"data":{"id":123456789012345678901.5}}`:    "field data.id: want an integer, got a number",
+		`{"data":{"id":{"token":"` + secret + `"}}}`: "field data.id: want an integer, got an object",
+		`{"data":{"when":"` + secret + `"}}`:         "field data.when: want a date-time, got a string of 38 bytes",
+		`{"data":{"when":12}}`:                       "field data.when: want a date-time, got a number 12",
+		`{"data":{"name":["` + secret + `"]}}`:       "field data.name: want a string or number, got an array",
+		`{"data":{"count":"` + secret + `"}}`:        "field data.count: want an integer, got a string",
+		`{"data":{"count":12345678901234567890123}}`: "field data.count: want an integer, got a number",
+		`{"data":{"enabled":"` + secret + `"}}`:      "field data.enabled: want a boolean, got a string",
+	} {
+		var m mirror
+		err := Clean(json.Unmarshal([]byte(in), &m))
+		require.Error(t, err, in)
+		assert.Equal(t, want, err.Error(), in)
+		for e := err; e != nil; e = errors.Unwrap(e) {
+			assert.NotContains(t, e.Error(), secret)
+			assert.NotContains(t, e.Error(), "0123456789", "a long value is never quoted")
+		}
+	}
+	_, err := ParseTime(secret)
+	assert.EqualError(t, err, "want a date-time, got a string of 38 bytes")
+	assert.Nil(t, Clean(nil))
+	other := errors.New("empty body")
+	assert.Same(t, other, Clean(other))
 }
