@@ -48,7 +48,7 @@ type errorCase struct {
 }
 
 var (
-	errRateLimited = errorCase{429, "error_rate_limited_429.json", tlpartner.ErrRateLimited, "Too Many Requests", "Rate limit exceeded. Please retry after a short delay."}
+	errRateLimited = errorCase{429, "error_rate_limited_429.json", tlpartner.ErrRateLimited, "rate_limit_exceeded", "Rate limit exceeded. Please retry after a short delay."}
 	errWSNotFound  = errorCase{404, "error_workspace_not_found_404.json", tlpartner.ErrNotFound, "workspace_not_found", "Workspace not found"}
 	errUserMissing = errorCase{404, "error_user_not_found_404.json", tlpartner.ErrNotFound, "user_not_found", "User not found"}
 )

@@ -102,8 +102,9 @@ type APIError struct {
 	StatusCode int
 	// Code is the machine-readable error code: the Partner envelope's
 	// "error" field (for example "workspace_not_found"), or "error_code"
-	// of the Public API shape. For the rate-limit shape it holds the
-	// server's "error" text ("Too Many Requests"). Empty when the body had
+	// of the Public API shape. A 429 without a code (the rate limiter
+	// sends the status text "Too Many Requests" in "error") gets the
+	// documented "rate_limit_exceeded". Otherwise empty when the body had
 	// none.
 	Code string
 	// Description is the human-readable detail: "description" or

@@ -42,7 +42,8 @@ type APIError struct {
 	// body says "status":"error").
 	StatusCode int
 	// Code is the machine-readable "error_code" of the body (for example
-	// "validation_error"), or empty when the body had none.
+	// "validation_error"). A 429 without one gets the documented
+	// "rate_limit_exceeded"; otherwise it is empty when the body had none.
 	Code string
 	// Description is the human-readable "message", or for non-JSON bodies
 	// the page title or first line. For a redirect the client did not

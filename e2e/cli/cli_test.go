@@ -65,6 +65,7 @@ func TestScripts(t *testing.T) {
 			"connect":        cmdConnect,
 			"noleak":         cmdNoLeak,
 			"delay":          cmdDelay,
+			"fault":          cmdFault,
 			"mark":           cmdMark,
 			"sleep":          cmdSleep,
 			"within":         cmdWithin,
@@ -272,6 +273,22 @@ func cmdDelay(ts *testscript.TestScript, neg bool, args []string) {
 	d, err := time.ParseDuration(args[0])
 	ts.Check(err)
 	worldOf(ts).srv.InjectFaults(tlpartnertest.Fault{Kind: tlpartnertest.FaultDelay, Delay: d})
+}
+
+// fault KIND COUNT: the next COUNT API requests of the fake get fault KIND
+// (429, 503 or drop).
+func cmdFault(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: fault 429|503|drop COUNT")
+	}
+	kinds := map[string]tlpartnertest.FaultKind{"429": tlpartnertest.Fault429, "503": tlpartnertest.Fault503, "drop": tlpartnertest.FaultDrop}
+	kind, ok := kinds[args[0]]
+	if !ok {
+		ts.Fatalf("unknown fault %q", args[0])
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	worldOf(ts).srv.InjectFaults(tlpartnertest.Fault{Kind: kind, Count: n})
 }
 
 // mark: remembers the time, for within.

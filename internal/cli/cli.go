@@ -21,6 +21,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
 	"sort"
 	"strings"
 	"syscall"
@@ -155,9 +156,12 @@ func usagef(format string, args ...any) error {
 
 // app is one run of the command.
 type app struct {
-	env        Env
-	g          globals
-	path       string // the command path being run, e.g. "workspaces get"
+	env  Env
+	g    globals
+	path string // the command path being run, e.g. "workspaces get"
+	// base is the resolved credentials' base URL and where it came from,
+	// for the hint on a connection that fails; the secret is not read.
+	base       creds
 	readSecret func(ctx context.Context, prompt string) (string, error)
 }
 
@@ -182,7 +186,7 @@ func (a *app) dispatch(ctx context.Context, c *command, path []string, args []st
 			a.groupUsage(a.env.Stdout, c, full)
 			return nil
 		}
-		return &usageError{msg: err.Error(), path: full}
+		return &usageError{msg: flagError(err, args), path: full}
 	}
 	if showVersion {
 		return a.printVersion()
@@ -267,11 +271,40 @@ func (a *app) runLeaf(ctx context.Context, c *command, full string, args []strin
 			a.leafUsage(a.env.Stdout, c, full, fs)
 			return nil
 		}
-		return &usageError{msg: err.Error(), path: full}
+		return &usageError{msg: flagError(err, args), path: full}
 	}
 	a.path = strings.TrimPrefix(full, "tlpartner ")
 	a.debugf("command %q", a.path)
 	return run(ctx, a, pos)
+}
+
+// flagNameInError finds the flag the flag package names in its errors
+// ("flag provided but not defined: -bogus", "invalid value "x" for flag
+// -seats: …", "flag needs an argument: -name"), always with one dash.
+var flagNameInError = regexp.MustCompile(`(: |for flag )-([^\s:=]+)`)
+
+// flagError is the flag package's error text with each flag named as the
+// user typed it: "--seats" when they wrote --seats (the documented form),
+// "-seats" only when they wrote that.
+func flagError(err error, args []string) string {
+	return flagNameInError.ReplaceAllStringFunc(err.Error(), func(m string) string {
+		sub := flagNameInError.FindStringSubmatch(m)
+		return sub[1] + typedFlag(args, sub[2])
+	})
+}
+
+// typedFlag returns name with the dashes it was typed with in args; "--"
+// when it is not there.
+func typedFlag(args []string, name string) string {
+	for _, arg := range args {
+		if arg == "--" {
+			break
+		}
+		if arg == "-"+name || strings.HasPrefix(arg, "-"+name+"=") {
+			return "-" + name
+		}
+	}
+	return "--" + name
 }
 
 // parseInterspersed parses flags anywhere among the positional arguments,

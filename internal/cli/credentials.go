@@ -52,7 +52,11 @@ type creds struct {
 	partnerID string
 	secret    string
 	baseURL   string
-	source    string // "environment" or "profile NAME (PATH)"
+	// baseURLFrom names where baseURL came from, as the user set it:
+	// "--base-url", "$TL_PARTNER_BASE_URL" or "profile NAME"; empty for
+	// the default (production).
+	baseURLFrom string
+	source      string // "environment" or "profile NAME (PATH)"
 }
 
 func (c creds) String() string { return fmt.Sprintf("partner %s from %s", c.partnerID, c.source) }
@@ -171,13 +175,17 @@ func (a *app) credentials() (creds, error) {
 			return c, usagef("profile %q in %s lacks partner_id or partner_secret", name, path)
 		}
 		c = creds{partnerID: p.PartnerID, secret: p.PartnerSecret, baseURL: p.BaseURL, source: fmt.Sprintf("profile %q (%s)", name, path)}
+		if p.BaseURL != "" {
+			c.baseURLFrom = fmt.Sprintf("base_url of profile %q", name)
+		}
 	}
 	if u := a.env.Getenv(EnvBaseURL); u != "" {
-		c.baseURL = u
+		c.baseURL, c.baseURLFrom = u, "$"+EnvBaseURL
 	}
 	if a.g.baseURL != "" {
-		c.baseURL = a.g.baseURL
+		c.baseURL, c.baseURLFrom = a.g.baseURL, "--base-url"
 	}
+	a.base = c
 	a.debugf("credentials: %s", c)
 	return c, nil
 }
@@ -197,6 +205,11 @@ func (a *app) partnerClient() (*tlpartner.Client, creds, error) {
 		opts = append(opts, tlpartner.WithLogger(a.logger()))
 	}
 	cl, err := tlpartner.NewClient(c.partnerID, c.secret, opts...)
+	var verr *tlpartner.ValidationError
+	if errors.As(err, &verr) && verr.Field == "WithBaseURL" {
+		// Name the base URL as the user set it, not the SDK option.
+		return nil, c, usagef("invalid %s: %s", c.baseURLFrom, verr.Reason)
+	}
 	if err != nil {
 		return nil, c, err
 	}

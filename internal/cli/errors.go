@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
+	"syscall"
 
 	"github.com/tlpartner/tlpartner-go"
 )
@@ -69,6 +71,8 @@ func (a *app) finish(ctx context.Context, err error) int {
 		d.Kind = "api"
 		d.StatusCode, d.Code, d.RequestID = aerr.StatusCode, aerr.Code, aerr.RequestID
 		d.Hint = hint(aerr)
+	default:
+		d.Hint = a.connectionHint(err)
 	}
 	if a.g.json {
 		b, _ := json.MarshalIndent(errorJSON{Error: d}, "", "  ")
@@ -98,6 +102,7 @@ func (a *app) finish(ctx context.Context, err error) int {
 // cliNames maps the Go names a *ValidationError reports (the SDK names the
 // argument or params field the caller wrote) to what the user typed.
 var cliNames = map[string]string{
+	"WithBaseURL":                          "--base-url",
 	"workspaceID":                          "WORKSPACE_ID",
 	"userID":                               "USER_ID",
 	"count":                                "--count",
@@ -151,6 +156,25 @@ func cliName(path, field string) string {
 		return n
 	}
 	return field
+}
+
+// connectionHint returns advice for a request that reached no server: a
+// refused connection or a host name that does not resolve. It names the
+// base URL in use and where it was set.
+func (a *app) connectionHint(err error) string {
+	var dnsErr *net.DNSError
+	refused := errors.Is(err, syscall.ECONNREFUSED)
+	if !refused && !errors.As(err, &dnsErr) {
+		return ""
+	}
+	where := "the base URL (production: " + tlpartner.DefaultBaseURL + "; set another with --base-url or $" + EnvBaseURL + ")"
+	if a.base.baseURL != "" {
+		where = fmt.Sprintf("the base URL %s (from %s)", a.base.baseURL, a.base.baseURLFrom)
+	}
+	if refused {
+		return "nothing accepted the connection: check that the server is running and " + where
+	}
+	return "the host name does not resolve: check " + where
 }
 
 // hint returns advice for the API errors users meet most.

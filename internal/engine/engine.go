@@ -450,7 +450,7 @@ func (e *Engine) send(ctx context.Context, op Op, req *http.Request, st *callSta
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return nil, nil, &requestError{api: e.api, op: op.Name, err: ctxErr}
 			}
-			lastErr = &requestError{api: e.api, op: op.Name, err: err, msg: scrubString(err.Error(), cred)}
+			lastErr = &requestError{api: e.api, op: op.Name, err: err, msg: scrubString(err.Error(), cred), attempts: attempt + 1}
 			lastResp, lastBody = nil, nil
 			if replayable && retries < st.maxRetries && retryableNetError(op.Retry, err) {
 				retries++

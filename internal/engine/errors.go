@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -116,8 +118,9 @@ type APIError struct {
 	StatusCode int
 	// Code is the machine-readable error code: the Partner envelope's
 	// "error" field (for example "workspace_not_found"), or "error_code"
-	// of the Public API shape. For the rate-limit shape it holds the
-	// server's "error" text ("Too Many Requests"). Empty when the body had
+	// of the Public API shape. A 429 without a code (the rate limiter
+	// sends the status text "Too Many Requests" in "error") gets the
+	// documented "rate_limit_exceeded". Otherwise empty when the body had
 	// none.
 	Code string
 	// Description is the human-readable detail: "description" or
@@ -265,6 +268,19 @@ func (e *Engine) newAPIError(op string, req *http.Request, resp *http.Response, 
 	}
 	ae.RetryAfter, _ = ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	ae.Code, ae.Description, ae.Fields = decodeErrorBody(body)
+	if ae.Code != "" && !machineCode(ae.Code) {
+		// The rate limiter's {"error":"Too Many Requests",…} puts the
+		// status text where the Partner envelope puts its code. It is not
+		// a code: it becomes the description when there is none, and a
+		// 429 without a code gets the documented rate_limit_exceeded.
+		if ae.Description == "" {
+			ae.Description = ae.Code
+		}
+		ae.Code = ""
+	}
+	if ae.Code == "" && resp.StatusCode == http.StatusTooManyRequests {
+		ae.Code = CodeRateLimitExceeded
+	}
 	if cred != "" {
 		// JSON escapes (\u0065yJ...) can spell the credential in a form
 		// the byte scrub above does not see; scrub the decoded text too.
@@ -435,6 +451,18 @@ func decodeFieldErrors(raw json.RawMessage) []FieldError {
 	return out
 }
 
+// CodeRateLimitExceeded is the documented error code of a 429, which
+// [APIError.Code] holds when the server sent none (the rate limiter sends
+// only the status text, "Too Many Requests").
+const CodeRateLimitExceeded = "rate_limit_exceeded"
+
+// machineCode reports whether s looks like an error code
+// ("workspace_not_found", "quota-exceeded", "E1001") rather than prose
+// ("Too Many Requests"): no whitespace.
+func machineCode(s string) bool {
+	return strings.IndexFunc(s, unicode.IsSpace) < 0
+}
+
 // decodeErrorBody extracts an error code, a description and field errors
 // from any body.
 func decodeErrorBody(body []byte) (code, desc string, fields []FieldError) {
@@ -573,6 +601,10 @@ type requestError struct {
 	op  string
 	err error
 	msg string // err's text with the credential scrubbed
+	// attempts is the number of HTTP attempts made when the request
+	// failed in transport (dial, connection dropped); 0 when no attempt
+	// was made (a context that ended first, a limiter that refused).
+	attempts int
 }
 
 func (e *requestError) Error() string { return prefix(e.api) + ": " + e.detail() }
@@ -580,6 +612,15 @@ func (e *requestError) detail() string {
 	msg := e.msg
 	if msg == "" {
 		msg = e.err.Error()
+	}
+	if errors.Is(e.err, io.EOF) || errors.Is(e.err, io.ErrUnexpectedEOF) {
+		msg += " (the server closed the connection without a complete answer)"
+	}
+	switch {
+	case e.attempts == 1:
+		msg += " (1 attempt)"
+	case e.attempts > 1:
+		msg += fmt.Sprintf(" (%d attempts)", e.attempts)
 	}
 	return e.op + ": " + msg
 }
