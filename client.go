@@ -182,8 +182,8 @@ func WithBaseURL(u string) Option {
 
 // WithHTTPClient makes the client send requests through a shallow copy of
 // hc, so later changes to hc's fields do not affect the [Client] (its
-// Transport, Jar and CheckRedirect are shared, not copied). A nil hc is a
-// [*ValidationError]. hc.Timeout, if set, bounds each attempt separately;
+// Transport, Jar and CheckRedirect are shared, not copied). A nil hc means
+// the default client. hc.Timeout, if set, bounds each attempt separately;
 // to bound a whole call including its retry waits, use a context deadline.
 // When hc.CheckRedirect is nil the copy gets the default client's redirect
 // policy (see [NewClient]): redirects are followed only within the same
@@ -254,14 +254,14 @@ func WithTokenLifetime(d time.Duration) Option {
 }
 
 // WithClock replaces time.Now as the source of the current time used for
-// the JWT claims. A nil function is a [*ValidationError].
+// the JWT claims. A nil function means time.Now.
 //
 // Testing knob: for tests only, not production configuration; the README
 // section "Testing knobs" lists every such knob of the module.
 func WithClock(now func() time.Time) Option {
 	return func(c *clientConfig) error {
 		if now == nil {
-			return &ValidationError{Field: "WithClock", Reason: "must not be nil"}
+			now = time.Now
 		}
 		c.now = now
 		return nil

@@ -41,6 +41,19 @@
 // [*ValidationError] whose Field names it (for example
 // "GenerateQRParams.ExpiresInHours"), and nothing is sent.
 //
+// # Options
+//
+// Every constructor of the module takes functional options (With…), with
+// one rule for all of them, in every package: options apply in order and
+// the last one given wins; a nil Option is ignored; and a nil argument (a
+// nil logger, rate limiter, HTTP client, clock, token source,
+// deduplicator, token cache, fallback or hook, including a typed nil
+// pointer) means the option's default, exactly as if the option had not
+// been given. So WithLogger(nil) logs nothing (the default),
+// WithRateLimiter(nil) removes any limiter, WithHTTPClient(nil) uses the
+// default client and WithClock(nil) uses time.Now. Any other invalid value
+// makes the constructor fail with a [*ValidationError] naming the option.
+//
 // # Authentication
 //
 // Each HTTP attempt (including every retry) carries a freshly minted HS256

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/tlpartner/tlpartner-go/internal/engine"
 	"github.com/tlpartner/tlpartner-go/publicapi"
 )
 
@@ -92,11 +93,12 @@ func WithPoolSize(n int) PoolOption {
 
 // WithTokenCache sets where the pool keeps tokens (default: a new
 // [MemoryTokenCache]). Pass tlredis.NewTokenCache's cache to share tokens,
-// encrypted, with the other processes of the fleet. tc must not be nil.
+// encrypted, with the other processes of the fleet. A nil tc (or a typed
+// nil pointer) means the default.
 func WithTokenCache(tc TokenCache) PoolOption {
 	return func(c *poolConfig) error {
-		if tc == nil {
-			return &ValidationError{Field: "WithTokenCache", Reason: "must not be nil"}
+		if engine.IsNil(tc) {
+			tc = nil
 		}
 		c.cache = tc
 		return nil

@@ -202,7 +202,7 @@ func TestPoolBadInput(t *testing.T) {
 	assert.Zero(t, cache.Len())
 	assert.Zero(t, pool.Len())
 
-	for _, opt := range []tlpartner.PoolOption{tlpartner.WithPoolSize(0), tlpartner.WithTokenCache(nil)} {
+	for _, opt := range []tlpartner.PoolOption{tlpartner.WithPoolSize(0)} {
 		_, err := partner.PublicAPIPool(opt)
 		var ve *tlpartner.ValidationError
 		assert.ErrorAs(t, err, &ve)

@@ -73,7 +73,7 @@ func WithRateLimit(perSecond float64, burst int) Option {
 // error matches the context's error when the context ended, and
 // context.DeadlineExceeded when a *rate.Limiter refused a wait that would
 // outlast the deadline. Waits of a millisecond or more are logged at Debug
-// level. A nil l (or a typed nil pointer) is a [*ValidationError].
+// level. A nil l (or a typed nil pointer) removes the limiter, the default.
 func WithRateLimiter(l Limiter) Option {
 	return func(c *clientConfig) error { return c.SetRateLimiter(l) }
 }

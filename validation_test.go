@@ -191,7 +191,6 @@ func TestNewClientValidation(t *testing.T) {
 		{"query base", "p", "s", "WithBaseURL", []tlpartner.Option{tlpartner.WithBaseURL("https://x/y?z=1")}},
 		{"userinfo base", "p", "s", "WithBaseURL", []tlpartner.Option{tlpartner.WithBaseURL("https://u:pw@x/y")}},
 		{"bad url", "p", "s", "WithBaseURL", []tlpartner.Option{tlpartner.WithBaseURL("https://x/%zz")}},
-		{"nil http client", "p", "s", "WithHTTPClient", []tlpartner.Option{tlpartner.WithHTTPClient(nil)}},
 		{"ua control char", "p", "s", "WithUserAgent", []tlpartner.Option{tlpartner.WithUserAgent("a\r\nX-Evil: 1")}},
 		{"negative retries", "p", "s", "WithMaxRetries", []tlpartner.Option{tlpartner.WithMaxRetries(-1)}},
 		{"negative policy", "p", "s", "RetryPolicy.MaxRetries", []tlpartner.Option{tlpartner.WithRetryPolicy(tlpartner.RetryPolicy{MaxRetries: -1})}},
@@ -200,7 +199,6 @@ func TestNewClientValidation(t *testing.T) {
 		{"negative max retry-after", "p", "s", "RetryPolicy.MaxRetryAfter", []tlpartner.Option{tlpartner.WithRetryPolicy(tlpartner.RetryPolicy{MaxRetryAfter: -1})}},
 		{"short lifetime", "p", "s", "WithTokenLifetime", []tlpartner.Option{tlpartner.WithTokenLifetime(time.Millisecond)}},
 		{"long lifetime", "p", "s", "WithTokenLifetime", []tlpartner.Option{tlpartner.WithTokenLifetime(2 * time.Hour)}},
-		{"nil clock", "p", "s", "WithClock", []tlpartner.Option{tlpartner.WithClock(nil)}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -556,11 +556,8 @@ func TestOptions(t *testing.T) {
 		{"WithBaseURL", testToken, []Option{WithBaseURL("https://h/x?")}},
 		{"WithBaseURL", testToken, []Option{WithBaseURL("https://u:pw@h/x")}},
 		{"WithBaseURL", testToken, []Option{WithBaseURL("https:///x")}},
-		{"WithHTTPClient", testToken, []Option{WithHTTPClient(nil)}},
 		{"WithMaxRetries", testToken, []Option{WithMaxRetries(-1)}},
-		{"WithRateLimiter", testToken, []Option{WithRateLimiter(nil)}},
 		{"WithUserAgent", testToken, []Option{WithUserAgent("x\ny")}},
-		{"WithTokenSource", testToken, []Option{WithTokenSource(nil)}},
 		{"RetryPolicy.BaseDelay", testToken, []Option{WithRetryPolicy(RetryPolicy{BaseDelay: -1})}},
 	} {
 		_, err := NewClient(tc.token, tc.opts...)

@@ -241,7 +241,8 @@ func WithBaseURL(u string) Option {
 
 // WithHTTPClient sends requests through a private copy of hc. Its
 // Transport, Timeout and Jar apply; without a CheckRedirect of its own the
-// copy follows redirects only within the same scheme, host and method.
+// copy follows redirects only within the same scheme, host and method. A
+// nil hc means the default client.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error { return c.SetHTTPClient(hc) }
 }
@@ -279,7 +280,8 @@ func WithRateLimit(perSecond float64, burst int) Option {
 }
 
 // WithRateLimiter paces requests with l, which may be shared between
-// clients (the documented limit is per IP address).
+// clients (the documented limit is per IP address). A nil l (or a typed nil
+// pointer) removes the limiter, the default.
 func WithRateLimiter(l Limiter) Option {
 	return func(c *config) error { return c.SetRateLimiter(l) }
 }
@@ -342,11 +344,9 @@ type TokenSource func(ctx context.Context, stale string) (string, error)
 // fresh token while a fetch is in progress wait for that fetch. A call
 // waiting for a fetch gives up when its own context ends, with the
 // context's error, and sends nothing more; no lock is held while src runs.
+// A nil src means no source, the default.
 func WithTokenSource(src TokenSource) Option {
 	return func(c *config) error {
-		if src == nil {
-			return invalid("WithTokenSource", "must not be nil")
-		}
 		c.source = src
 		return nil
 	}

@@ -26,6 +26,10 @@
 // (for a slice, nil or empty) means "not sent, the server's default
 // applies". A set field is validated like a required one.
 //
+// Options follow the module's one rule (see the tlpartner package
+// documentation, "Options"): a nil argument of a With… option means its
+// default, as if the option were not given.
+//
 // Lists that the server pages ([Client.ListChats],
 // [Client.ListChatMessages]) are iter.Seq2 sequences that fetch the next
 // page only when the loop asks for it.

@@ -355,7 +355,6 @@ func TestHandlerOptionErrors(t *testing.T) {
 	for field, opt := range map[string][]webhooks.Option{
 		"WithMaxBodyBytes": {webhooks.WithMaxBodyBytes(0), webhooks.WithMaxBodyBytes(-1)},
 		"WithLeeway":       {webhooks.WithLeeway(-1)},
-		"WithClock":        {webhooks.WithClock(nil)},
 		"WithSecrets":      {webhooks.WithSecrets("a", "")},
 		"WithDedupTTL":     {webhooks.WithDedupTTL(0)},
 	} {

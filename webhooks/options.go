@@ -30,7 +30,8 @@ const DefaultDedupTTL = 10 * time.Minute
 // which refuse the others. An invalid value makes the constructor fail
 // with a *[ValidationError] whose Field names the option. A nil Option is
 // ignored; when an option is given twice, the last one wins (WithSecrets
-// adds up).
+// adds up). A nil argument means the option's default, as for every option
+// of the module (see the tlpartner package documentation, "Options").
 type Option func(*config) error
 
 type config struct {
@@ -115,7 +116,7 @@ func WithLeeway(d time.Duration) Option {
 }
 
 // WithClock sets the function that returns the current time when checking
-// exp and nbf (default [time.Now]).
+// exp and nbf (default [time.Now]; nil means the default).
 //
 // Testing knob: it exists for tests that sign deliveries at a fixed time.
 // Production code has no reason to set it; README "Testing knobs" lists
@@ -123,7 +124,7 @@ func WithLeeway(d time.Duration) Option {
 func WithClock(now func() time.Time) Option {
 	return func(c *config) error {
 		if now == nil {
-			return invalid("WithClock", "must not be nil")
+			now = time.Now
 		}
 		c.now = now
 		return nil

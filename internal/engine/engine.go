@@ -57,7 +57,8 @@ func DefaultSettings(api string) Settings {
 // SetHTTPClient implements WithHTTPClient.
 func (s *Settings) SetHTTPClient(hc *http.Client) error {
 	if hc == nil {
-		return NewValidationError(s.API, "WithHTTPClient", "must not be nil")
+		s.HTTPClient = nil // the default
+		return nil
 	}
 	cp := *hc
 	s.HTTPClient = &cp
@@ -104,7 +105,8 @@ func (s *Settings) SetRateLimit(perSecond float64, burst int) error {
 // SetRateLimiter implements WithRateLimiter.
 func (s *Settings) SetRateLimiter(l Limiter) error {
 	if isNil(l) {
-		return NewValidationError(s.API, "WithRateLimiter", "must not be nil")
+		s.Limiter = nil // the default: no limiter
+		return nil
 	}
 	s.Limiter = l
 	return nil

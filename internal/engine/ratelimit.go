@@ -46,11 +46,16 @@ func NewRateLimiter(api string, perSecond float64, burst int) (*rate.Limiter, er
 
 // isNil reports whether l is nil or a typed nil pointer, whose Wait would
 // panic.
-func isNil(l Limiter) bool {
-	if l == nil {
+func isNil(l Limiter) bool { return IsNil(l) }
+
+// IsNil reports whether x is nil or an interface holding a nil pointer,
+// map, slice, func or channel: the "nil argument" of the module's one rule
+// for options (a nil argument means the option's default).
+func IsNil(x any) bool {
+	if x == nil {
 		return true
 	}
-	v := reflect.ValueOf(l)
+	v := reflect.ValueOf(x)
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan:
 		return v.IsNil()
