@@ -243,8 +243,8 @@ func TestValidationErrorPrefix(t *testing.T) {
 		t.Error("not ErrInvalidRequest")
 	}
 	s := DefaultSettings("publicapi")
-	if err := s.SetHTTPClient(nil); err == nil || err.Error() != "publicapi: invalid WithHTTPClient: must not be nil" {
-		t.Errorf("SetHTTPClient(nil) = %v", err)
+	if err := s.SetMaxRetries(-1); err == nil || err.Error() != "publicapi: invalid WithMaxRetries: must not be negative" {
+		t.Errorf("SetMaxRetries(-1) = %v", err)
 	}
 }
 
