@@ -2,6 +2,7 @@ package tlpartner_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -347,16 +348,25 @@ func TestPoolSharesOneLimiter(t *testing.T) {
 // TestPoolSecrets: printing the pool shows no token.
 func TestPoolSecrets(t *testing.T) {
 	srv, partner, ids := poolFake(t, 1)
-	pool, err := partner.PublicAPIPool()
+	cache := tlpartner.NewMemoryTokenCache()
+	pool, err := partner.PublicAPIPool(tlpartner.WithTokenCache(cache))
 	require.NoError(t, err)
 	defer pool.Close()
 	_, err = pool.Get(context.Background(), ids[0])
 	require.NoError(t, err)
 	snap, _ := srv.Workspace(ids[0])
 	require.NotEmpty(t, snap.PublicAPIToken)
-	for _, s := range []string{fmt.Sprintf("%v", pool), fmt.Sprintf("%+v", pool), fmt.Sprintf("%#v", pool), pool.String()} {
+	forms := []string{fmt.Sprintf("%v", pool), fmt.Sprintf("%+v", pool), fmt.Sprintf("%#v", pool), pool.String(),
+		fmt.Sprintf("%+v", cache), fmt.Sprintf("%#v", cache)}
+	for _, s := range forms {
 		assert.NotContains(t, s, snap.PublicAPIToken)
 	}
+	b, err := json.Marshal(pool)
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), snap.PublicAPIToken)
+	b, err = json.Marshal(cache)
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), snap.PublicAPIToken)
 }
 
 // TestMemoryTokenCache drives the cache directly: a hit, refused
