@@ -125,6 +125,12 @@ func WithPublicAPIOptions(opts ...publicapi.Option) PoolOption {
 // overrides that and sets the shared rate limit, retry policy and logger.
 // Close the pool when done with it.
 //
+// Token fetches are Partner API calls of this client, so its own rate
+// limit ([WithRateLimit], [WithRateLimiter]) paces them: give both clients
+// one limiter (publicapi.WithRateLimiter inside [WithPublicAPIOptions]) to
+// keep Partner and Public API requests of the process under one per-IP
+// budget.
+//
 // An invalid option gives a [*ValidationError]; nothing is fetched until
 // the first [PublicAPIPool.Get].
 func (c *Client) PublicAPIPool(opts ...PoolOption) (*PublicAPIPool, error) {
