@@ -46,56 +46,20 @@ type Deduplicator struct {
 
 var _ webhooks.Deduplicator = (*Deduplicator)(nil)
 
-type dedupConfig struct {
-	prefix  string
-	timeout time.Duration
-}
-
-// DedupOption configures a [Deduplicator] in [NewDeduplicator].
-type DedupOption func(*dedupConfig) error
-
-// WithKeyPrefix sets the prefix of the Redis keys (default
-// [DefaultKeyPrefix]). Replicas that should share de-duplication use the
-// same prefix; an empty prefix is allowed.
-func WithKeyPrefix(p string) DedupOption {
-	return func(c *dedupConfig) error {
-		c.prefix = p
-		return nil
-	}
-}
-
-// WithDedupTimeout bounds each Redis round trip of the deduplicator
-// (default [DefaultTimeout]); a slower answer counts as Redis being
-// unavailable, and the event is processed. It must be positive.
-func WithDedupTimeout(d time.Duration) DedupOption {
-	return func(c *dedupConfig) error {
-		if d <= 0 {
-			return &tlpartner.ValidationError{Field: "WithDedupTimeout", Reason: "must be positive"}
-		}
-		c.timeout = d
-		return nil
-	}
-}
-
 // NewDeduplicator returns a [Deduplicator] on rdb, any go-redis client
 // (*redis.Client, *redis.ClusterClient, *redis.Ring). A nil rdb is a
 // *tlpartner.ValidationError.
-func NewDeduplicator(rdb redis.Cmdable, opts ...DedupOption) (*Deduplicator, error) {
+func NewDeduplicator(rdb redis.Cmdable, opts ...Option) (*Deduplicator, error) {
 	if rdb == nil {
 		return nil, &tlpartner.ValidationError{Field: "rdb", Reason: "must not be nil"}
 	}
-	cfg := dedupConfig{prefix: DefaultKeyPrefix, timeout: DefaultTimeout}
-	for _, o := range opts {
-		if o == nil {
-			continue
-		}
-		if err := o(&cfg); err != nil {
-			return nil, err
-		}
+	cfg, err := applyOptions("NewDeduplicator", []string{"WithKeyPrefix", "WithTimeout"}, opts)
+	if err != nil {
+		return nil, err
 	}
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
-	return &Deduplicator{rdb: rdb, prefix: cfg.prefix, timeout: cfg.timeout, token: hex.EncodeToString(b[:])}, nil
+	return &Deduplicator{rdb: rdb, prefix: cfg.prefixOr(DefaultKeyPrefix), timeout: cfg.timeoutOrDefault(), token: hex.EncodeToString(b[:])}, nil
 }
 
 // Claim records key for ttl and reports whether this caller is the first

@@ -21,10 +21,10 @@ func TestNewDeduplicatorValidation(t *testing.T) {
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, "rdb", ve.Field)
 
-	d, err = tlredis.NewDeduplicator(clientFor(t, deadAddr(t)), tlredis.WithDedupTimeout(-time.Second))
+	d, err = tlredis.NewDeduplicator(clientFor(t, deadAddr(t)), tlredis.WithTimeout(-time.Second))
 	assert.Nil(t, d)
 	require.ErrorAs(t, err, &ve)
-	assert.Equal(t, "WithDedupTimeout", ve.Field)
+	assert.Equal(t, "WithTimeout", ve.Field)
 }
 
 func TestDeduplicatorClaim(t *testing.T) {
@@ -128,7 +128,7 @@ func TestDeduplicatorRedisDown(t *testing.T) {
 	for name, addr := range map[string]string{"refused": deadAddr(t), "hung": silentAddr(t)} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			d, err := tlredis.NewDeduplicator(clientFor(t, addr), tlredis.WithDedupTimeout(100*time.Millisecond))
+			d, err := tlredis.NewDeduplicator(clientFor(t, addr), tlredis.WithTimeout(100*time.Millisecond))
 			require.NoError(t, err)
 			for range 3 {
 				start := time.Now()
@@ -151,7 +151,7 @@ func TestDeduplicatorRedisDown(t *testing.T) {
 func TestDeduplicatorRecovers(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
-	d, err := tlredis.NewDeduplicator(srv.Client(t), tlredis.WithDedupTimeout(200*time.Millisecond))
+	d, err := tlredis.NewDeduplicator(srv.Client(t), tlredis.WithTimeout(200*time.Millisecond))
 	require.NoError(t, err)
 	ctx := context.Background()
 	srv.Kill()

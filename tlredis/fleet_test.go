@@ -289,7 +289,7 @@ func startReplicas(t *testing.T, n int, redisAddr, partnerID, secret string, fn 
 		t.Cleanup(func() { _ = rdb.Close() })
 		require.NoError(t, rdb.Ping(t.Context()).Err(), "warm up the replica's connection")
 		dedup, err := tlredis.NewDeduplicator(rdb, tlredis.WithKeyPrefix("replica-test:"),
-			tlredis.WithDedupTimeout(replicaTimeout))
+			tlredis.WithTimeout(replicaTimeout))
 		require.NoError(t, err)
 		logger, logs := newLogger()
 		h, err := webhooks.NewHandler(partnerID, secret, webhooks.WithDeduplicator(dedup), webhooks.WithLogger(logger))

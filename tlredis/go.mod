@@ -6,6 +6,7 @@ require (
 	github.com/redis/go-redis/v9 v9.22.0
 	github.com/stretchr/testify v1.12.1
 	github.com/tlpartner/tlpartner-go v0.1.0
+	golang.org/x/time v0.15.0
 )
 
 require (
@@ -17,7 +18,6 @@ require (
 	go.uber.org/atomic v1.11.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/sys v0.39.0 // indirect
-	golang.org/x/time v0.15.0 // indirect
 )
 
 replace github.com/tlpartner/tlpartner-go => ../

@@ -91,13 +91,6 @@ var ErrUnavailable = errors.New("tlredis: redis unavailable")
 // otherwise.
 const DefaultTimeout = time.Second
 
-// Waiter is what [WithFallback] takes: anything with a Wait method that
-// blocks until one request may be sent, such as a *rate.Limiter from
-// golang.org/x/time/rate.
-type Waiter interface {
-	Wait(ctx context.Context) error
-}
-
 // Limiter is a rate limit kept in Redis and shared by every process that
 // uses the same key: at most perSecond requests per second on average,
 // with bursts of up to burst requests. It has the method set that
@@ -119,65 +112,9 @@ type Limiter struct {
 
 type limiterConfig struct {
 	mode     FailMode
-	fallback Waiter
+	fallback tlpartner.Limiter
 	logger   *slog.Logger
 	timeout  time.Duration
-}
-
-// LimiterOption configures a [Limiter] in [NewLimiter].
-type LimiterOption func(*limiterConfig) error
-
-// WithFailMode chooses what the limiter does when Redis is unavailable:
-// [FailOpen] (the default) or [FailClosed].
-func WithFailMode(m FailMode) LimiterOption {
-	return func(c *limiterConfig) error {
-		if m != FailOpen && m != FailClosed {
-			return &tlpartner.ValidationError{Field: "WithFailMode", Reason: "must be FailOpen or FailClosed"}
-		}
-		c.mode = m
-		return nil
-	}
-}
-
-// WithFallback sets the limiter used instead of Redis in [FailOpen] mode
-// while Redis is unavailable, for example
-// rate.NewLimiter(rate.Limit(30.0/workers), 2) from golang.org/x/time/rate
-// for this process's share of the budget. Without it, requests are not
-// limited at all during an outage.
-func WithFallback(w Waiter) LimiterOption {
-	return func(c *limiterConfig) error {
-		if w == nil {
-			return &tlpartner.ValidationError{Field: "WithFallback", Reason: "must not be nil"}
-		}
-		c.fallback = w
-		return nil
-	}
-}
-
-// WithLogger sets the logger for the warnings about an unavailable Redis
-// (at most one every 10 seconds while it lasts, and one at Info level when
-// Redis answers again). The default is slog.Default(); nil is an error.
-func WithLogger(l *slog.Logger) LimiterOption {
-	return func(c *limiterConfig) error {
-		if l == nil {
-			return &tlpartner.ValidationError{Field: "WithLogger", Reason: "must not be nil"}
-		}
-		c.logger = l
-		return nil
-	}
-}
-
-// WithTimeout bounds each Redis round trip of the limiter (default
-// [DefaultTimeout]); a slower answer counts as Redis being unavailable.
-// It must be positive.
-func WithTimeout(d time.Duration) LimiterOption {
-	return func(c *limiterConfig) error {
-		if d <= 0 {
-			return &tlpartner.ValidationError{Field: "WithTimeout", Reason: "must be positive"}
-		}
-		c.timeout = d
-		return nil
-	}
 }
 
 // NewLimiter returns a [Limiter] of perSecond requests per second with
@@ -188,7 +125,7 @@ func WithTimeout(d time.Duration) LimiterOption {
 //
 // perSecond must be positive, finite and at most one million; burst at
 // least 1; key not empty. Other values are a *tlpartner.ValidationError.
-func NewLimiter(rdb redis.Scripter, key string, perSecond float64, burst int, opts ...LimiterOption) (*Limiter, error) {
+func NewLimiter(rdb redis.Scripter, key string, perSecond float64, burst int, opts ...Option) (*Limiter, error) {
 	if rdb == nil {
 		return nil, &tlpartner.ValidationError{Field: "rdb", Reason: "must not be nil"}
 	}
@@ -201,18 +138,15 @@ func NewLimiter(rdb redis.Scripter, key string, perSecond float64, burst int, op
 	if burst < 1 {
 		return nil, &tlpartner.ValidationError{Field: "burst", Reason: "must be at least 1"}
 	}
-	cfg := limiterConfig{mode: FailOpen, timeout: DefaultTimeout}
-	for _, o := range opts {
-		if o == nil {
-			continue
-		}
-		if err := o(&cfg); err != nil {
-			return nil, err
-		}
+	o, err := applyOptions("NewLimiter", []string{"WithTimeout", "WithLogger", "WithFailMode", "WithFallback"}, opts)
+	if err != nil {
+		return nil, err
 	}
-	if cfg.logger == nil {
-		cfg.logger = slog.Default()
+	fallback := o.fallback
+	if isNilLimiter(fallback) {
+		fallback = nil
 	}
+	cfg := limiterConfig{mode: o.mode, fallback: fallback, logger: o.loggerOrDefault(), timeout: o.timeoutOrDefault()}
 	return &Limiter{
 		rdb:      rdb,
 		key:      key,

@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
 
 	"github.com/tlpartner/tlpartner-go"
 	"github.com/tlpartner/tlpartner-go/tlredis"
@@ -34,9 +35,11 @@ func TestNewLimiterValidation(t *testing.T) {
 		{"bad mode", "WithFailMode", func() (*tlredis.Limiter, error) {
 			return tlredis.NewLimiter(rdb, "k", 1, 1, tlredis.WithFailMode(7))
 		}},
-		{"nil logger", "WithLogger", func() (*tlredis.Limiter, error) { return tlredis.NewLimiter(rdb, "k", 1, 1, tlredis.WithLogger(nil)) }},
-		{"nil fallback", "WithFallback", func() (*tlredis.Limiter, error) {
-			return tlredis.NewLimiter(rdb, "k", 1, 1, tlredis.WithFallback(nil))
+		{"key prefix", "WithKeyPrefix", func() (*tlredis.Limiter, error) {
+			return tlredis.NewLimiter(rdb, "k", 1, 1, tlredis.WithKeyPrefix("p:"))
+		}},
+		{"token TTL", "WithTokenTTL", func() (*tlredis.Limiter, error) {
+			return tlredis.NewLimiter(rdb, "k", 1, 1, tlredis.WithTokenTTL(time.Minute))
 		}},
 		{"zero timeout", "WithTimeout", func() (*tlredis.Limiter, error) { return tlredis.NewLimiter(rdb, "k", 1, 1, tlredis.WithTimeout(0)) }},
 	}
@@ -50,6 +53,36 @@ func TestNewLimiterValidation(t *testing.T) {
 			assert.Equal(t, tc.field, ve.Field)
 		})
 	}
+}
+
+// TestOneOptionType: one Option type for the package's three
+// constructors; a nil logger or fallback (also a typed nil *rate.Limiter)
+// means the default, as for every option of the module (both were errors);
+// an option a constructor does not take is refused by name.
+func TestOneOptionType(t *testing.T) {
+	t.Parallel()
+	rdb := clientFor(t, deadAddr(t))
+	common := []tlredis.Option{tlredis.WithTimeout(time.Second), nil}
+	_, err := tlredis.NewLimiter(rdb, "k", 1, 1, append(common, tlredis.WithLogger(nil), tlredis.WithFallback(nil), tlredis.WithFallback((*rate.Limiter)(nil)))...)
+	require.NoError(t, err)
+	_, err = tlredis.NewDeduplicator(rdb, append(common, tlredis.WithKeyPrefix("d:"))...)
+	require.NoError(t, err)
+	_, err = tlredis.NewTokenCache(rdb, []byte("0123456789abcdef0123"), append(common, tlredis.WithKeyPrefix("t:"), tlredis.WithLogger(nil), tlredis.WithTokenTTL(time.Minute))...)
+	require.NoError(t, err)
+
+	var ve *tlpartner.ValidationError
+	_, err = tlredis.NewDeduplicator(rdb, tlredis.WithFailMode(tlredis.FailClosed))
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "WithFailMode", ve.Field)
+	assert.Contains(t, ve.Reason, "does not apply to NewDeduplicator")
+	_, err = tlredis.NewTokenCache(rdb, []byte("0123456789abcdef0123"), tlredis.WithFallback(rate.NewLimiter(1, 1)))
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "WithFallback", ve.Field)
+
+	// The fallback takes the clients' Limiter type.
+	var lim tlpartner.Limiter = rate.NewLimiter(1, 1)
+	_, err = tlredis.NewLimiter(rdb, "k", 1, 1, tlredis.WithFallback(lim))
+	require.NoError(t, err)
 }
 
 func TestLimiterBurstThenPace(t *testing.T) {

@@ -92,7 +92,7 @@ func poolWorker() int {
 	}
 	// A generous timeout: a slow answer on a loaded machine must not read
 	// as an outage (which would fetch directly).
-	cache, err := tlredis.NewTokenCache(rdb, []byte(os.Getenv(envPoolSecret)), tlredis.WithTokenTimeout(3*time.Second))
+	cache, err := tlredis.NewTokenCache(rdb, []byte(os.Getenv(envPoolSecret)), tlredis.WithTimeout(3*time.Second))
 	if err != nil {
 		return die(err)
 	}

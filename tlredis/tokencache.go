@@ -20,7 +20,7 @@ import (
 )
 
 // DefaultTokenKeyPrefix starts every key of a [TokenCache] unless
-// [WithTokenKeyPrefix] says otherwise.
+// [WithKeyPrefix] says otherwise.
 const DefaultTokenKeyPrefix = "tlpartner:publicapi-token:"
 
 // DefaultTokenTTL is how long a [TokenCache] keeps a token unless
@@ -63,7 +63,7 @@ const sealVersion = 1
 // giving up when its own context ends. Only a process that misses in the
 // few milliseconds between another one's read and lock fetches twice.
 //
-// When Redis is unavailable (no answer within [WithTokenTimeout], refused
+// When Redis is unavailable (no answer within [WithTimeout], refused
 // connection, or a failure less than [RetryAfterFailure] ago) the cache
 // does not fail: Token calls the fetch function directly and returns its
 // result, without storing it, and a warning is logged (at most one every
@@ -86,64 +86,6 @@ type TokenCache struct {
 
 var _ tlpartner.TokenCache = (*TokenCache)(nil)
 
-type tokenCacheConfig struct {
-	prefix  string
-	ttl     time.Duration
-	timeout time.Duration
-	logger  *slog.Logger
-}
-
-// TokenCacheOption configures a [TokenCache] in [NewTokenCache].
-type TokenCacheOption func(*tokenCacheConfig) error
-
-// WithTokenKeyPrefix sets the prefix of the cache's Redis keys (default
-// [DefaultTokenKeyPrefix]). Processes that share tokens use the same
-// prefix; give each partner account its own.
-func WithTokenKeyPrefix(p string) TokenCacheOption {
-	return func(c *tokenCacheConfig) error {
-		c.prefix = p
-		return nil
-	}
-}
-
-// WithTokenTTL sets how long an entry lives in Redis (default
-// [DefaultTokenTTL]); at least one second.
-func WithTokenTTL(d time.Duration) TokenCacheOption {
-	return func(c *tokenCacheConfig) error {
-		if d < time.Second {
-			return &tlpartner.ValidationError{Field: "WithTokenTTL", Reason: "must be at least 1s"}
-		}
-		c.ttl = d
-		return nil
-	}
-}
-
-// WithTokenTimeout bounds each Redis round trip of the cache (default
-// [DefaultTimeout]); a slower answer counts as Redis being unavailable. It
-// must be positive.
-func WithTokenTimeout(d time.Duration) TokenCacheOption {
-	return func(c *tokenCacheConfig) error {
-		if d <= 0 {
-			return &tlpartner.ValidationError{Field: "WithTokenTimeout", Reason: "must be positive"}
-		}
-		c.timeout = d
-		return nil
-	}
-}
-
-// WithTokenLogger sets the logger of the cache's warnings (Redis
-// unavailable, an entry that does not decrypt). The default is
-// slog.Default(); nil disables logging.
-func WithTokenLogger(l *slog.Logger) TokenCacheOption {
-	return func(c *tokenCacheConfig) error {
-		if l == nil {
-			l = slog.New(slog.DiscardHandler)
-		}
-		c.logger = l
-		return nil
-	}
-}
-
 // NewTokenCache returns a [TokenCache] on rdb, any go-redis client
 // (*redis.Client, *redis.ClusterClient, *redis.Ring), encrypting with a
 // key derived from secret: for example the partner secret, or a key of
@@ -153,24 +95,20 @@ func WithTokenLogger(l *slog.Logger) TokenCacheOption {
 //
 // A nil rdb or a secret shorter than [MinTokenSecret] bytes is a
 // *tlpartner.ValidationError, as is an invalid option.
-func NewTokenCache(rdb redis.Cmdable, secret []byte, opts ...TokenCacheOption) (*TokenCache, error) {
+func NewTokenCache(rdb redis.Cmdable, secret []byte, opts ...Option) (*TokenCache, error) {
 	if rdb == nil {
 		return nil, &tlpartner.ValidationError{Field: "rdb", Reason: "must not be nil"}
 	}
 	if len(secret) < MinTokenSecret {
 		return nil, &tlpartner.ValidationError{Field: "secret", Reason: "must be at least 16 bytes"}
 	}
-	cfg := tokenCacheConfig{prefix: DefaultTokenKeyPrefix, ttl: DefaultTokenTTL, timeout: DefaultTimeout}
-	for _, o := range opts {
-		if o == nil {
-			continue
-		}
-		if err := o(&cfg); err != nil {
-			return nil, err
-		}
+	cfg, err := applyOptions("NewTokenCache", []string{"WithKeyPrefix", "WithTimeout", "WithLogger", "WithTokenTTL"}, opts)
+	if err != nil {
+		return nil, err
 	}
-	if cfg.logger == nil {
-		cfg.logger = slog.Default()
+	ttl := cfg.ttl
+	if ttl == 0 {
+		ttl = DefaultTokenTTL
 	}
 	key, err := hkdf.Key(sha256.New, secret, []byte("tlpartner-go/tlredis"), "public-api-token-cache/aes-256-gcm/v1", 32)
 	if err != nil {
@@ -187,10 +125,10 @@ func NewTokenCache(rdb redis.Cmdable, secret []byte, opts ...TokenCacheOption) (
 	return &TokenCache{
 		rdb:     rdb,
 		aead:    aead,
-		prefix:  cfg.prefix,
-		ttl:     cfg.ttl,
-		timeout: cfg.timeout,
-		logger:  cfg.logger,
+		prefix:  cfg.prefixOr(DefaultTokenKeyPrefix),
+		ttl:     ttl,
+		timeout: cfg.timeoutOrDefault(),
+		logger:  cfg.loggerOrDefault(),
 		sleep:   sleepCtx,
 	}, nil
 }

@@ -39,7 +39,7 @@ func counter(n *atomic.Int64, tok string, delay time.Duration) tlpartner.TokenFe
 	}
 }
 
-func newTokenCache(t *testing.T, rdb redis.Cmdable, opts ...tlredis.TokenCacheOption) *tlredis.TokenCache {
+func newTokenCache(t *testing.T, rdb redis.Cmdable, opts ...tlredis.Option) *tlredis.TokenCache {
 	t.Helper()
 	c, err := tlredis.NewTokenCache(rdb, tokenSecret, opts...)
 	require.NoError(t, err)
@@ -56,8 +56,8 @@ func TestTokenCacheValidation(t *testing.T) {
 			_, err := tlredis.NewTokenCache(rdb, tokenSecret, tlredis.WithTokenTTL(time.Millisecond))
 			return err
 		},
-		"WithTokenTimeout": func() error {
-			_, err := tlredis.NewTokenCache(rdb, tokenSecret, tlredis.WithTokenTimeout(0))
+		"WithTimeout": func() error {
+			_, err := tlredis.NewTokenCache(rdb, tokenSecret, tlredis.WithTimeout(0))
 			return err
 		},
 	} {
@@ -166,7 +166,7 @@ func TestTokenCacheCorruptEntryIsMiss(t *testing.T) {
 	srv := redistest.Start(t)
 	rdb := srv.Client(t)
 	log, buf := newLogger()
-	c := newTokenCache(t, rdb, tlredis.WithTokenLogger(log))
+	c := newTokenCache(t, rdb, tlredis.WithLogger(log))
 	other, err := tlredis.NewTokenCache(rdb, []byte("another-secret-of-the-fleet-0000"))
 	require.NoError(t, err)
 	ctx := context.Background()
@@ -212,7 +212,7 @@ func TestTokenCacheCorruptEntryIsMiss(t *testing.T) {
 func TestTokenCacheTTL(t *testing.T) {
 	srv := redistest.Start(t)
 	rdb := srv.Client(t)
-	c := newTokenCache(t, rdb, tlredis.WithTokenTTL(5*time.Second), tlredis.WithTokenKeyPrefix("p:"))
+	c := newTokenCache(t, rdb, tlredis.WithTokenTTL(5*time.Second), tlredis.WithKeyPrefix("p:"))
 	ctx := context.Background()
 	c.Set(ctx, "ws", "tok")
 	ttl, err := rdb.PTTL(ctx, "p:t:ws").Result()
@@ -234,7 +234,7 @@ func TestTokenCacheRedisDown(t *testing.T) {
 	for name, addr := range map[string]string{"refused": deadAddr(t), "hung": silentAddr(t)} {
 		t.Run(name, func(t *testing.T) {
 			log, buf := newLogger()
-			c := newTokenCache(t, clientFor(t, addr), tlredis.WithTokenLogger(log), tlredis.WithTokenTimeout(200*time.Millisecond))
+			c := newTokenCache(t, clientFor(t, addr), tlredis.WithLogger(log), tlredis.WithTimeout(200*time.Millisecond))
 			ctx := context.Background()
 			var n atomic.Int64
 			began := time.Now()
@@ -256,7 +256,7 @@ func TestTokenCacheRedisDown(t *testing.T) {
 // stores and serves tokens again.
 func TestTokenCacheRecoversAfterOutage(t *testing.T) {
 	srv := redistest.Start(t)
-	c := newTokenCache(t, srv.Client(t), tlredis.WithTokenLogger(newDiscard()))
+	c := newTokenCache(t, srv.Client(t), tlredis.WithLogger(newDiscard()))
 	ctx := context.Background()
 	var n atomic.Int64
 	srv.Kill()
@@ -365,7 +365,7 @@ func TestPoolWithRedisOutage(t *testing.T) {
 		require.NoError(t, err)
 	}
 	log, buf := newLogger()
-	cache := newTokenCache(t, rdb, tlredis.WithTokenLogger(log), tlredis.WithTokenTimeout(300*time.Millisecond))
+	cache := newTokenCache(t, rdb, tlredis.WithLogger(log), tlredis.WithTimeout(300*time.Millisecond))
 	pool, err := partner.PublicAPIPool(tlpartner.WithTokenCache(cache))
 	require.NoError(t, err)
 	defer pool.Close()
