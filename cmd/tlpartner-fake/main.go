@@ -22,8 +22,7 @@
 //
 //	-addr host:port          listen address (default 127.0.0.1:8080; port 0 picks a free one)
 //	-partner-id id           partner ID (default test-partner)
-//	-secret s                partner secret (default: random)
-//	-partner id=secret       an extra partner; repeatable
+//	-partners-stdin          read extra partners from standard input, one id=secret per line
 //	-webhook-url url         where to POST signed Partner webhooks
 //	-embed-origin origin     allowed parent origin of the fake QR page; repeatable or comma-separated
 //	-qr-rotate duration      QR rotation interval of the fake QR page (default 45s)
@@ -31,6 +30,13 @@
 //	-controls                serve the test controls as JSON under /_fake/ (default true)
 //	-allow-non-loopback      allow listening on a non-loopback address
 //	-v                       log every request (with the reason of each error answer) and webhook delivery
+//	-version                 print the build (module version, VCS revision, Go version) and exit
+//
+// Secrets are never flags, which would keep them in the shell history and
+// show them in the process list. The partner secret is
+// $TL_FAKE_PARTNER_SECRET, or random when that is unset; the fake never
+// adopts $TL_PARTNER_SECRET, which may hold a real secret, because it
+// prints its own.
 //
 // With -controls (the default) the test controls are plain HTTP endpoints,
 // listed by GET /_fake/, for example
@@ -42,9 +48,10 @@
 //
 // Every Partner API request needs a fresh JWT. curl users get one from the
 // fake (GET /_fake/token, plain text) or from the token subcommand, which
-// mints it offline:
+// mints it offline with the secret in $TL_PARTNER_SECRET (as the fake
+// printed it) or, when that is unset, on the first line of standard input:
 //
-//	tlpartner-fake token -partner-id test-partner -secret "$TL_PARTNER_SECRET" [-ttl 3m]
+//	tlpartner-fake token -partner-id test-partner [-ttl 3m]
 //
 //	curl -H "X-TL-Partner-Id: test-partner" \
 //	     -H "Authorization: Bearer $(curl -s localhost:8080/_fake/token)" \

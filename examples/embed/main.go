@@ -15,7 +15,7 @@
 // Run it and open the printed URL:
 //
 //	go run ./examples/embed
-//	go run ./examples/embed -addr 127.0.0.1:9090 -rotate 10s
+//	go run ./examples/embed -addr 127.0.0.1:9090 -rotate 10s   # default 127.0.0.1:8081, beside the fake's 8080
 //
 // Open /connect in one tab and the control panel in another, then press
 // "Simulate scan": the widget switches to its success state, the app logs
@@ -44,8 +44,12 @@ import (
 	"github.com/tlpartner/tlpartner-go/webhooks"
 )
 
+// defaultAddr is the partner app's default address: not the stand-alone
+// fake's (fakecmd.DefaultAddr, 127.0.0.1:8080), so that both can run at once.
+const defaultAddr = "127.0.0.1:8081"
+
 func main() {
-	addr := flag.String("addr", "127.0.0.1:8080", "listen address of the partner app (loopback)")
+	addr := flag.String("addr", defaultAddr, "listen address of the partner app (loopback)")
 	rotate := flag.Duration("rotate", 15*time.Second, "how often the fake QR page rotates the QR code (the real page: about 45s)")
 	flag.Parse()
 

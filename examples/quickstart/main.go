@@ -250,6 +250,10 @@ func lifecycle(ctx context.Context, w io.Writer, c *tlpartner.Client, cfg config
 
 	st.step("Create a workspace")
 	ws, err := c.CreateWorkspace(ctx, tlpartner.CreateWorkspaceParams{DisplayName: cfg.displayName, SeatsPurchased: 3})
+	if errors.Is(err, tlpartner.ErrConflict) {
+		// A second -destructive run: the id derived from the name is taken.
+		return fmt.Errorf("create workspace: %w\n  hint: a workspace named %q exists already (an earlier run made it); pass -name with another display name, for example -name %s-2", err, cfg.displayName, cfg.displayName)
+	}
 	if err != nil {
 		return fmt.Errorf("create workspace: %w", err)
 	}

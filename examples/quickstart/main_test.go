@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"regexp"
@@ -144,6 +145,29 @@ func TestQuickstartLiveDestructiveRunsLifecycle(t *testing.T) {
 		if strings.HasPrefix(r.Path, tlpartnertest.PublicAPIPrefix) && r.Method != http.MethodGet {
 			t.Errorf("live mode changed something through the Public API: %s %s", r.Method, r.Path)
 		}
+	}
+}
+
+// A second -destructive run meets the workspace of the first: the error
+// says to pass -name.
+func TestQuickstartSecondDestructiveRunHintsName(t *testing.T) {
+	srv := tlpartnertest.New(t, tlpartnertest.Options{PartnerID: "live-partner"})
+	cfg := config{partnerID: srv.PartnerID(), secret: srv.Secret(), baseURL: srv.PartnerAPIURL(), destructive: true, displayName: "again-co"}
+	var out bytes.Buffer
+	if err := run(context.Background(), &out, cfg); err != nil {
+		t.Fatalf("first run: %v", err)
+	}
+	out.Reset()
+	err := run(context.Background(), &out, cfg)
+	if !errors.Is(err, tlpartner.ErrConflict) {
+		t.Fatalf("second run: %v, want ErrConflict", err)
+	}
+	if !strings.Contains(err.Error(), "pass -name with another display name, for example -name again-co-2") {
+		t.Errorf("no -name hint: %v", err)
+	}
+	cfg.displayName = "again-co-2"
+	if err := run(context.Background(), &out, cfg); err != nil {
+		t.Errorf("with the hinted -name: %v", err)
 	}
 }
 

@@ -24,8 +24,11 @@ func TestRunServesTheFake(t *testing.T) {
 	var stderr testutil.SyncBuffer
 	errc := make(chan error, 1)
 	go func() {
-		errc <- run(ctx, DefaultProg, []string{"-addr", "127.0.0.1:0", "-partner-id", "acme", "-embed-origin", "http://127.0.0.1:3000,http://localhost:3000", "-partner", "globex=gsecret", "-secret", "from-flag", "-v"},
-			pw, &stderr)
+		env := Env{Stdin: strings.NewReader("# extra partners\nglobex=gsecret\n\n"), Getenv: func(k string) string {
+			return map[string]string{EnvSecret: "from-env", "TL_PARTNER_SECRET": "real-secret-never-adopted"}[k]
+		}}
+		errc <- runEnv(ctx, DefaultProg, []string{"-addr", "127.0.0.1:0", "-partner-id", "acme", "-embed-origin", "http://127.0.0.1:3000,http://localhost:3000", "-partners-stdin", "-v"},
+			env, pw, &stderr)
 		pw.Close()
 	}()
 	vals := map[string]string{}
@@ -35,7 +38,7 @@ func TestRunServesTheFake(t *testing.T) {
 		vals[k] = v
 	}
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	if vals["TL_PARTNER_ID"] != "acme" || vals["TL_PARTNER_SECRET"] != "from-flag" || !strings.HasPrefix(vals["TL_PARTNER_BASE_URL"], "http://127.0.0.1:") {
+	if vals["TL_PARTNER_ID"] != "acme" || vals["TL_PARTNER_SECRET"] != "from-env" || !strings.HasPrefix(vals["TL_PARTNER_BASE_URL"], "http://127.0.0.1:") {
 		t.Fatalf("printed %v", vals)
 	}
 
@@ -100,7 +103,9 @@ func TestRunRejectsBadFlags(t *testing.T) {
 	cases := [][]string{
 		{"-addr", "0.0.0.0:0"},
 		{"-addr", ":0"},
-		{"-partner", "nosecret"},
+		{"-secret", "s"},
+		{"--secret=s"},
+		{"-partner", "globex=gsecret"},
 		{"-embed-origin", "http://example.com/path"},
 		{"-addr", "127.0.0.1:0", "extra-arg"},
 		{"-no-such-flag"},
@@ -166,11 +171,11 @@ func TestRunExitCodes(t *testing.T) {
 		{[]string{"-addr", "127.0.0.1:0"}, ExitOK},
 		{[]string{"-no-such-flag"}, ExitUsage},
 		{[]string{"-addr", "127.0.0.1:0", "extra-arg"}, ExitUsage},
-		{[]string{"-partner", "nosecret"}, ExitUsage},
+		{[]string{"-secret", "s"}, ExitUsage},
 		{[]string{"-addr", "0.0.0.0:0"}, ExitUsage},
 		{[]string{"-addr", busy.Addr().String()}, ExitError},
-		{[]string{"token", "-secret", "s"}, ExitOK},
-		{[]string{"token", "-secret", "s", "-ttl", "0s"}, ExitUsage},
+		{[]string{"token", "-secret", "s"}, ExitUsage},
+		{[]string{"token", "-ttl", "0s"}, ExitUsage},
 		{[]string{"token", "-h"}, ExitOK},
 	}
 	for _, tc := range cases {
@@ -249,7 +254,14 @@ func call(t *testing.T, url, partnerID, token string) int {
 func TestTokenSubcommandMintsAnAcceptedJWT(t *testing.T) {
 	vals, _ := startFake(t, "-controls=false")
 	var out, errOut testutil.SyncBuffer
-	code := Run(context.Background(), []string{"token", "-partner-id", vals["TL_PARTNER_ID"], "-secret", vals["TL_PARTNER_SECRET"]}, &out, &errOut)
+	// The secret comes from TL_PARTNER_SECRET, as the fake printed it.
+	fromEnv := Env{Stdin: strings.NewReader(""), Getenv: func(k string) string {
+		if k == "TL_PARTNER_SECRET" {
+			return vals["TL_PARTNER_SECRET"]
+		}
+		return ""
+	}}
+	code := RunEnv(context.Background(), DefaultProg, []string{"token", "-partner-id", vals["TL_PARTNER_ID"]}, fromEnv, &out, &errOut)
 	if code != ExitOK {
 		t.Fatalf("token: exit %d: %s", code, errOut.String())
 	}
@@ -264,14 +276,32 @@ func TestTokenSubcommandMintsAnAcceptedJWT(t *testing.T) {
 		t.Fatalf("tampered token: %d", st)
 	}
 
-	// The secret is required and is never read from the environment.
-	t.Setenv("TL_PARTNER_SECRET", vals["TL_PARTNER_SECRET"])
-	var out2, errOut2 testutil.SyncBuffer
-	if code := Run(context.Background(), []string{"token"}, &out2, &errOut2); code != ExitUsage || out2.String() != "" {
-		t.Fatalf("token without -secret: exit %d, out %q", code, out2.String())
+	// Or from the first line of standard input.
+	noEnv := func(string) string { return "" }
+	var out1, errOut1 testutil.SyncBuffer
+	code = RunEnv(context.Background(), DefaultProg, []string{"token", "-partner-id", vals["TL_PARTNER_ID"]},
+		Env{Stdin: strings.NewReader(vals["TL_PARTNER_SECRET"] + "\n"), Getenv: noEnv}, &out1, &errOut1)
+	if code != ExitOK {
+		t.Fatalf("token from stdin: exit %d: %s", code, errOut1.String())
 	}
-	if !strings.Contains(errOut2.String(), "-secret") {
+	if st := call(t, vals["TL_PARTNER_BASE_URL"]+"/workspaces/nope", vals["TL_PARTNER_ID"], strings.TrimSpace(out1.String())); st != http.StatusNotFound {
+		t.Fatalf("fake answered %d to the token minted from stdin", st)
+	}
+
+	// Never from a flag; without either source, a usage error saying where.
+	var out2, errOut2 testutil.SyncBuffer
+	if code := RunEnv(context.Background(), DefaultProg, []string{"token", "-secret", vals["TL_PARTNER_SECRET"]}, Env{Stdin: strings.NewReader(""), Getenv: noEnv}, &out2, &errOut2); code != ExitUsage || out2.String() != "" {
+		t.Fatalf("token -secret: exit %d, out %q", code, out2.String())
+	}
+	if !strings.Contains(errOut2.String(), "secrets are never flags") || strings.Contains(errOut2.String(), vals["TL_PARTNER_SECRET"]) {
 		t.Fatalf("stderr %q", errOut2.String())
+	}
+	var out3, errOut3 testutil.SyncBuffer
+	if code := RunEnv(context.Background(), DefaultProg, []string{"token"}, Env{Stdin: strings.NewReader(""), Getenv: noEnv}, &out3, &errOut3); code != ExitUsage {
+		t.Fatalf("token without a secret: exit %d", code)
+	}
+	if !strings.Contains(errOut3.String(), "TL_PARTNER_SECRET") {
+		t.Fatalf("stderr %q", errOut3.String())
 	}
 }
 
