@@ -90,6 +90,18 @@
 // 10), so that requests wait on the client instead of being rejected and
 // retried.
 //
+// # Per-call options, middleware and tracing
+//
+// Every operation takes opts ...tlhttp.CallOption as its last parameter
+// (the one exception is [Client.PublicAPI], a constructor that takes
+// publicapi options): a timeout for the whole call, extra headers, the
+// retry budget, and a [tlhttp.ResponseMeta] that receives the status,
+// request ID, headers, attempts and rate-limit wait. [WithMiddleware] wraps
+// every attempt and [WithObserver] sees every operation; package tlhttp
+// documents the convention and the order of the steps of a call, and the
+// module github.com/tlpartner/tlpartner-go/tlotel builds OpenTelemetry
+// tracing and metrics on them.
+//
 // # Testing
 //
 // Package github.com/tlpartner/tlpartner-go/tlpartnertest runs a stateful

@@ -11,6 +11,7 @@ import (
 	"github.com/jarcoal/httpmock"
 
 	"github.com/tlpartner/tlpartner-go"
+	"github.com/tlpartner/tlpartner-go/tlhttp"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -20,7 +21,7 @@ import (
 type endpoint struct {
 	name string
 	// call invokes the method for workspace ws.
-	call func(ctx context.Context, c *tlpartner.Client, ws string) (any, error)
+	call func(ctx context.Context, c *tlpartner.Client, ws string, opts ...tlhttp.CallOption) (any, error)
 	// method and path (escaped, below the base path) of the request for
 	// workspace ws.
 	method string
@@ -88,8 +89,8 @@ func endpoints() []endpoint {
 	return []endpoint{
 		{
 			name: "CreateWorkspace",
-			call: func(ctx context.Context, c *tlpartner.Client, _ string) (any, error) {
-				return c.CreateWorkspace(ctx, tlpartner.CreateWorkspaceParams{DisplayName: "my-first-workspace", SeatsPurchased: 3})
+			call: func(ctx context.Context, c *tlpartner.Client, _ string, opts ...tlhttp.CallOption) (any, error) {
+				return c.CreateWorkspace(ctx, tlpartner.CreateWorkspaceParams{DisplayName: "my-first-workspace", SeatsPurchased: 3}, opts...)
 			},
 			method: http.MethodPost, path: func(string) string { return "/workspaces" },
 			body:   `{"display_name":"my-first-workspace","seats_purchased":3}`,
@@ -105,8 +106,8 @@ func endpoints() []endpoint {
 		},
 		{
 			name: "GetWorkspace",
-			call: func(ctx context.Context, c *tlpartner.Client, ws string) (any, error) {
-				return c.GetWorkspace(ctx, ws)
+			call: func(ctx context.Context, c *tlpartner.Client, ws string, opts ...tlhttp.CallOption) (any, error) {
+				return c.GetWorkspace(ctx, ws, opts...)
 			},
 			method: http.MethodGet, path: func(ws string) string { return "/workspaces/" + ws },
 			status: 200, fixture: "workspace_get_200.json",
@@ -115,8 +116,8 @@ func endpoints() []endpoint {
 		},
 		{
 			name: "UpdateWorkspace",
-			call: func(ctx context.Context, c *tlpartner.Client, ws string) (any, error) {
-				return c.UpdateWorkspace(ctx, ws, tlpartner.UpdateWorkspaceParams{DisplayName: tlpartner.Ptr("updated-workspace-name"), SeatsPurchased: tlpartner.Ptr(5)})
+			call: func(ctx context.Context, c *tlpartner.Client, ws string, opts ...tlhttp.CallOption) (any, error) {
+				return c.UpdateWorkspace(ctx, ws, tlpartner.UpdateWorkspaceParams{DisplayName: tlpartner.Ptr("updated-workspace-name"), SeatsPurchased: tlpartner.Ptr(5)}, opts...)
 			},
 			method: http.MethodPatch, path: func(ws string) string { return "/workspaces/" + ws },
 			body:   `{"display_name":"updated-workspace-name","seats_purchased":5}`,
@@ -133,8 +134,8 @@ func endpoints() []endpoint {
 		},
 		{
 			name: "CreateUsers",
-			call: func(ctx context.Context, c *tlpartner.Client, ws string) (any, error) {
-				return c.CreateUsers(ctx, ws, 2)
+			call: func(ctx context.Context, c *tlpartner.Client, ws string, opts ...tlhttp.CallOption) (any, error) {
+				return c.CreateUsers(ctx, ws, 2, opts...)
 			},
 			method: http.MethodPost, path: func(ws string) string { return "/workspaces/" + ws + "/users" },
 			body:   `{"count":2}`,
@@ -154,8 +155,8 @@ func endpoints() []endpoint {
 		},
 		{
 			name: "GenerateQR",
-			call: func(ctx context.Context, c *tlpartner.Client, ws string) (any, error) {
-				return c.GenerateQR(ctx, ws, 42, tlpartner.GenerateQRParams{ExpiresInHours: tlpartner.Ptr(48)})
+			call: func(ctx context.Context, c *tlpartner.Client, ws string, opts ...tlhttp.CallOption) (any, error) {
+				return c.GenerateQR(ctx, ws, 42, tlpartner.GenerateQRParams{ExpiresInHours: tlpartner.Ptr(48)}, opts...)
 			},
 			method: http.MethodPost, path: func(ws string) string { return "/workspaces/" + ws + "/users/42/qr" },
 			body:   `{"expires_in_hours":48}`,
@@ -174,8 +175,8 @@ func endpoints() []endpoint {
 		},
 		{
 			name: "DisconnectWhatsApp",
-			call: func(ctx context.Context, c *tlpartner.Client, ws string) (any, error) {
-				return c.DisconnectWhatsApp(ctx, ws, 42)
+			call: func(ctx context.Context, c *tlpartner.Client, ws string, opts ...tlhttp.CallOption) (any, error) {
+				return c.DisconnectWhatsApp(ctx, ws, 42, opts...)
 			},
 			method: http.MethodPost, path: func(ws string) string { return "/workspaces/" + ws + "/users/42/whatsapp/disconnect" },
 			status: 200, fixture: "disconnect_200.json",
@@ -188,8 +189,8 @@ func endpoints() []endpoint {
 		},
 		{
 			name: "GetPublicAPIToken",
-			call: func(ctx context.Context, c *tlpartner.Client, ws string) (any, error) {
-				return c.GetPublicAPIToken(ctx, ws)
+			call: func(ctx context.Context, c *tlpartner.Client, ws string, opts ...tlhttp.CallOption) (any, error) {
+				return c.GetPublicAPIToken(ctx, ws, opts...)
 			},
 			method: http.MethodGet, path: func(ws string) string { return "/workspaces/" + ws + "/api-token" },
 			status: 200, fixture: "api_token_get_200.json",
@@ -198,8 +199,8 @@ func endpoints() []endpoint {
 		},
 		{
 			name: "RotatePublicAPIToken",
-			call: func(ctx context.Context, c *tlpartner.Client, ws string) (any, error) {
-				return c.RotatePublicAPIToken(ctx, ws)
+			call: func(ctx context.Context, c *tlpartner.Client, ws string, opts ...tlhttp.CallOption) (any, error) {
+				return c.RotatePublicAPIToken(ctx, ws, opts...)
 			},
 			method: http.MethodPost, path: func(ws string) string { return "/workspaces/" + ws + "/api-token" },
 			status: 201, fixture: "api_token_rotate_201.json",

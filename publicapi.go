@@ -12,6 +12,7 @@ import (
 
 	"github.com/tlpartner/tlpartner-go/internal/wire"
 	"github.com/tlpartner/tlpartner-go/publicapi"
+	"github.com/tlpartner/tlpartner-go/tlhttp"
 )
 
 // PublicAPIToken is a workspace's Public API token, returned by
@@ -77,7 +78,7 @@ func (t PublicAPIToken) MarshalJSON() ([]byte, error) {
 // and nothing is sent.
 //
 // API: GET /workspaces/{workspace_id}/api-token.
-func (c *Client) GetPublicAPIToken(ctx context.Context, workspaceID string) (*PublicAPIToken, error) {
+func (c *Client) GetPublicAPIToken(ctx context.Context, workspaceID string, opts ...tlhttp.CallOption) (*PublicAPIToken, error) {
 	const op = "GetPublicAPIToken"
 	if err := c.ready(); err != nil {
 		return nil, err
@@ -89,7 +90,7 @@ func (c *Client) GetPublicAPIToken(ctx context.Context, workspaceID string) (*Pu
 	if err != nil {
 		return nil, buildError(op, err)
 	}
-	return c.tokenCall(ctx, operation{name: op, retry: retrySafe}, req)
+	return c.tokenCall(ctx, operation{name: op, retry: retrySafe, opts: opts}, req)
 }
 
 // RotatePublicAPIToken replaces the workspace's Public API token and
@@ -102,7 +103,7 @@ func (c *Client) GetPublicAPIToken(ctx context.Context, workspaceID string) (*Pu
 // and nothing is sent.
 //
 // API: POST /workspaces/{workspace_id}/api-token (no body).
-func (c *Client) RotatePublicAPIToken(ctx context.Context, workspaceID string) (*PublicAPIToken, error) {
+func (c *Client) RotatePublicAPIToken(ctx context.Context, workspaceID string, opts ...tlhttp.CallOption) (*PublicAPIToken, error) {
 	const op = "RotatePublicAPIToken"
 	if err := c.ready(); err != nil {
 		return nil, err
@@ -114,7 +115,7 @@ func (c *Client) RotatePublicAPIToken(ctx context.Context, workspaceID string) (
 	if err != nil {
 		return nil, buildError(op, err)
 	}
-	return c.tokenCall(ctx, operation{name: op, retry: retrySafe}, req)
+	return c.tokenCall(ctx, operation{name: op, retry: retrySafe, opts: opts}, req)
 }
 
 func (c *Client) tokenCall(ctx context.Context, op operation, req *http.Request) (*PublicAPIToken, error) {

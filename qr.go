@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tlpartner/tlpartner-go/internal/wire"
+	"github.com/tlpartner/tlpartner-go/tlhttp"
 )
 
 // QRLink is a QR-connection link that is still active, as listed in
@@ -93,7 +94,7 @@ func (q *QRCode) EmbedURL() (string, error) {
 //
 // API: POST /workspaces/{workspace_id}/users/{user_id}/qr. With
 // ExpiresInHours nil the body is {}.
-func (c *Client) GenerateQR(ctx context.Context, workspaceID string, userID int64, params GenerateQRParams) (*QRCode, error) {
+func (c *Client) GenerateQR(ctx context.Context, workspaceID string, userID int64, params GenerateQRParams, opts ...tlhttp.CallOption) (*QRCode, error) {
 	const op = "GenerateQR"
 	if err := c.ready(); err != nil {
 		return nil, err
@@ -117,7 +118,7 @@ func (c *Client) GenerateQR(ctx context.Context, workspaceID string, userID int6
 		return nil, buildError(op, err)
 	}
 	var out qrCodeJSON
-	if err := c.call(ctx, operation{name: op, retry: retrySafe}, req, &out); err != nil {
+	if err := c.call(ctx, operation{name: op, retry: retrySafe, opts: opts}, req, &out); err != nil {
 		return nil, err
 	}
 	return &QRCode{

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tlpartner/tlpartner-go/internal/engine"
 	"github.com/tlpartner/tlpartner-go/internal/flex"
+	"github.com/tlpartner/tlpartner-go/tlhttp"
 )
 
 // Do sends an authenticated request to a Partner API route that the SDK
@@ -37,7 +38,7 @@ import (
 // Retries follow the method: GET, HEAD, PUT, DELETE, PATCH and OPTIONS are
 // retried like the read operations; POST and any other method only after a
 // 429 or a connection that could not be established (see [RetryPolicy]).
-func (c *Client) Do(ctx context.Context, method, path string, body, out any) (*http.Response, error) {
+func (c *Client) Do(ctx context.Context, method, path string, body, out any, opts ...tlhttp.CallOption) (*http.Response, error) {
 	if err := c.ready(); err != nil {
 		return nil, err
 	}
@@ -77,7 +78,7 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) (*h
 		rc = retrySafe
 	}
 	op := "Do " + method
-	resp, data, err := c.send(ctx, operation{name: op, retry: rc}, req)
+	resp, data, err := c.send(ctx, operation{name: op, retry: rc, opts: opts}, req)
 	if resp != nil {
 		resp.Body = io.NopCloser(bytes.NewReader(data))
 		// resp.Request is the request as sent, and after a followed

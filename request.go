@@ -7,12 +7,14 @@ import (
 
 	"github.com/tlpartner/tlpartner-go/internal/engine"
 	"github.com/tlpartner/tlpartner-go/internal/flex"
+	"github.com/tlpartner/tlpartner-go/tlhttp"
 )
 
 // operation describes one API call for the request engine.
 type operation struct {
-	name  string            // public method name, used in logs and errors
-	retry engine.RetryClass // which failures may be retried
+	name  string              // public method name, used in logs and errors
+	retry engine.RetryClass   // which failures may be retried
+	opts  []tlhttp.CallOption // the method's call options
 }
 
 // Retry classes of the operations (see [RetryPolicy]).
@@ -25,7 +27,7 @@ const (
 // and returns the final response with its body fully read. On a non-2xx
 // answer it returns the response, the body and an *APIError.
 func (c *Client) send(ctx context.Context, op operation, req *http.Request) (*http.Response, []byte, error) {
-	resp, body, err := c.eng.Send(ctx, engine.Op{Name: op.name, Retry: op.retry}, req)
+	resp, body, err := c.eng.Send(ctx, engine.Op{Name: op.name, Retry: op.retry, Call: op.opts}, req)
 	return resp, body, exportError(err)
 }
 

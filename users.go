@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/tlpartner/tlpartner-go/internal/wire"
+	"github.com/tlpartner/tlpartner-go/tlhttp"
 )
 
 // User is a user of a workspace. Users made through the Partner API are
@@ -53,7 +54,7 @@ type CreateUsersResult struct {
 // check with [Client.GetWorkspace] before trying again.
 //
 // API: POST /workspaces/{workspace_id}/users.
-func (c *Client) CreateUsers(ctx context.Context, workspaceID string, count int) (*CreateUsersResult, error) {
+func (c *Client) CreateUsers(ctx context.Context, workspaceID string, count int, opts ...tlhttp.CallOption) (*CreateUsersResult, error) {
 	const op = "CreateUsers"
 	if err := c.ready(); err != nil {
 		return nil, err
@@ -69,7 +70,7 @@ func (c *Client) CreateUsers(ctx context.Context, workspaceID string, count int)
 		return nil, buildError(op, err)
 	}
 	var out createUsersJSON
-	if err := c.call(ctx, operation{name: op, retry: retryRejectedOnly}, req, &out); err != nil {
+	if err := c.call(ctx, operation{name: op, retry: retryRejectedOnly, opts: opts}, req, &out); err != nil {
 		return nil, err
 	}
 	return &CreateUsersResult{

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/tlpartner/tlpartner-go/internal/wire"
+	"github.com/tlpartner/tlpartner-go/tlhttp"
 )
 
 // WhatsAppAccount is a WhatsApp account tied to a workspace, as listed in
@@ -68,7 +69,7 @@ type DisconnectResult struct {
 //
 // API: POST /workspaces/{workspace_id}/users/{user_id}/whatsapp/disconnect
 // (no body).
-func (c *Client) DisconnectWhatsApp(ctx context.Context, workspaceID string, userID int64) (*DisconnectResult, error) {
+func (c *Client) DisconnectWhatsApp(ctx context.Context, workspaceID string, userID int64, opts ...tlhttp.CallOption) (*DisconnectResult, error) {
 	const op = "DisconnectWhatsApp"
 	if err := c.ready(); err != nil {
 		return nil, err
@@ -84,7 +85,7 @@ func (c *Client) DisconnectWhatsApp(ctx context.Context, workspaceID string, use
 		return nil, buildError(op, err)
 	}
 	var out disconnectJSON
-	if err := c.call(ctx, operation{name: op, retry: retrySafe}, req, &out); err != nil {
+	if err := c.call(ctx, operation{name: op, retry: retrySafe, opts: opts}, req, &out); err != nil {
 		return nil, err
 	}
 	res := &DisconnectResult{

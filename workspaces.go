@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/tlpartner/tlpartner-go/internal/wire"
+	"github.com/tlpartner/tlpartner-go/tlhttp"
 )
 
 // CreateWorkspaceParams is the input of [Client.CreateWorkspace].
@@ -163,7 +164,7 @@ type NonRecurringQuota struct {
 // call [Client.GetWorkspace] before trying again.
 //
 // API: POST /workspaces.
-func (c *Client) CreateWorkspace(ctx context.Context, params CreateWorkspaceParams) (*Workspace, error) {
+func (c *Client) CreateWorkspace(ctx context.Context, params CreateWorkspaceParams, opts ...tlhttp.CallOption) (*Workspace, error) {
 	const op = "CreateWorkspace"
 	if err := c.ready(); err != nil {
 		return nil, err
@@ -182,7 +183,7 @@ func (c *Client) CreateWorkspace(ctx context.Context, params CreateWorkspacePara
 		return nil, buildError(op, err)
 	}
 	var out workspaceJSON
-	if err := c.call(ctx, operation{name: op, retry: retryRejectedOnly}, req, &out); err != nil {
+	if err := c.call(ctx, operation{name: op, retry: retryRejectedOnly, opts: opts}, req, &out); err != nil {
 		return nil, err
 	}
 	return out.public(), nil
@@ -200,7 +201,7 @@ func (c *Client) CreateWorkspace(ctx context.Context, params CreateWorkspacePara
 // [ErrUnauthorized].
 //
 // API: GET /workspaces/{workspace_id}.
-func (c *Client) GetWorkspace(ctx context.Context, workspaceID string) (*WorkspaceDetails, error) {
+func (c *Client) GetWorkspace(ctx context.Context, workspaceID string, opts ...tlhttp.CallOption) (*WorkspaceDetails, error) {
 	const op = "GetWorkspace"
 	if err := c.ready(); err != nil {
 		return nil, err
@@ -213,7 +214,7 @@ func (c *Client) GetWorkspace(ctx context.Context, workspaceID string) (*Workspa
 		return nil, buildError(op, err)
 	}
 	var out workspaceDetailsJSON
-	if err := c.call(ctx, operation{name: op, retry: retrySafe}, req, &out); err != nil {
+	if err := c.call(ctx, operation{name: op, retry: retrySafe, opts: opts}, req, &out); err != nil {
 		return nil, err
 	}
 	return out.public(), nil
@@ -234,7 +235,7 @@ func (c *Client) GetWorkspace(ctx context.Context, workspaceID string) (*Workspa
 // SuspendedMembers is unexpectedly empty.
 //
 // API: PATCH /workspaces/{workspace_id}.
-func (c *Client) UpdateWorkspace(ctx context.Context, workspaceID string, params UpdateWorkspaceParams) (*Workspace, error) {
+func (c *Client) UpdateWorkspace(ctx context.Context, workspaceID string, params UpdateWorkspaceParams, opts ...tlhttp.CallOption) (*Workspace, error) {
 	const op = "UpdateWorkspace"
 	if err := c.ready(); err != nil {
 		return nil, err
@@ -263,7 +264,7 @@ func (c *Client) UpdateWorkspace(ctx context.Context, workspaceID string, params
 		return nil, buildError(op, err)
 	}
 	var out workspaceJSON
-	if err := c.call(ctx, operation{name: op, retry: retrySafe}, req, &out); err != nil {
+	if err := c.call(ctx, operation{name: op, retry: retrySafe, opts: opts}, req, &out); err != nil {
 		return nil, err
 	}
 	return out.public(), nil

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tlpartner/tlpartner-go/internal/engine"
 	"github.com/tlpartner/tlpartner-go/internal/flex"
+	"github.com/tlpartner/tlpartner-go/tlhttp"
 )
 
 // Every endpoint method has the same shape: check the client and the
@@ -16,8 +17,14 @@ import (
 
 // safe and unsent are the two retry classes of the package documentation's
 // retry table.
-func safe(name string) engine.Op   { return engine.Op{Name: name, Retry: engine.RetrySafe} }
-func unsent(name string) engine.Op { return engine.Op{Name: name, Retry: engine.RetryUnsent} }
+// opts are the call options of the method.
+func safe(name string, opts []tlhttp.CallOption) engine.Op {
+	return engine.Op{Name: name, Retry: engine.RetrySafe, Call: opts}
+}
+
+func unsent(name string, opts []tlhttp.CallOption) engine.Op {
+	return engine.Op{Name: name, Retry: engine.RetryUnsent, Call: opts}
+}
 
 // send performs a request built by a wire builder (buildErr is the
 // builder's error) and returns the response body of a success.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tlpartner/tlpartner-go/internal/publicwire"
+	"github.com/tlpartner/tlpartner-go/tlhttp"
 )
 
 // csv joins a list filter for the query string. A nil or empty list is
@@ -75,8 +76,8 @@ func (p ListChatsParams) wire() (publicwire.ListChatsParams, error) {
 //	}
 //
 // API: GET /chats?page=N.
-func (c *Client) ListChats(ctx context.Context, p ListChatsParams) iter.Seq2[Chat, error] {
-	op := safe("ListChats")
+func (c *Client) ListChats(ctx context.Context, p ListChatsParams, opts ...tlhttp.CallOption) iter.Seq2[Chat, error] {
+	op := safe("ListChats", opts)
 	return func(yield func(Chat, error) bool) {
 		params, err := p.wire()
 		if err != nil {
@@ -117,8 +118,8 @@ func (c *Client) ListChats(ctx context.Context, p ListChatsParams) iter.Seq2[Cha
 // after which the sequence ends.
 //
 // API: GET /chats/{chat_id}/messages.
-func (c *Client) ListChatMessages(ctx context.Context, chatID int64, p ListChatMessagesParams) iter.Seq2[Message, error] {
-	op := safe("ListChatMessages")
+func (c *Client) ListChatMessages(ctx context.Context, chatID int64, p ListChatMessagesParams, opts ...tlhttp.CallOption) iter.Seq2[Message, error] {
+	op := safe("ListChatMessages", opts)
 	return func(yield func(Message, error) bool) {
 		if err := checkPositive("chatID", chatID); err != nil {
 			yield(Message{}, err)
@@ -193,8 +194,8 @@ func (p ListChatMessagesParams) wire() (publicwire.ListChatMessagesParams, error
 // GetChat returns one chat.
 //
 // API: GET /chats/{chat_id}.
-func (c *Client) GetChat(ctx context.Context, chatID int64) (*Chat, error) {
-	op := safe("GetChat")
+func (c *Client) GetChat(ctx context.Context, chatID int64, opts ...tlhttp.CallOption) (*Chat, error) {
+	op := safe("GetChat", opts)
 	if err := checkPositive("chatID", chatID); err != nil {
 		return nil, err
 	}
@@ -206,8 +207,8 @@ func (c *Client) GetChat(ctx context.Context, chatID int64) (*Chat, error) {
 // updated chat. At least one field of p must be set.
 //
 // API: PATCH /chats/{chat_id}.
-func (c *Client) UpdateChat(ctx context.Context, chatID int64, p UpdateChatParams) (*Chat, error) {
-	op := safe("UpdateChat")
+func (c *Client) UpdateChat(ctx context.Context, chatID int64, p UpdateChatParams, opts ...tlhttp.CallOption) (*Chat, error) {
+	op := safe("UpdateChat", opts)
 	if err := checkPositive("chatID", chatID); err != nil {
 		return nil, err
 	}
@@ -240,8 +241,8 @@ func labelsOf(j *labelsData, _ *dec) []string {
 }
 
 // labels performs one of the label calls and returns the chat's labels.
-func (c *Client) labels(ctx context.Context, name string, chatID int64, labels []string, build func() (*http.Request, error)) ([]string, error) {
-	op := safe(name)
+func (c *Client) labels(ctx context.Context, name string, chatID int64, labels []string, opts []tlhttp.CallOption, build func() (*http.Request, error)) ([]string, error) {
+	op := safe(name, opts)
 	if err := checkPositive("chatID", chatID); err != nil {
 		return nil, err
 	}
@@ -261,8 +262,8 @@ func (c *Client) labels(ctx context.Context, name string, chatID int64, labels [
 // ListLabels returns the labels of a chat.
 //
 // API: GET /chats/{chat_id}/labels.
-func (c *Client) ListLabels(ctx context.Context, chatID int64) ([]string, error) {
-	return c.labels(ctx, "ListLabels", chatID, nil, func() (*http.Request, error) {
+func (c *Client) ListLabels(ctx context.Context, chatID int64, opts ...tlhttp.CallOption) ([]string, error) {
+	return c.labels(ctx, "ListLabels", chatID, nil, opts, func() (*http.Request, error) {
 		return publicwire.NewListLabelsRequest(c.srv(), chatID)
 	})
 }
@@ -272,8 +273,8 @@ func (c *Client) ListLabels(ctx context.Context, chatID int64) ([]string, error)
 // harmless, so the call is retried like a read.
 //
 // API: PUT /chats/{chat_id}/labels.
-func (c *Client) AddLabels(ctx context.Context, chatID int64, labels []string) ([]string, error) {
-	return c.labels(ctx, "AddLabels", chatID, nonNil(labels), func() (*http.Request, error) {
+func (c *Client) AddLabels(ctx context.Context, chatID int64, labels []string, opts ...tlhttp.CallOption) ([]string, error) {
+	return c.labels(ctx, "AddLabels", chatID, nonNil(labels), opts, func() (*http.Request, error) {
 		return publicwire.NewAddLabelsRequest(c.srv(), chatID, publicwire.LabelsRequest{Labels: labels})
 	})
 }
@@ -284,8 +285,8 @@ func (c *Client) AddLabels(ctx context.Context, chatID int64, labels []string) (
 // docs do not say whether it clears the labels.
 //
 // API: POST /chats/{chat_id}/labels.
-func (c *Client) ReplaceLabels(ctx context.Context, chatID int64, labels []string) ([]string, error) {
-	return c.labels(ctx, "ReplaceLabels", chatID, nonNil(labels), func() (*http.Request, error) {
+func (c *Client) ReplaceLabels(ctx context.Context, chatID int64, labels []string, opts ...tlhttp.CallOption) ([]string, error) {
+	return c.labels(ctx, "ReplaceLabels", chatID, nonNil(labels), opts, func() (*http.Request, error) {
 		return publicwire.NewReplaceLabelsRequest(c.srv(), chatID, publicwire.LabelsRequest{Labels: labels})
 	})
 }

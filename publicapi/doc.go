@@ -83,6 +83,18 @@
 // replaced just sends again, and a call waiting for a fetch gives up when
 // its own context ends.
 //
+// # Per-call options, middleware and tracing
+//
+// Every operation takes opts ...tlhttp.CallOption as its last parameter,
+// as in the Partner API client: a timeout for the whole call, extra
+// headers, the retry budget, and a [tlhttp.ResponseMeta] that receives the
+// status, request ID, headers, attempts and rate-limit wait. The listing
+// iterators apply them to every page request. [WithMiddleware] wraps every
+// attempt (never seeing the token) and [WithObserver] sees every
+// operation; package tlhttp documents the order of the steps of a call,
+// and the module github.com/tlpartner/tlpartner-go/tlotel builds
+// OpenTelemetry tracing and metrics on them.
+//
 // # Secrets
 //
 // The token never appears in errors, logs, fmt output (%v, %+v, %#v) or the

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tlpartner/tlpartner-go/internal/engine"
 	"github.com/tlpartner/tlpartner-go/internal/publicwire"
+	"github.com/tlpartner/tlpartner-go/tlhttp"
 )
 
 // upload streams r as the file part (of type partType, or guessed from
@@ -52,8 +53,8 @@ func (c *Client) upload(ctx context.Context, op engine.Op, fields [][2]string, f
 // and closes it.
 //
 // API: POST /files_upload (multipart/form-data: filename, content_type, file).
-func (c *Client) UploadFile(ctx context.Context, filename string, r io.Reader, p UploadFileParams) (*File, error) {
-	op := unsent("UploadFile")
+func (c *Client) UploadFile(ctx context.Context, filename string, r io.Reader, p UploadFileParams, opts ...tlhttp.CallOption) (*File, error) {
+	op := unsent("UploadFile", opts)
 	if err := checkContentType("UploadFileParams.ContentType", p.ContentType); err != nil {
 		return nil, err
 	}
@@ -87,8 +88,8 @@ func (c *Client) UploadFile(ctx context.Context, filename string, r io.Reader, p
 // [Client.UploadFile].
 //
 // API: POST /chats/{chat_id}/voice_message (multipart/form-data: file).
-func (c *Client) SendVoiceMessage(ctx context.Context, chatID int64, filename string, r io.Reader) (string, error) {
-	op := unsent("SendVoiceMessage")
+func (c *Client) SendVoiceMessage(ctx context.Context, chatID int64, filename string, r io.Reader, opts ...tlhttp.CallOption) (string, error) {
+	op := unsent("SendVoiceMessage", opts)
 	if err := checkPositive("chatID", chatID); err != nil {
 		return "", err
 	}
@@ -113,8 +114,8 @@ func (c *Client) SendVoiceMessage(ctx context.Context, chatID int64, filename st
 // and returns the stored file.
 //
 // API: POST /files (JSON: download_url, filename, content_type).
-func (c *Client) UploadFileFromURL(ctx context.Context, downloadURL string, p UploadFromURLParams) (*File, error) {
-	op := unsent("UploadFileFromURL")
+func (c *Client) UploadFileFromURL(ctx context.Context, downloadURL string, p UploadFromURLParams, opts ...tlhttp.CallOption) (*File, error) {
+	op := unsent("UploadFileFromURL", opts)
 	if err := checkHTTPURL("downloadURL", downloadURL); err != nil {
 		return nil, err
 	}
@@ -137,8 +138,8 @@ func (c *Client) UploadFileFromURL(ctx context.Context, downloadURL string, p Up
 // GetFile returns a file with a fresh temporary download URL.
 //
 // API: GET /files/{file_uid}.
-func (c *Client) GetFile(ctx context.Context, fileUID string) (*File, error) {
-	op := safe("GetFile")
+func (c *Client) GetFile(ctx context.Context, fileUID string, opts ...tlhttp.CallOption) (*File, error) {
+	op := safe("GetFile", opts)
 	if err := checkID("fileUID", fileUID); err != nil {
 		return nil, err
 	}
@@ -150,8 +151,8 @@ func (c *Client) GetFile(ctx context.Context, fileUID string) (*File, error) {
 // optionally those whose name contains p.Filename.
 //
 // API: GET /files.
-func (c *Client) ListFiles(ctx context.Context, p ListFilesParams) ([]File, error) {
-	op := safe("ListFiles")
+func (c *Client) ListFiles(ctx context.Context, p ListFilesParams, opts ...tlhttp.CallOption) ([]File, error) {
+	op := safe("ListFiles", opts)
 	req, err := publicwire.NewListFilesRequest(c.srv(), &publicwire.ListFilesParams{Filename: p.Filename})
 	return fetchList(ctx, c, op, req, err, "files", (*fileJSON).file)
 }
@@ -159,8 +160,8 @@ func (c *Client) ListFiles(ctx context.Context, p ListFilesParams) ([]File, erro
 // DeleteFile deletes an uploaded file.
 //
 // API: DELETE /files/{file_uid}.
-func (c *Client) DeleteFile(ctx context.Context, fileUID string) error {
-	op := safe("DeleteFile")
+func (c *Client) DeleteFile(ctx context.Context, fileUID string, opts ...tlhttp.CallOption) error {
+	op := safe("DeleteFile", opts)
 	if err := checkID("fileUID", fileUID); err != nil {
 		return err
 	}

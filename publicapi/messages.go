@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/tlpartner/tlpartner-go/internal/publicwire"
+	"github.com/tlpartner/tlpartner-go/tlhttp"
 )
 
 // Sending. Every send queues the message for asynchronous delivery (the
@@ -24,8 +25,8 @@ import (
 // or template, gives a [*ValidationError] and nothing is sent.
 //
 // API: POST /messages.
-func (c *Client) SendToPhone(ctx context.Context, phone string, msg SendParams) (string, error) {
-	op := unsent("SendToPhone")
+func (c *Client) SendToPhone(ctx context.Context, phone string, msg SendParams, opts ...tlhttp.CallOption) (string, error) {
+	op := unsent("SendToPhone", opts)
 	if err := ValidateSendToPhone(phone, msg); err != nil {
 		return "", err
 	}
@@ -56,8 +57,8 @@ func (c *Client) SendToPhone(ctx context.Context, phone string, msg SendParams) 
 // [*ValidationError] and nothing is sent.
 //
 // API: POST /messages/to_jid.
-func (c *Client) SendToJID(ctx context.Context, jid string, msg SendParams) (string, error) {
-	op := unsent("SendToJID")
+func (c *Client) SendToJID(ctx context.Context, jid string, msg SendParams, opts ...tlhttp.CallOption) (string, error) {
+	op := unsent("SendToJID", opts)
 	if err := ValidateSendToJID(jid, msg); err != nil {
 		return "", err
 	}
@@ -83,8 +84,8 @@ func (c *Client) SendToJID(ctx context.Context, jid string, msg SendParams) (str
 // msg.WhatsAppAccountID must therefore be nil.
 //
 // API: POST /chats/{chat_id}/messages.
-func (c *Client) SendToChat(ctx context.Context, chatID int64, msg SendParams) (string, error) {
-	op := unsent("SendToChat")
+func (c *Client) SendToChat(ctx context.Context, chatID int64, msg SendParams, opts ...tlhttp.CallOption) (string, error) {
+	op := unsent("SendToChat", opts)
 	if err := ValidateSendToChat(chatID, msg); err != nil {
 		return "", err
 	}
@@ -106,8 +107,8 @@ func (c *Client) SendToChat(ctx context.Context, chatID int64, msg SendParams) (
 // [Client.SendToChat] or [Client.SendToPhone].
 //
 // API: POST /messages/to_chat_name.
-func (c *Client) SendToChatName(ctx context.Context, chatName string, msg SendParams) (string, error) {
-	op := unsent("SendToChatName")
+func (c *Client) SendToChatName(ctx context.Context, chatName string, msg SendParams, opts ...tlhttp.CallOption) (string, error) {
+	op := unsent("SendToChatName", opts)
 	if err := checkOptional("chatName", &chatName); err != nil {
 		return "", err
 	}
@@ -129,8 +130,8 @@ func (c *Client) SendToChatName(ctx context.Context, chatName string, msg SendPa
 // and returns the note's message UID. Notes are not sent to WhatsApp.
 //
 // API: POST /chats/{chat_id}/notes.
-func (c *Client) AddNote(ctx context.Context, chatID int64, note NoteParams) (string, error) {
-	op := unsent("AddNote")
+func (c *Client) AddNote(ctx context.Context, chatID int64, note NoteParams, opts ...tlhttp.CallOption) (string, error) {
+	op := unsent("AddNote", opts)
 	if err := checkPositive("chatID", chatID); err != nil {
 		return "", err
 	}
@@ -147,8 +148,8 @@ func (c *Client) AddNote(ctx context.Context, chatID int64, note NoteParams) (st
 // GetMessage returns one message.
 //
 // API: GET /messages/{message_uid}.
-func (c *Client) GetMessage(ctx context.Context, messageUID string) (*Message, error) {
-	op := safe("GetMessage")
+func (c *Client) GetMessage(ctx context.Context, messageUID string, opts ...tlhttp.CallOption) (*Message, error) {
+	op := safe("GetMessage", opts)
 	if err := checkID("messageUID", messageUID); err != nil {
 		return nil, err
 	}
@@ -160,8 +161,8 @@ func (c *Client) GetMessage(ctx context.Context, messageUID string) (*Message, e
 // example queued, sent, delivered, read; the server's wording).
 //
 // API: GET /messages/{message_uid}/status_history.
-func (c *Client) GetMessageStatusHistory(ctx context.Context, messageUID string) ([]StatusHistoryItem, error) {
-	op := safe("GetMessageStatusHistory")
+func (c *Client) GetMessageStatusHistory(ctx context.Context, messageUID string, opts ...tlhttp.CallOption) ([]StatusHistoryItem, error) {
+	op := safe("GetMessageStatusHistory", opts)
 	if err := checkID("messageUID", messageUID); err != nil {
 		return nil, err
 	}
@@ -174,8 +175,8 @@ func (c *Client) GetMessageStatusHistory(ctx context.Context, messageUID string)
 // GetReactions returns who reacted to a message with what.
 //
 // API: GET /messages/{message_uid}/reactions.
-func (c *Client) GetReactions(ctx context.Context, messageUID string) (*ReactionsMap, error) {
-	op := safe("GetReactions")
+func (c *Client) GetReactions(ctx context.Context, messageUID string, opts ...tlhttp.CallOption) (*ReactionsMap, error) {
+	op := safe("GetReactions", opts)
 	if err := checkID("messageUID", messageUID); err != nil {
 		return nil, err
 	}
@@ -189,8 +190,8 @@ func (c *Client) GetReactions(ctx context.Context, messageUID string) (*Reaction
 // retried like a read.
 //
 // API: PATCH /messages/{message_uid}/reactions.
-func (c *Client) SetReaction(ctx context.Context, messageUID, reaction string) error {
-	op := safe("SetReaction")
+func (c *Client) SetReaction(ctx context.Context, messageUID, reaction string, opts ...tlhttp.CallOption) error {
+	op := safe("SetReaction", opts)
 	if err := checkID("messageUID", messageUID); err != nil {
 		return err
 	}

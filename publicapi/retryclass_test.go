@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/tlpartner/tlpartner-go/tlhttp"
 )
 
 // retryOp is one API operation with a valid call and a success answer.
@@ -22,7 +24,7 @@ type retryOp struct {
 	name   string
 	safe   bool   // retried after network errors and 502/503/504 too
 	answer string // fixture file, or literal JSON
-	call   func(ctx context.Context, c *Client) error
+	call   func(ctx context.Context, c *Client, opts ...tlhttp.CallOption) error
 }
 
 func drain[T any](seq func(func(T, error) bool)) error {
@@ -40,83 +42,127 @@ func retryOps() []retryOp {
 	text := SendParams{Text: Ptr("hi")}
 	audio := func() io.Reader { return bytes.NewReader([]byte("OggS voice")) } // a Seeker: resendable
 	return []retryOp{
-		{"GetMessage", true, "message.json", func(ctx context.Context, c *Client) error { _, err := c.GetMessage(ctx, "m-1"); return err }},
-		{"GetMessageStatusHistory", true, "status_history.json", func(ctx context.Context, c *Client) error {
-			_, err := c.GetMessageStatusHistory(ctx, "m-1")
+		{"GetMessage", true, "message.json", func(ctx context.Context, c *Client, opts ...tlhttp.CallOption) error {
+			_, err := c.GetMessage(ctx, "m-1", opts...)
 			return err
 		}},
-		{"GetReactions", true, "reactions.json", func(ctx context.Context, c *Client) error { _, err := c.GetReactions(ctx, "m-1"); return err }},
-		{"SetReaction", true, "send_result.json", func(ctx context.Context, c *Client) error { return c.SetReaction(ctx, "m-1", "👍") }},
-		{"ListChats", true, `{"status":"ok","data":{"has_more_pages":false,"chats":[{"id":1}]}}`, func(ctx context.Context, c *Client) error {
-			return drain(c.ListChats(ctx, ListChatsParams{}))
-		}},
-		{"ListChatMessages", true, `{"status":"ok","data":{"has_more_pages":false,"messages":[{"uid":"m-1"}]}}`, func(ctx context.Context, c *Client) error {
-			return drain(c.ListChatMessages(ctx, 7, ListChatMessagesParams{}))
-		}},
-		{"GetChat", true, "chat.json", func(ctx context.Context, c *Client) error { _, err := c.GetChat(ctx, 7); return err }},
-		{"UpdateChat", true, "chat.json", func(ctx context.Context, c *Client) error {
-			_, err := c.UpdateChat(ctx, 7, UpdateChatParams{Read: Ptr(true)})
+		{"GetMessageStatusHistory", true, "status_history.json", func(ctx context.Context, c *Client, opts ...tlhttp.CallOption) error {
+			_, err := c.GetMessageStatusHistory(ctx, "m-1", opts...)
 			return err
 		}},
-		{"ListLabels", true, "labels.json", func(ctx context.Context, c *Client) error { _, err := c.ListLabels(ctx, 7); return err }},
-		{"AddLabels", true, "labels.json", func(ctx context.Context, c *Client) error { _, err := c.AddLabels(ctx, 7, []string{"vip"}); return err }},
-		{"ReplaceLabels", true, "labels.json", func(ctx context.Context, c *Client) error {
-			_, err := c.ReplaceLabels(ctx, 7, []string{"vip"})
+		{"GetReactions", true, "reactions.json", func(ctx context.Context, c *Client, opts ...tlhttp.CallOption) error {
+			_, err := c.GetReactions(ctx, "m-1", opts...)
 			return err
 		}},
-		{"GetFile", true, "file.json", func(ctx context.Context, c *Client) error { _, err := c.GetFile(ctx, "f-1"); return err }},
-		{"ListFiles", true, "files.json", func(ctx context.Context, c *Client) error { _, err := c.ListFiles(ctx, ListFilesParams{}); return err }},
-		{"DeleteFile", true, `{"status":"ok"}`, func(ctx context.Context, c *Client) error { return c.DeleteFile(ctx, "f-1") }},
-		{"ListWebhooks", true, "webhooks.json", func(ctx context.Context, c *Client) error { _, err := c.ListWebhooks(ctx); return err }},
-		{"GetWebhook", true, "webhook.json", func(ctx context.Context, c *Client) error { _, err := c.GetWebhook(ctx, 9); return err }},
-		{"UpdateWebhook", true, "webhook.json", func(ctx context.Context, c *Client) error {
-			_, err := c.UpdateWebhook(ctx, 9, UpdateWebhookParams{Enabled: Ptr(false)})
+		{"SetReaction", true, "send_result.json", func(ctx context.Context, c *Client, opts ...tlhttp.CallOption) error {
+			return c.SetReaction(ctx, "m-1", "👍", opts...)
+		}},
+		{"ListChats", true, `{"status":"ok","data":{"has_more_pages":false,"chats":[{"id":1}]}}`, func(ctx context.Context, c *Client, opts ...tlhttp.CallOption) error {
+			return drain(c.ListChats(ctx, ListChatsParams{}, opts...))
+		}},
+		{"ListChatMessages", true, `{"status":"ok","data":{"has_more_pages":false,"messages":[{"uid":"m-1"}]}}`, func(ctx context.Context, c *Client, opts ...tlhttp.CallOption) error {
+			return drain(c.ListChatMessages(ctx, 7, ListChatMessagesParams{}, opts...))
+		}},
+		{"GetChat", true, "chat.json", func(ctx context.Context, c *Client, opts ...tlhttp.CallOption) error {
+			_, err := c.GetChat(ctx, 7, opts...)
 			return err
 		}},
-		{"DeleteWebhook", true, `{"status":"ok"}`, func(ctx context.Context, c *Client) error { return c.DeleteWebhook(ctx, 9) }},
-		{"ListWhatsAppAccounts", true, "whatsapp_accounts.json", func(ctx context.Context, c *Client) error {
-			_, err := c.ListWhatsAppAccounts(ctx)
+		{"UpdateChat", true, "chat.json", func(ctx context.Context, c *Client, opts ...tlhttp.CallOption) error {
+			_, err := c.UpdateChat(ctx, 7, UpdateChatParams{Read: Ptr(true)}, opts...)
 			return err
 		}},
-		{"GetWorkspace", true, "workspace.json", func(ctx context.Context, c *Client) error { _, err := c.GetWorkspace(ctx); return err }},
-		{"ListTeammates", true, "teammates.json", func(ctx context.Context, c *Client) error { _, err := c.ListTeammates(ctx); return err }},
-		{"RevokeInvitation", true, "revoke.json", func(ctx context.Context, c *Client) error { return c.RevokeInvitation(ctx, 43) }},
+		{"ListLabels", true, "labels.json", func(ctx context.Context, c *Client, opts ...tlhttp.CallOption) error {
+			_, err := c.ListLabels(ctx, 7, opts...)
+			return err
+		}},
+		{"AddLabels", true, "labels.json", func(ctx context.Context, c *Client, opts ...tlhttp.CallOption) error {
+			_, err := c.AddLabels(ctx, 7, []string{"vip"}, opts...)
+			return err
+		}},
+		{"ReplaceLabels", true, "labels.json", func(ctx context.Context, c *Client, opts ...tlhttp.CallOption) error {
+			_, err := c.ReplaceLabels(ctx, 7, []string{"vip"}, opts...)
+			return err
+		}},
+		{"GetFile", true, "file.json", func(ctx context.Context, c *Client, opts ...tlhttp.CallOption) error {
+			_, err := c.GetFile(ctx, "f-1", opts...)
+			return err
+		}},
+		{"ListFiles", true, "files.json", func(ctx context.Context, c *Client, opts ...tlhttp.CallOption) error {
+			_, err := c.ListFiles(ctx, ListFilesParams{}, opts...)
+			return err
+		}},
+		{"DeleteFile", true, `{"status":"ok"}`, func(ctx context.Context, c *Client, opts ...tlhttp.CallOption) error {
+			return c.DeleteFile(ctx, "f-1", opts...)
+		}},
+		{"ListWebhooks", true, "webhooks.json", func(ctx context.Context, c *Client, opts ...tlhttp.CallOption) error {
+			_, err := c.ListWebhooks(ctx, opts...)
+			return err
+		}},
+		{"GetWebhook", true, "webhook.json", func(ctx context.Context, c *Client, opts ...tlhttp.CallOption) error {
+			_, err := c.GetWebhook(ctx, 9, opts...)
+			return err
+		}},
+		{"UpdateWebhook", true, "webhook.json", func(ctx context.Context, c *Client, opts ...tlhttp.CallOption) error {
+			_, err := c.UpdateWebhook(ctx, 9, UpdateWebhookParams{Enabled: Ptr(false)}, opts...)
+			return err
+		}},
+		{"DeleteWebhook", true, `{"status":"ok"}`, func(ctx context.Context, c *Client, opts ...tlhttp.CallOption) error {
+			return c.DeleteWebhook(ctx, 9, opts...)
+		}},
+		{"ListWhatsAppAccounts", true, "whatsapp_accounts.json", func(ctx context.Context, c *Client, opts ...tlhttp.CallOption) error {
+			_, err := c.ListWhatsAppAccounts(ctx, opts...)
+			return err
+		}},
+		{"GetWorkspace", true, "workspace.json", func(ctx context.Context, c *Client, opts ...tlhttp.CallOption) error {
+			_, err := c.GetWorkspace(ctx, opts...)
+			return err
+		}},
+		{"ListTeammates", true, "teammates.json", func(ctx context.Context, c *Client, opts ...tlhttp.CallOption) error {
+			_, err := c.ListTeammates(ctx, opts...)
+			return err
+		}},
+		{"RevokeInvitation", true, "revoke.json", func(ctx context.Context, c *Client, opts ...tlhttp.CallOption) error {
+			return c.RevokeInvitation(ctx, 43, opts...)
+		}},
 
-		{"SendToPhone", false, "send_result.json", func(ctx context.Context, c *Client) error {
-			_, err := c.SendToPhone(ctx, "+14155550100", text)
+		{"SendToPhone", false, "send_result.json", func(ctx context.Context, c *Client, opts ...tlhttp.CallOption) error {
+			_, err := c.SendToPhone(ctx, "+14155550100", text, opts...)
 			return err
 		}},
-		{"SendToJID", false, "send_result.json", func(ctx context.Context, c *Client) error {
-			_, err := c.SendToJID(ctx, "14155550100@s.whatsapp.net", text)
+		{"SendToJID", false, "send_result.json", func(ctx context.Context, c *Client, opts ...tlhttp.CallOption) error {
+			_, err := c.SendToJID(ctx, "14155550100@s.whatsapp.net", text, opts...)
 			return err
 		}},
-		{"SendToChat", false, "send_result.json", func(ctx context.Context, c *Client) error { _, err := c.SendToChat(ctx, 7, text); return err }},
-		{"SendToChatName", false, "send_result.json", func(ctx context.Context, c *Client) error {
-			_, err := c.SendToChatName(ctx, "My Chat", text) //nolint:staticcheck // deprecated, still classified
+		{"SendToChat", false, "send_result.json", func(ctx context.Context, c *Client, opts ...tlhttp.CallOption) error {
+			_, err := c.SendToChat(ctx, 7, text, opts...)
 			return err
 		}},
-		{"AddNote", false, "send_result.json", func(ctx context.Context, c *Client) error {
-			_, err := c.AddNote(ctx, 7, NoteParams{Text: "n"})
+		{"SendToChatName", false, "send_result.json", func(ctx context.Context, c *Client, opts ...tlhttp.CallOption) error {
+			_, err := c.SendToChatName(ctx, "My Chat", text, opts...) //nolint:staticcheck // deprecated, still classified
 			return err
 		}},
-		{"SendVoiceMessage", false, "send_result.json", func(ctx context.Context, c *Client) error {
-			_, err := c.SendVoiceMessage(ctx, 7, "v.ogg", audio())
+		{"AddNote", false, "send_result.json", func(ctx context.Context, c *Client, opts ...tlhttp.CallOption) error {
+			_, err := c.AddNote(ctx, 7, NoteParams{Text: "n"}, opts...)
 			return err
 		}},
-		{"UploadFile", false, "file.json", func(ctx context.Context, c *Client) error {
-			_, err := c.UploadFile(ctx, "a.txt", strings.NewReader("hello"), UploadFileParams{})
+		{"SendVoiceMessage", false, "send_result.json", func(ctx context.Context, c *Client, opts ...tlhttp.CallOption) error {
+			_, err := c.SendVoiceMessage(ctx, 7, "v.ogg", audio(), opts...)
 			return err
 		}},
-		{"UploadFileFromURL", false, "file.json", func(ctx context.Context, c *Client) error {
-			_, err := c.UploadFileFromURL(ctx, "https://example.com/a.png", UploadFromURLParams{})
+		{"UploadFile", false, "file.json", func(ctx context.Context, c *Client, opts ...tlhttp.CallOption) error {
+			_, err := c.UploadFile(ctx, "a.txt", strings.NewReader("hello"), UploadFileParams{}, opts...)
 			return err
 		}},
-		{"CreateWebhook", false, "webhook.json", func(ctx context.Context, c *Client) error {
-			_, err := c.CreateWebhook(ctx, CreateWebhookParams{EventType: "message:new", URL: "https://example.com/h"})
+		{"UploadFileFromURL", false, "file.json", func(ctx context.Context, c *Client, opts ...tlhttp.CallOption) error {
+			_, err := c.UploadFileFromURL(ctx, "https://example.com/a.png", UploadFromURLParams{}, opts...)
 			return err
 		}},
-		{"InviteTeammate", false, "invitation.json", func(ctx context.Context, c *Client) error {
-			_, err := c.InviteTeammate(ctx, InviteTeammateParams{Email: "a@b.c"})
+		{"CreateWebhook", false, "webhook.json", func(ctx context.Context, c *Client, opts ...tlhttp.CallOption) error {
+			_, err := c.CreateWebhook(ctx, CreateWebhookParams{EventType: "message:new", URL: "https://example.com/h"}, opts...)
+			return err
+		}},
+		{"InviteTeammate", false, "invitation.json", func(ctx context.Context, c *Client, opts ...tlhttp.CallOption) error {
+			_, err := c.InviteTeammate(ctx, InviteTeammateParams{Email: "a@b.c"}, opts...)
 			return err
 		}},
 	}

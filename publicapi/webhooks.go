@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/tlpartner/tlpartner-go/internal/publicwire"
+	"github.com/tlpartner/tlpartner-go/tlhttp"
 )
 
 // Webhook subscriptions. Deliveries are unsigned POSTs of JSON events;
@@ -14,8 +15,8 @@ import (
 // ListWebhooks lists the workspace's webhook subscriptions.
 //
 // API: GET /webhooks.
-func (c *Client) ListWebhooks(ctx context.Context) ([]Webhook, error) {
-	op := safe("ListWebhooks")
+func (c *Client) ListWebhooks(ctx context.Context, opts ...tlhttp.CallOption) ([]Webhook, error) {
+	op := safe("ListWebhooks", opts)
 	req, err := publicwire.NewListWebhooksRequest(c.srv())
 	return fetchList(ctx, c, op, req, err, "webhooks", (*webhookJSON).webhook)
 }
@@ -27,8 +28,8 @@ func (c *Client) ListWebhooks(ctx context.Context) ([]Webhook, error) {
 // created twice by the client.
 //
 // API: POST /webhooks.
-func (c *Client) CreateWebhook(ctx context.Context, p CreateWebhookParams) (*Webhook, error) {
-	op := unsent("CreateWebhook")
+func (c *Client) CreateWebhook(ctx context.Context, p CreateWebhookParams, opts ...tlhttp.CallOption) (*Webhook, error) {
+	op := unsent("CreateWebhook", opts)
 	if err := checkOptional("CreateWebhookParams.EventType", &p.EventType); err != nil {
 		return nil, err
 	}
@@ -46,8 +47,8 @@ func (c *Client) CreateWebhook(ctx context.Context, p CreateWebhookParams) (*Web
 // GetWebhook returns one subscription.
 //
 // API: GET /webhooks/{webhook_id}.
-func (c *Client) GetWebhook(ctx context.Context, webhookID int64) (*Webhook, error) {
-	op := safe("GetWebhook")
+func (c *Client) GetWebhook(ctx context.Context, webhookID int64, opts ...tlhttp.CallOption) (*Webhook, error) {
+	op := safe("GetWebhook", opts)
 	if err := checkPositive("webhookID", webhookID); err != nil {
 		return nil, err
 	}
@@ -59,8 +60,8 @@ func (c *Client) GetWebhook(ctx context.Context, webhookID int64) (*Webhook, err
 // subscription; at least one must be set.
 //
 // API: PUT /webhooks/{webhook_id}.
-func (c *Client) UpdateWebhook(ctx context.Context, webhookID int64, p UpdateWebhookParams) (*Webhook, error) {
-	op := safe("UpdateWebhook")
+func (c *Client) UpdateWebhook(ctx context.Context, webhookID int64, p UpdateWebhookParams, opts ...tlhttp.CallOption) (*Webhook, error) {
+	op := safe("UpdateWebhook", opts)
 	if err := checkPositive("webhookID", webhookID); err != nil {
 		return nil, err
 	}
@@ -86,8 +87,8 @@ func (c *Client) UpdateWebhook(ctx context.Context, webhookID int64, p UpdateWeb
 // DeleteWebhook deletes a subscription.
 //
 // API: DELETE /webhooks/{webhook_id}.
-func (c *Client) DeleteWebhook(ctx context.Context, webhookID int64) error {
-	op := safe("DeleteWebhook")
+func (c *Client) DeleteWebhook(ctx context.Context, webhookID int64, opts ...tlhttp.CallOption) error {
+	op := safe("DeleteWebhook", opts)
 	if err := checkPositive("webhookID", webhookID); err != nil {
 		return err
 	}

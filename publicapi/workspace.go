@@ -5,14 +5,15 @@ import (
 	"errors"
 
 	"github.com/tlpartner/tlpartner-go/internal/publicwire"
+	"github.com/tlpartner/tlpartner-go/tlhttp"
 )
 
 // ListWhatsAppAccounts lists the WhatsApp accounts connected in the
 // workspace.
 //
 // API: GET /whatsapp_accounts.
-func (c *Client) ListWhatsAppAccounts(ctx context.Context) ([]WhatsAppAccount, error) {
-	op := safe("ListWhatsAppAccounts")
+func (c *Client) ListWhatsAppAccounts(ctx context.Context, opts ...tlhttp.CallOption) ([]WhatsAppAccount, error) {
+	op := safe("ListWhatsAppAccounts", opts)
 	req, err := publicwire.NewListWhatsAppAccountsRequest(c.srv())
 	return fetchList(ctx, c, op, req, err, "whatsapp_accounts", (*whatsAppAccountJSON).account)
 }
@@ -24,8 +25,8 @@ func (c *Client) ListWhatsAppAccounts(ctx context.Context) ([]WhatsAppAccount, e
 // or plan.
 //
 // API: GET /workspace, falling back to GET /workspace/quotas.
-func (c *Client) GetWorkspace(ctx context.Context) (*Workspace, error) {
-	op := safe("GetWorkspace")
+func (c *Client) GetWorkspace(ctx context.Context, opts ...tlhttp.CallOption) (*Workspace, error) {
+	op := safe("GetWorkspace", opts)
 	req, err := publicwire.NewGetWorkspaceRequest(c.srv())
 	w, err := fetch(ctx, c, op, req, err, (*workspaceJSON).workspace)
 	if errors.Is(err, ErrNotFound) {
@@ -38,8 +39,8 @@ func (c *Client) GetWorkspace(ctx context.Context) (*Workspace, error) {
 // ListTeammates lists the workspace's teammates, invited ones included.
 //
 // API: GET /workspace/teammates.
-func (c *Client) ListTeammates(ctx context.Context) ([]Teammate, error) {
-	op := safe("ListTeammates")
+func (c *Client) ListTeammates(ctx context.Context, opts ...tlhttp.CallOption) ([]Teammate, error) {
+	op := safe("ListTeammates", opts)
 	req, err := publicwire.NewListTeammatesRequest(c.srv())
 	return fetchList(ctx, c, op, req, err, "teammates", (*teammateJSON).teammate)
 }
@@ -49,8 +50,8 @@ func (c *Client) ListTeammates(ctx context.Context) ([]Teammate, error) {
 // request provably never reached the server.
 //
 // API: POST /workspace/invitations.
-func (c *Client) InviteTeammate(ctx context.Context, p InviteTeammateParams) (*Teammate, error) {
-	op := unsent("InviteTeammate")
+func (c *Client) InviteTeammate(ctx context.Context, p InviteTeammateParams, opts ...tlhttp.CallOption) (*Teammate, error) {
+	op := unsent("InviteTeammate", opts)
 	if err := checkEmail("InviteTeammateParams.Email", p.Email); err != nil {
 		return nil, err
 	}
@@ -88,8 +89,8 @@ func (c *Client) InviteTeammate(ctx context.Context, p InviteTeammateParams) (*T
 // userID ([Teammate.UserID]).
 //
 // API: DELETE /workspace/invitations/{user_id}.
-func (c *Client) RevokeInvitation(ctx context.Context, userID int64) error {
-	op := safe("RevokeInvitation")
+func (c *Client) RevokeInvitation(ctx context.Context, userID int64, opts ...tlhttp.CallOption) error {
+	op := safe("RevokeInvitation", opts)
 	if err := checkPositive("userID", userID); err != nil {
 		return err
 	}

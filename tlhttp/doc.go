@@ -30,9 +30,13 @@
 //		tlhttp.WithResponseMeta(&meta))
 //	log.Println(meta.StatusCode, meta.RequestID, meta.Attempts)
 //
+// (tlpartner.Client.PublicAPI, a constructor rather than an operation,
+// takes publicapi options instead.) A new parameter of an operation always
+// goes before opts, so this convention never needs to change.
+//
 // Options apply in order (a later one wins; headers add up) and nil
 // options are ignored. An invalid option (a negative timeout, an
-// Authorization header, ...) fails the call with the client's
+// Authorization header, a negative retry budget) fails the call with the client's
 // *ValidationError, naming the option, before anything is sent. The
 // listing iterators (publicapi's ListChats, ListChatMessages) apply the
 // options to each page request, and [ResponseMeta] then describes the

@@ -59,11 +59,12 @@ func (s *CallSettings) fail(option, reason string) {
 
 // WithTimeout bounds the whole call by d, as a context deadline would:
 // rate-limit waits, every attempt and every backoff wait. The context's own
-// deadline still applies when it is earlier. d must be positive.
+// deadline still applies when it is earlier. 0 means no per-call timeout
+// (the default); a negative d is invalid.
 func WithTimeout(d time.Duration) CallOption {
 	return func(s *CallSettings) {
-		if d <= 0 {
-			s.fail("WithTimeout", "must be positive")
+		if d < 0 {
+			s.fail("WithTimeout", "must not be negative")
 			return
 		}
 		s.Timeout = d
@@ -146,15 +147,10 @@ func WithMaxRetries(n int) CallOption {
 
 // WithResponseMeta makes the call store its [ResponseMeta] in *m when it
 // ends, whether it succeeded or failed (fields that are unknown, such as
-// the status after a network failure, are zero). m must not be nil.
+// the status after a network failure, are zero). A nil m stores nothing,
+// the default (the module's nil rule: a nil argument means the default).
 func WithResponseMeta(m *ResponseMeta) CallOption {
-	return func(s *CallSettings) {
-		if m == nil {
-			s.fail("WithResponseMeta", "must not be nil")
-			return
-		}
-		s.Response = m
-	}
+	return func(s *CallSettings) { s.Response = m }
 }
 
 // ResponseMeta describes how a call went on the wire. Credentials the

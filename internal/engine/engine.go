@@ -292,6 +292,9 @@ type Op struct {
 	Name string
 	// Retry says which failures may be retried.
 	Retry RetryClass
+	// Call holds the call options the user passed to the method; Send
+	// applies them before its own opts.
+	Call []tlhttp.CallOption
 }
 
 // callState is what one call of [Engine.Send] accumulates.
@@ -318,6 +321,9 @@ func (e *Engine) Send(ctx context.Context, op Op, req *http.Request, opts ...tlh
 	}
 	st := callState{maxRetries: e.retry.MaxRetries}
 	var meta *tlhttp.ResponseMeta
+	if len(op.Call) > 0 {
+		opts = append(op.Call[:len(op.Call):len(op.Call)], opts...)
+	}
 	if len(opts) > 0 {
 		cs := tlhttp.ApplyCallOptions(opts)
 		if opt, reason := cs.Invalid(); opt != "" {
