@@ -541,6 +541,20 @@ func TestValidationSendsNothing(t *testing.T) {
 	}
 }
 
+// TestTokenErrorText: the reason does not repeat the field ("invalid
+// token: token must not be empty" before).
+func TestTokenErrorText(t *testing.T) {
+	t.Parallel()
+	_, err := NewClient("")
+	assert.EqualError(t, err, "publicapi: invalid token: must not be empty")
+	_, err = NewClient("a b")
+	assert.EqualError(t, err, "publicapi: invalid token: must not contain spaces or control characters")
+	c, err := NewClient("", WithBaseURL("https://127.0.0.1:1"), WithTokenSource(func(context.Context, string) (string, error) { return " ", nil }))
+	require.NoError(t, err)
+	_, err = c.GetWorkspace(context.Background())
+	assert.ErrorContains(t, err, "publicapi: invalid WithTokenSource: the token it returned must not be empty")
+}
+
 func TestOptions(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {

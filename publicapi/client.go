@@ -162,11 +162,17 @@ func (t *tokenState) authorize(r *http.Request) (string, error) {
 }
 
 func checkToken(field, tok string) error {
+	// The reason does not repeat the field: "invalid token: must not be
+	// empty"; for a source it names what the source returned.
+	subject := ""
+	if field != "token" {
+		subject = "the token it returned "
+	}
 	switch {
 	case strings.TrimSpace(tok) == "":
-		return invalid(field, "token must not be empty")
+		return invalid(field, subject+"must not be empty")
 	case engine.HasControl(tok) || strings.ContainsAny(tok, " \t"):
-		return invalid(field, "token must not contain spaces or control characters")
+		return invalid(field, subject+"must not contain spaces or control characters")
 	}
 	return nil
 }
