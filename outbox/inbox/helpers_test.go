@@ -167,3 +167,18 @@ var _ = sql.ErrNoRows
 func publicapiHook(eventType, url string) publicapi.CreateWebhookParams {
 	return publicapi.CreateWebhookParams{EventType: eventType, URL: url}
 }
+
+func listenLoopback() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
+
+func pgtestDSN(t testing.TB) string { return pgtest.DSN(t) }
+
+type pgRowsScanner struct{ pgxRows }
+
+type pgxRows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close()
+}
+
+func (r pgRowsScanner) Close() error { r.pgxRows.Close(); return nil }

@@ -518,6 +518,11 @@ func (in *Inbox) CatchUp(ctx context.Context, workspaceID string) error {
 	return err
 }
 
+// DB returns the SQLite database of an inbox opened on an SQLite file, so
+// that your tables can live in the same file and the callback can write
+// them through [SQLTx]. It is nil for Postgres.
+func (in *Inbox) DB() *sql.DB { return in.b.SQLDB() }
+
 // Close releases the store: it closes the SQLite database the inbox
 // opened (a Postgres pool stays the caller's). Stop [Inbox.Run] first.
 func (in *Inbox) Close() error { return in.b.Close() }

@@ -12,7 +12,13 @@ import (
 	"github.com/tlpartner/tlpartner-go/tlpartnertest"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+func TestMain(m *testing.M) {
+	if os.Getenv(soakChildEnv) != "" {
+		receiverMain()
+		return
+	}
+	os.Exit(pgtest.Main(m))
+}
 
 func stores() map[string]func(testing.TB) store.Location {
 	return map[string]func(testing.TB) store.Location{"sqlite": sqliteStore, "postgres": postgresStore}

@@ -52,6 +52,8 @@ type config struct {
 	logger          *slog.Logger
 	onProblem       func(SubscriptionProblem)
 	maxBody         int64
+	retryBase       time.Duration
+	retryMax        time.Duration
 }
 
 func defaultConfig() config {
@@ -64,6 +66,8 @@ func defaultConfig() config {
 		pollInterval:    time.Second,
 		logger:          store.DiscardLogger(),
 		maxBody:         events.DefaultMaxBodyBytes,
+		retryBase:       time.Second,
+		retryMax:        10 * time.Minute,
 	}
 }
 
@@ -229,6 +233,20 @@ func WithMaxBodyBytes(n int64) Option {
 			return invalid("WithMaxBodyBytes", "must be positive")
 		}
 		c.maxBody = n
+		return nil
+	}
+}
+
+// WithRetryBackoff sets the pause before a failed callback is retried: base
+// after the first failure, doubling with each further one up to max
+// (defaults 1s and 10 minutes). A message is retried up to 1,000 times;
+// later messages of its chat wait for it.
+func WithRetryBackoff(base, max time.Duration) Option {
+	return func(c *config) error {
+		if base <= 0 || max < base {
+			return invalid("WithRetryBackoff", "base must be positive and max at least base")
+		}
+		c.retryBase, c.retryMax = base, max
 		return nil
 	}
 }

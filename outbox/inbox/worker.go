@@ -91,7 +91,7 @@ type chatArgs struct {
 
 func (chatArgs) Kind() string { return "tlpartner_inbox_chat" }
 func (chatArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: queueName}
+	return river.InsertOpts{Queue: queueName, MaxAttempts: 1000}
 }
 
 type roundArgs struct{}
@@ -122,6 +122,16 @@ func (pruneArgs) InsertOpts() river.InsertOpts {
 type chatWorker struct {
 	river.WorkerDefaults[chatArgs]
 	in *Inbox
+}
+
+// NextRetry spaces the retries of a failed callback: base, doubling, up
+// to max.
+func (w *chatWorker) NextRetry(job *river.Job[chatArgs]) time.Time {
+	d := w.in.cfg.retryBase
+	for i := 1; i < job.Attempt && d < w.in.cfg.retryMax; i++ {
+		d *= 2
+	}
+	return time.Now().Add(min(d, w.in.cfg.retryMax))
 }
 
 // Work delivers the chat's undelivered messages in order, holding the
@@ -248,6 +258,12 @@ func (in *Inbox) pending(ctx context.Context, ws string, chat int64) ([]Message,
 	}
 	var listed []publicapi.Message
 	for m, err := range client.ListChatMessages(ctx, chat, p) {
+		if errors.Is(err, publicapi.ErrNotFound) {
+			// The chat is gone: deliver what the webhooks brought.
+			in.cfg.logger.Warn("inbox: chat not found; delivering its recorded messages", "workspace_id", ws, "chat_id", chat)
+			listed = nil
+			break
+		}
 		if err != nil {
 			return nil, fmt.Errorf("inbox: list messages of chat %d: %w", chat, err)
 		}

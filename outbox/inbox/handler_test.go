@@ -1,0 +1,287 @@
+package inbox_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tlpartner/tlpartner-go/outbox/inbox"
+	"github.com/tlpartner/tlpartner-go/outbox/internal/store"
+	"github.com/tlpartner/tlpartner-go/publicapi"
+)
+
+func messageBody(uid string, chat int64) string {
+	return fmt.Sprintf(`{"event_type":"message:received:new","chat":{"chat_id":%d,"full_name":"Ann","phone":"+4915100000001"},
+"whatsapp_account":{"phone":"+31600000001"},"message":{"message_uid":%q,"text":"hi","direction":"received",
+"timestamp":"2026-12-04 10:00:00 +0000","sender":{"full_name":"Ann","phone":"+4915100000001"},"recipient":{},"attachments":[]}}`, chat, uid)
+}
+
+func openSQLite(t *testing.T, w *world, deliver inbox.Deliver, opts ...inbox.Option) *inbox.Inbox {
+	t.Helper()
+	in, err := inbox.Open(context.Background(), sqliteStore(t), w.clients(t), deliver,
+		append([]inbox.Option{inbox.WithURLToken(testToken)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = in.Close() })
+	return in
+}
+
+func countRows(t *testing.T, in *inbox.Inbox, table string) int {
+	t.Helper()
+	var n int
+	if err := in.DB().QueryRow("SELECT COUNT(*) FROM " + table).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestHandlerBadInput: a wrong or missing token, a malformed body, an
+// unknown workspace and a wrong method get the events.Handler statuses,
+// and nothing is recorded.
+func TestHandlerBadInput(t *testing.T) {
+	w := newWorld(t)
+	in := openSQLite(t, w, func(context.Context, inbox.Message) error { return nil })
+	if err := in.AddWorkspace(context.Background(), w.ws); err != nil {
+		t.Fatal(err)
+	}
+	good := "/in/" + w.ws + "/" + testToken
+	for _, c := range []struct {
+		name, method, path, body string
+		status                   int
+	}{
+		{"wrong token", "POST", "/in/" + w.ws + "/wrong-token-0123456789abcdef", messageBody("u1", 7), 401},
+		{"no token", "POST", "/in/" + w.ws + "/", messageBody("u1", 7), 401},
+		{"malformed body", "POST", good, `{"event_type":"message:received:new","message":`, 400},
+		{"not an object", "POST", good, `[1,2]`, 400},
+		{"unknown workspace", "POST", "/in/nope/" + testToken, messageBody("u1", 7), 500},
+		{"workspace segment missing", "POST", "/" + testToken, messageBody("u1", 7), 500},
+		{"no message uid", "POST", good, messageBody("", 7), 500},
+		{"GET", "GET", good, "", 405},
+	} {
+		rec := httptest.NewRecorder()
+		in.Handler().ServeHTTP(rec, httptest.NewRequest(c.method, c.path, strings.NewReader(c.body)))
+		if rec.Code != c.status {
+			t.Errorf("%s: status %d, want %d", c.name, rec.Code, c.status)
+		}
+		if strings.Contains(rec.Body.String(), testToken) {
+			t.Errorf("%s: the answer echoes the token", c.name)
+		}
+	}
+	if n := countRows(t, in, "tlpartner_inbox_message"); n != 0 {
+		t.Fatalf("%d messages recorded from bad input", n)
+	}
+	// The good delivery is recorded once, repeated or not.
+	for range 2 {
+		rec := httptest.NewRecorder()
+		in.Handler().ServeHTTP(rec, httptest.NewRequest("POST", good, strings.NewReader(messageBody("u1", 7))))
+		if rec.Code != 200 {
+			t.Fatalf("good delivery: %d %s", rec.Code, rec.Body)
+		}
+	}
+	if n := countRows(t, in, "tlpartner_inbox_message"); n != 1 {
+		t.Fatalf("%d messages recorded, want 1", n)
+	}
+	// Other events are acknowledged and ignored.
+	rec := httptest.NewRecorder()
+	in.Handler().ServeHTTP(rec, httptest.NewRequest("POST", good, strings.NewReader(`{"event_type":"chat:new","chat":{"id":7}}`)))
+	if rec.Code != 200 || countRows(t, in, "tlpartner_inbox_message") != 1 {
+		t.Fatalf("chat:new: %d", rec.Code)
+	}
+}
+
+func TestOpenValidation(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	noop := func(context.Context, inbox.Message) error { return nil }
+	for name, c := range map[string]struct {
+		st    store.Location
+		cf    inbox.ClientFunc
+		d     inbox.Deliver
+		opts  []inbox.Option
+		field string
+	}{
+		"no token":        {sqliteStore(t), w.clients(t), noop, nil, "WithURLToken"},
+		"short token":     {sqliteStore(t), w.clients(t), noop, []inbox.Option{inbox.WithURLToken("short")}, "WithURLToken"},
+		"no callback":     {sqliteStore(t), w.clients(t), nil, []inbox.Option{inbox.WithURLToken(testToken)}, "deliver"},
+		"no clients":      {sqliteStore(t), nil, noop, []inbox.Option{inbox.WithURLToken(testToken)}, "clients"},
+		"no store":        {store.Location{}, w.clients(t), noop, []inbox.Option{inbox.WithURLToken(testToken)}, "store"},
+		"short retention": {sqliteStore(t), w.clients(t), noop, []inbox.Option{inbox.WithURLToken(testToken), inbox.WithRetention(time.Minute)}, "WithRetention"},
+		"interval":        {sqliteStore(t), w.clients(t), noop, []inbox.Option{inbox.WithURLToken(testToken), inbox.WithCatchUpInterval(time.Millisecond)}, "WithCatchUpInterval"},
+		"public URL":      {sqliteStore(t), w.clients(t), noop, []inbox.Option{inbox.WithURLToken(testToken), inbox.WithPublicURL("ftp://x")}, "WithPublicURL"},
+		"backoff":         {sqliteStore(t), w.clients(t), noop, []inbox.Option{inbox.WithURLToken(testToken), inbox.WithRetryBackoff(time.Second, time.Millisecond)}, "WithRetryBackoff"},
+	} {
+		_, err := inbox.Open(ctx, c.st, c.cf, c.d, c.opts...)
+		var ve *inbox.ValidationError
+		if !errors.As(err, &ve) || ve.Field != c.field {
+			t.Errorf("%s: %v, want a ValidationError for %s", name, err, c.field)
+		}
+	}
+	in := openSQLite(t, w, noop)
+	for _, id := range []string{"", "a/b", strings.Repeat("x", 200), ".."} {
+		var ve *inbox.ValidationError
+		if err := in.AddWorkspace(ctx, id); !errors.As(err, &ve) {
+			t.Errorf("AddWorkspace(%q): %v", id, err)
+		}
+	}
+	if n := countRows(t, in, "tlpartner_inbox_workspace"); n != 0 {
+		t.Fatalf("%d workspaces stored from bad input", n)
+	}
+}
+
+// TestRetryKeepsChatOrder: a failing callback is retried with backoff and
+// the chat's later messages wait for it; other chats go on.
+func TestRetryKeepsChatOrder(t *testing.T) {
+	w := newWorld(t)
+	var failures sync.Map
+	col := &collector{}
+	var firstUID string
+	var once sync.Once
+	col.fail = func(m inbox.Message) error {
+		once.Do(func() { firstUID = m.UID })
+		if m.UID == firstUID {
+			n, _ := failures.LoadOrStore(m.UID, new(int))
+			if *n.(*int)++; *n.(*int) <= 2 {
+				return errors.New("CRM down")
+			}
+		}
+		return nil
+	}
+	in := openSQLite(t, w, col.deliver, inbox.WithRetryBackoff(200*time.Millisecond, time.Second),
+		inbox.WithPollInterval(50*time.Millisecond), inbox.WithCatchUpInterval(time.Second))
+	ctx := context.Background()
+	if err := in.AddWorkspace(ctx, w.ws); err != nil {
+		t.Fatal(err)
+	}
+	base := serve(t, in.Handler())
+	if _, err := w.client(t).CreateWebhook(ctx, publicapiHook("message:received:new", base+"/x/"+w.ws+"/"+testToken)); err != nil {
+		t.Fatal(err)
+	}
+	startRun(t, in)
+	var want []string
+	for i := range 6 {
+		m, err := w.srv.SimulateIncomingMessage(w.ws, phone(i%2), fmt.Sprint("m", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, m.MessageUID)
+		time.Sleep(20 * time.Millisecond)
+	}
+	waitFor(t, 20*time.Second, "all delivered", func() bool { return len(col.snapshot()) >= 6 })
+	checkOnceInOrder(t, col.snapshot(), want)
+	if n, _ := failures.Load(firstUID); n == nil || *n.(*int) != 3 {
+		t.Fatalf("the failing message ran %v times, want 3", n)
+	}
+}
+
+// TestSubscriptionProblems: a disabled subscription, one pointing
+// elsewhere and a missing one are reported within one catch-up interval.
+func TestSubscriptionProblems(t *testing.T) {
+	w := newWorld(t)
+	var mu sync.Mutex
+	var got []inbox.SubscriptionProblem
+	const interval = 2 * time.Second
+	in := openSQLite(t, w, func(context.Context, inbox.Message) error { return nil },
+		inbox.WithPublicURL("https://crm.example.com/tl"), inbox.WithOutgoing(), inbox.WithCatchUpInterval(interval),
+		inbox.WithPollInterval(50*time.Millisecond), inbox.WithProblemHook(func(p inbox.SubscriptionProblem) {
+			mu.Lock()
+			got = append(got, p)
+			mu.Unlock()
+		}))
+	ctx := context.Background()
+	if err := in.AddWorkspace(ctx, w.ws); err != nil {
+		t.Fatal(err)
+	}
+	pc := w.client(t)
+	if err := in.Subscribe(ctx, pc, w.ws); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := in.WebhookURL(w.ws)
+	if u != "https://crm.example.com/tl/"+w.ws+"/"+testToken {
+		t.Fatalf("WebhookURL %q", u)
+	}
+	startRun(t, in)
+	problems := func() []inbox.SubscriptionProblem {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]inbox.SubscriptionProblem(nil), got...)
+	}
+	time.Sleep(interval + 500*time.Millisecond)
+	if p := problems(); len(p) != 0 {
+		t.Fatalf("problems with correct subscriptions: %+v", p)
+	}
+	hooks, err := pc.ListWebhooks(ctx)
+	if err != nil || len(hooks) != 2 {
+		t.Fatalf("%v %+v", err, hooks)
+	}
+	var received, sent publicapi.Webhook
+	for _, h := range hooks {
+		if h.EventType == "message:received:new" {
+			received = h
+		} else {
+			sent = h
+		}
+	}
+	if _, err := pc.UpdateWebhook(ctx, received.ID, publicapi.UpdateWebhookParams{Enabled: publicapi.Ptr(false)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pc.UpdateWebhook(ctx, sent.ID, publicapi.UpdateWebhookParams{URL: publicapi.Ptr("https://old.example.com/hook")}); err != nil {
+		t.Fatal(err)
+	}
+	changed := time.Now()
+	waitFor(t, interval+2*time.Second, "both problems reported", func() bool { return len(problems()) >= 2 })
+	t.Logf("reported %v after the change (interval %v)", time.Since(changed).Round(10*time.Millisecond), interval)
+	kinds := map[string]inbox.SubscriptionProblem{}
+	for _, p := range problems() {
+		kinds[p.EventType] = p
+	}
+	if p := kinds["message:received:new"]; p.Kind != inbox.ProblemDisabled || p.SubscriptionID != received.ID || p.WorkspaceID != w.ws {
+		t.Errorf("received: %+v", p)
+	}
+	if p := kinds["message:sent:new"]; p.Kind != inbox.ProblemElsewhere || p.SubscriptionID != sent.ID {
+		t.Errorf("sent: %+v", p)
+	}
+	if err := pc.DeleteWebhook(ctx, received.ID); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	got = nil
+	mu.Unlock()
+	waitFor(t, interval+2*time.Second, "missing reported", func() bool {
+		for _, p := range problems() {
+			if p.EventType == "message:received:new" && p.Kind == inbox.ProblemMissing {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// TestPrune: delivered UIDs are forgotten after the retention.
+func TestPrune(t *testing.T) {
+	w := newWorld(t)
+	col := &collector{}
+	in := openSQLite(t, w, col.deliver, inbox.WithCatchUpInterval(time.Second), inbox.WithLookBack(time.Millisecond),
+		inbox.WithRetention(2500*time.Millisecond), inbox.WithPollInterval(50*time.Millisecond))
+	ctx := context.Background()
+	if err := in.AddWorkspace(ctx, w.ws); err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	in.Handler().ServeHTTP(rec, httptest.NewRequest("POST", "/"+w.ws+"/"+testToken, strings.NewReader(messageBody("11111111-2222-3333-4444-555555555555", 1))))
+	if rec.Code != http.StatusOK {
+		t.Fatal(rec.Code)
+	}
+	startRun(t, in)
+	waitFor(t, 10*time.Second, "delivered", func() bool { return len(col.snapshot()) == 1 })
+	if countRows(t, in, "tlpartner_inbox_message") != 1 {
+		t.Fatal("delivered message not remembered")
+	}
+	waitFor(t, 10*time.Second, "pruned", func() bool { return countRows(t, in, "tlpartner_inbox_message") == 0 })
+}
