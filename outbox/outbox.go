@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"github.com/tlpartner/tlpartner-go/outbox/internal/store"
 	"github.com/tlpartner/tlpartner-go/publicapi"
 )
 
@@ -359,7 +360,7 @@ func (o *Outbox) SendTx(ctx context.Context, tx pgx.Tx, m Message) (Receipt, err
 	if tx == nil {
 		return Receipt{}, invalid("tx", "must not be nil")
 	}
-	return o.sendIn(ctx, pgQ{tx: tx}, tx, m)
+	return o.sendIn(ctx, q{store.TxQuerier(tx)}, tx, m)
 }
 
 // SendSQLTx is [Outbox.SendTx] for an SQLite outbox: tx must be a
@@ -368,7 +369,7 @@ func (o *Outbox) SendSQLTx(ctx context.Context, tx *sql.Tx, m Message) (Receipt,
 	if tx == nil {
 		return Receipt{}, invalid("tx", "must not be nil")
 	}
-	return o.sendIn(ctx, sqlQ{tx}, tx, m)
+	return o.sendIn(ctx, q{store.TxQuerier(tx)}, tx, m)
 }
 
 func (o *Outbox) sendIn(ctx context.Context, q querier, tx any, m Message) (Receipt, error) {
@@ -393,7 +394,7 @@ VALUES (?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT (workspace_id, msg_key) DO N
 		m.WorkspaceID, m.Key, s.chatKey(), string(body), digest, now, now).Scan(&r.ID)
 	if err == nil {
 		r.CreatedAt = time.Unix(0, now)
-		return r, o.b.insertJob(ctx, tx, r.ID)
+		return r, o.b.insertJob(ctx, tx, r.ID, time.Time{})
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
 		return Receipt{}, err

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tlpartner/tlpartner-go/outbox"
 	"github.com/tlpartner/tlpartner-go/outbox/inbox"
-	"github.com/tlpartner/tlpartner-go/outbox/internal/store"
 	"github.com/tlpartner/tlpartner-go/publicapi"
 )
 
@@ -101,7 +101,7 @@ func TestOpenValidation(t *testing.T) {
 	ctx := context.Background()
 	noop := func(context.Context, inbox.Message) error { return nil }
 	for name, c := range map[string]struct {
-		st    store.Location
+		st    outbox.Store
 		cf    inbox.ClientFunc
 		d     inbox.Deliver
 		opts  []inbox.Option
@@ -111,7 +111,7 @@ func TestOpenValidation(t *testing.T) {
 		"short token":     {sqliteStore(t), w.clients(t), noop, []inbox.Option{inbox.WithURLToken("short")}, "WithURLToken"},
 		"no callback":     {sqliteStore(t), w.clients(t), nil, []inbox.Option{inbox.WithURLToken(testToken)}, "deliver"},
 		"no clients":      {sqliteStore(t), nil, noop, []inbox.Option{inbox.WithURLToken(testToken)}, "clients"},
-		"no store":        {store.Location{}, w.clients(t), noop, []inbox.Option{inbox.WithURLToken(testToken)}, "store"},
+		"no store":        {outbox.Store{}, w.clients(t), noop, []inbox.Option{inbox.WithURLToken(testToken)}, "store"},
 		"short retention": {sqliteStore(t), w.clients(t), noop, []inbox.Option{inbox.WithURLToken(testToken), inbox.WithRetention(time.Minute)}, "WithRetention"},
 		"interval":        {sqliteStore(t), w.clients(t), noop, []inbox.Option{inbox.WithURLToken(testToken), inbox.WithCatchUpInterval(time.Millisecond)}, "WithCatchUpInterval"},
 		"public URL":      {sqliteStore(t), w.clients(t), noop, []inbox.Option{inbox.WithURLToken(testToken), inbox.WithPublicURL("ftp://x")}, "WithPublicURL"},

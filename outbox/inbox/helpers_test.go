@@ -15,9 +15,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tlpartner/tlpartner-go"
+	"github.com/tlpartner/tlpartner-go/outbox"
 	"github.com/tlpartner/tlpartner-go/outbox/inbox"
 	"github.com/tlpartner/tlpartner-go/outbox/internal/pgtest"
-	"github.com/tlpartner/tlpartner-go/outbox/internal/store"
 	"github.com/tlpartner/tlpartner-go/publicapi"
 	"github.com/tlpartner/tlpartner-go/tlpartnertest"
 )
@@ -81,18 +81,18 @@ func (w *world) clients(t testing.TB) inbox.ClientFunc {
 	}
 }
 
-func sqliteStore(t testing.TB) store.Location {
-	return store.Location{Path: filepath.Join(t.TempDir(), "inbox.db")}
+func sqliteStore(t testing.TB) outbox.Store {
+	return outbox.SQLite(filepath.Join(t.TempDir(), "inbox.db"))
 }
 
-func postgresStore(t testing.TB) store.Location {
+func postgresStore(t testing.TB) outbox.Store {
 	dsn := pgtest.DSN(t)
 	pool, err := pgxpool.New(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	return store.Location{Pool: pool}
+	return outbox.Postgres(pool)
 }
 
 // serve serves h on a loopback port until the test ends and returns the

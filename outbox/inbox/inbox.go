@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/tlpartner/tlpartner-go/outbox"
 	"github.com/tlpartner/tlpartner-go/outbox/internal/store"
 	"github.com/tlpartner/tlpartner-go/publicapi"
 	"github.com/tlpartner/tlpartner-go/publicapi/events"
@@ -134,9 +135,11 @@ const queueName = "tlpartner_inbox"
 
 // Open connects to the store, applies River's migrations and the inbox's
 // tables (safe to repeat, and safe for several processes at once), and
-// returns the inbox. clients gives the Public API client of a workspace;
+// returns the inbox. The store is an SQLite file ([outbox.SQLite]) or a
+// Postgres pool ([outbox.Postgres]); the outbox may use the same one.
+// clients gives the Public API client of a workspace;
 // deliver is the callback. [WithURLToken] is required.
-func Open(ctx context.Context, st store.Location, clients ClientFunc, deliver Deliver, opts ...Option) (*Inbox, error) {
+func Open(ctx context.Context, st outbox.Store, clients ClientFunc, deliver Deliver, opts ...Option) (*Inbox, error) {
 	if ctx == nil {
 		return nil, invalid("ctx", "must not be nil")
 	}
@@ -146,8 +149,9 @@ func Open(ctx context.Context, st store.Location, clients ClientFunc, deliver De
 	if deliver == nil {
 		return nil, invalid("deliver", "must not be nil")
 	}
-	if (st.Path == "") == (st.Pool == nil) {
-		return nil, invalid("store", "use an SQLite path or a Postgres pool")
+	loc := st.Location()
+	if (loc.Path == "") == (loc.Pool == nil) {
+		return nil, invalid("store", "use outbox.SQLite(path) or outbox.Postgres(pool)")
 	}
 	cfg := defaultConfig()
 	for _, opt := range opts {
@@ -209,12 +213,12 @@ func Open(ctx context.Context, st store.Location, clients ClientFunc, deliver De
 			river.NewPeriodicJob(river.PeriodicInterval(cfg.interval),
 				func() (river.JobArgs, *river.InsertOpts) { return roundArgs{}, nil },
 				&river.PeriodicJobOpts{ID: "tlpartner_inbox_round", RunOnStart: true}),
-			river.NewPeriodicJob(river.PeriodicInterval(min(time.Hour, cfg.retention/4)),
+			river.NewPeriodicJob(river.PeriodicInterval(in.pruneInterval()),
 				func() (river.JobArgs, *river.InsertOpts) { return pruneArgs{}, nil },
 				&river.PeriodicJobOpts{ID: "tlpartner_inbox_prune", RunOnStart: true}),
 		},
 	}
-	b, err := store.Open(ctx, store.Spec{Location: st, Name: "inbox", PostgresDDL: ddl, SQLiteDDL: ddl, Lock: 7243011991}, rc)
+	b, err := store.Open(ctx, store.Spec{Location: loc, Name: "inbox", PostgresDDL: ddl, SQLiteDDL: ddl, Lock: 7243011991}, rc)
 	if err != nil {
 		return nil, err
 	}
@@ -488,10 +492,13 @@ loop:
 		case <-ctx.Done():
 			break loop
 		case <-t.C:
-			var at int64
-			err := in.b.DB().QueryRow(ctx, `SELECT at FROM tlpartner_inbox_state WHERE name = 'round'`).Scan(&at)
-			if errors.Is(err, sql.ErrNoRows) || err == nil && in.now().Sub(time.UnixMilli(at)) > 2*in.cfg.interval {
+			if in.overdue(ctx, "round", 2*in.cfg.interval) {
 				in.startRound(ctx)
+			}
+			if in.overdue(ctx, "prune", 2*in.pruneInterval()) {
+				if _, err := in.b.Insert(ctx, pruneArgs{}, nil); err != nil && ctx.Err() == nil {
+					in.cfg.logger.Warn("inbox: could not start pruning", "error", err)
+				}
 			}
 		}
 	}
@@ -502,6 +509,16 @@ loop:
 	}
 	return nil
 }
+
+// overdue reports whether the job recorded under name last ran more than
+// age ago (or never).
+func (in *Inbox) overdue(ctx context.Context, name string, age time.Duration) bool {
+	var at int64
+	err := in.b.DB().QueryRow(ctx, `SELECT at FROM tlpartner_inbox_state WHERE name = ?`, name).Scan(&at)
+	return errors.Is(err, sql.ErrNoRows) || err == nil && in.now().Sub(time.UnixMilli(at)) > age
+}
+
+func (in *Inbox) pruneInterval() time.Duration { return min(time.Hour, in.cfg.retention/4) }
 
 func (in *Inbox) startRound(ctx context.Context) {
 	if _, err := in.b.Insert(ctx, roundArgs{}, nil); err != nil && ctx.Err() == nil {

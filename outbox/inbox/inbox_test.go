@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tlpartner/tlpartner-go/outbox"
 	"github.com/tlpartner/tlpartner-go/outbox/inbox"
 	"github.com/tlpartner/tlpartner-go/outbox/internal/pgtest"
-	"github.com/tlpartner/tlpartner-go/outbox/internal/store"
 	"github.com/tlpartner/tlpartner-go/tlpartnertest"
 )
 
@@ -20,8 +20,8 @@ func TestMain(m *testing.M) {
 	os.Exit(pgtest.Main(m))
 }
 
-func stores() map[string]func(testing.TB) store.Location {
-	return map[string]func(testing.TB) store.Location{"sqlite": sqliteStore, "postgres": postgresStore}
+func stores() map[string]func(testing.TB) outbox.Store {
+	return map[string]func(testing.TB) outbox.Store{"sqlite": sqliteStore, "postgres": postgresStore}
 }
 
 // TestDeliversDroppedAndRepeated: with 30% of deliveries dropped and 10%

@@ -1,15 +1,14 @@
 package inbox
 
 import (
-	"context"
 	"log/slog"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/tlpartner/tlpartner-go/internal/engine"
+	"github.com/tlpartner/tlpartner-go/outbox"
 	"github.com/tlpartner/tlpartner-go/outbox/internal/store"
-	"github.com/tlpartner/tlpartner-go/publicapi"
 	"github.com/tlpartner/tlpartner-go/publicapi/events"
 )
 
@@ -29,10 +28,11 @@ const (
 	DefaultDeliveryTimeout = 30 * time.Second
 )
 
-// ClientFunc returns the Public API client of a workspace. The inbox calls
-// it for every catch-up and every chat it delivers from; the client's rate
-// limiter and retry policy apply to every call the inbox makes.
-type ClientFunc func(ctx context.Context, workspaceID string) (*publicapi.Client, error)
+// ClientFunc returns the Public API client of a workspace, as for the
+// outbox. The inbox calls it for every catch-up and every chat it
+// delivers from; the client's rate limiter and retry policy apply to every
+// call the inbox makes.
+type ClientFunc = outbox.ClientFunc
 
 // Option configures an [Inbox] in [Open]. Options are applied in order;
 // when one is given twice the last one wins. An invalid value makes Open

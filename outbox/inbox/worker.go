@@ -140,12 +140,29 @@ func (w *chatWorker) NextRetry(job *river.Job[chatArgs]) time.Time {
 func (w *chatWorker) Work(ctx context.Context, job *river.Job[chatArgs]) error {
 	in, a := w.in, job.Args
 	owner := fmt.Sprintf("%s/%d", in.owner, job.ID)
-	wait, err := in.lease(ctx, a.WorkspaceID, a.ChatID, owner)
-	if err != nil {
-		return err
-	}
-	if wait > 0 {
-		return river.JobSnooze(wait)
+	// Wait here for a lease another job holds, briefly: a snoozed job
+	// waits for River's scheduler, which runs every few seconds and only
+	// on the leader.
+	var renewed time.Time
+	for waited := time.Duration(0); ; {
+		renewed = in.now()
+		wait, err := in.lease(ctx, a.WorkspaceID, a.ChatID, owner)
+		if err != nil {
+			return err
+		}
+		if wait == 0 {
+			break
+		}
+		if waited >= in.leaseTTL {
+			return river.JobSnooze(wait)
+		}
+		step := min(wait, 100*time.Millisecond)
+		select {
+		case <-time.After(step):
+			waited += step
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	defer in.release(context.WithoutCancel(ctx), a.WorkspaceID, a.ChatID, owner)
 	msgs, err := in.pending(ctx, a.WorkspaceID, a.ChatID)
@@ -153,8 +170,16 @@ func (w *chatWorker) Work(ctx context.Context, job *river.Job[chatArgs]) error {
 		return err
 	}
 	for _, m := range msgs {
-		if _, err := in.lease(ctx, a.WorkspaceID, a.ChatID, owner); err != nil {
-			return err
+		// Renew the lease once half of it is used up.
+		if in.now().Sub(renewed) > in.leaseTTL/2 {
+			renewed = in.now()
+			wait, err := in.lease(ctx, a.WorkspaceID, a.ChatID, owner)
+			if err != nil {
+				return err
+			}
+			if wait > 0 {
+				return river.JobSnooze(wait) // lost the lease: the other job delivers
+			}
 		}
 		if err := in.deliverOne(ctx, m); err != nil {
 			in.cfg.logger.Error("inbox: callback failed; the message will be retried", "workspace_id", m.WorkspaceID,
@@ -439,10 +464,7 @@ func (w *roundWorker) Work(ctx context.Context, _ *river.Job[roundArgs]) error {
 			return fmt.Errorf("inbox: queue catch-up: %w", err)
 		}
 	}
-	now := ms(in.now())
-	_, err = in.b.DB().Exec(ctx, `INSERT INTO tlpartner_inbox_state (name, at) VALUES ('round', ?)
-		ON CONFLICT (name) DO UPDATE SET at = excluded.at`, now)
-	return err
+	return in.ran(ctx, "round")
 }
 
 type catchUpWorker struct {
@@ -521,11 +543,16 @@ func (w *catchUpWorker) Work(ctx context.Context, job *river.Job[catchUpArgs]) e
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("inbox: catch-up: %w", err)
 	}
-	for _, id := range chats {
-		err := in.b.InTx(ctx, func(q store.Querier, tx any) error { return in.queueChat(ctx, q, tx, ws, id, start) })
-		if err != nil {
-			return err
+	err = in.b.InTx(ctx, func(q store.Querier, tx any) error {
+		for _, id := range chats {
+			if err := in.queueChat(ctx, q, tx, ws, id, start); err != nil {
+				return err
+			}
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	_, err = in.b.DB().Exec(ctx, `UPDATE tlpartner_inbox_workspace SET checkpoint = ?, catchup_at = ?
 		WHERE workspace_id = ? AND checkpoint < ?`, ms(start), ms(in.now()), ws, ms(start))
@@ -595,5 +622,12 @@ func (w *pruneWorker) Work(ctx context.Context, _ *river.Job[pruneArgs]) error {
 			AND m.chat_id = tlpartner_inbox_chat.chat_id AND m.delivered_at = 0)`, cut, ms(in.now())); err != nil {
 		return fmt.Errorf("inbox: prune: %w", err)
 	}
-	return nil
+	return in.ran(ctx, "prune")
+}
+
+// ran records that the job recorded under name ran now.
+func (in *Inbox) ran(ctx context.Context, name string) error {
+	_, err := in.b.DB().Exec(ctx, `INSERT INTO tlpartner_inbox_state (name, at) VALUES (?, ?)
+		ON CONFLICT (name) DO UPDATE SET at = excluded.at`, name, ms(in.now()))
+	return err
 }

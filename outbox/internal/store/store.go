@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -130,6 +131,18 @@ func (s sqlQ) Query(ctx context.Context, q string, args ...any) (Rows, error) {
 type sqlRows struct{ *sql.Rows }
 
 func (r sqlRows) Close() { _ = r.Rows.Close() }
+
+// TxQuerier returns the Querier of a driver transaction: a pgx.Tx or a
+// *sql.Tx; nil for anything else.
+func TxQuerier(tx any) Querier {
+	switch t := tx.(type) {
+	case pgx.Tx:
+		return pgQ{tx: t}
+	case *sql.Tx:
+		return sqlQ{t}
+	}
+	return nil
+}
 
 // Rebind turns the '?' placeholders of q into Postgres's $1, $2, ...
 // (the module's SQL has no '?' in literals).
@@ -249,6 +262,10 @@ type Spec struct {
 // Open connects River to the store and migrates it.
 func Open(ctx context.Context, s Spec, cfg *river.Config) (Backend, error) {
 	switch {
+	case s.Pool != nil && s.Path != "":
+		return nil, errors.New(s.Name + ": set either an SQLite path or a Postgres pool")
+	case s.Pool == nil && s.Path == "":
+		return nil, errors.New(s.Name + ": no store")
 	case s.Pool != nil:
 		driver := riverpgxv5.New(s.Pool)
 		b := &riverBackend[pgx.Tx]{
@@ -291,7 +308,7 @@ func Open(ctx context.Context, s Spec, cfg *river.Config) (Backend, error) {
 			_ = db.Close()
 			return nil, fmt.Errorf("%s: open sqlite: %w", s.Name, err)
 		}
-		if err := migrate(ctx, b, driver, s.SQLiteDDL, "", s.Name); err != nil {
+		if err := migrate(ctx, b, driver, s.SQLiteDDL, s.Name); err != nil {
 			_ = db.Close()
 			return nil, err
 		}
@@ -336,31 +353,35 @@ func migratePostgres(ctx context.Context, s Spec, b *riverBackend[pgx.Tx], drive
 	return nil
 }
 
-// migrate applies River's migrations and the package's tables in one
-// transaction; lock, when set, serialises concurrent Opens (Postgres).
-func migrate[TTx any](ctx context.Context, b *riverBackend[TTx], driver riverdriver.Driver[TTx], ddl []string, lock, name string) error {
+// migrate applies River's migrations (each in its own transaction, as
+// River requires) and then the package's tables (SQLite). Two processes
+// opening a new file at once may race on a migration; the loser finds it
+// applied when it tries again.
+func migrate[TTx any](ctx context.Context, b *riverBackend[TTx], driver riverdriver.Driver[TTx], ddl []string, name string) error {
 	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: DiscardLogger()})
 	if err != nil {
 		return fmt.Errorf("%s: migrate: %w", name, err)
 	}
-	err = b.InTx(ctx, func(q Querier, tx any) error {
-		if lock != "" {
-			if _, err := q.Exec(ctx, lock); err != nil {
-				return err
-			}
+	for try := 0; ; try++ {
+		_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+		if err == nil || try == 3 || ctx.Err() != nil {
+			break
 		}
-		if _, err := m.MigrateTx(ctx, tx.(TTx), rivermigrate.DirectionUp, nil); err != nil {
-			return fmt.Errorf("river migrations: %w", err)
-		}
+		time.Sleep(time.Duration(100*(try+1)) * time.Millisecond)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: migrate %s store: river migrations: %w", name, b.kind, err)
+	}
+	err = b.InTx(ctx, func(q Querier, _ any) error {
 		for _, stmt := range ddl {
 			if _, err := q.Exec(ctx, stmt); err != nil {
-				return fmt.Errorf("%s tables: %w", name, err)
+				return err
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("%s: migrate %s store: %w", name, b.kind, err)
+		return fmt.Errorf("%s: migrate %s store: tables: %w", name, b.kind, err)
 	}
 	return nil
 }
