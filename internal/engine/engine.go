@@ -168,6 +168,7 @@ type Engine struct {
 	hc         *http.Client
 	userAgent  string
 	logger     *slog.Logger
+	scrubLogs  bool // the logger is a caller's, wrapped in a scrubHandler
 	retry      RetryPolicy
 	limiter    Limiter
 	authorize  func(req *http.Request) (string, error)
@@ -201,14 +202,20 @@ func New(cfg Config) *Engine {
 		ua += cfg.UserAgent
 	}
 	logger := cfg.Logger
+	scrubLogs := logger != nil
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
+	} else {
+		// Every record the engine logs is scrubbed of the credentials of
+		// the call that logs it (see scrub.go).
+		logger = slog.New(&scrubHandler{inner: logger.Handler()})
 	}
 	return &Engine{
 		api:        prefix(cfg.API),
 		hc:         hc,
 		userAgent:  ua,
 		logger:     logger,
+		scrubLogs:  scrubLogs,
 		retry:      cfg.Retry.WithDefaults(),
 		limiter:    cfg.Limiter,
 		authorize:  cfg.Authorize,
@@ -304,6 +311,8 @@ type callState struct {
 	attempts   int            // attempts made
 	wait       time.Duration  // total rate-limit wait
 	cred       string         // credential of the latest attempt
+	creds      []string       // every credential the call used, for scrubbing
+	credBuf    [2]string      // creds' backing array for the usual one or two
 	last       *http.Response // latest response
 }
 
@@ -320,6 +329,7 @@ func (e *Engine) Send(ctx context.Context, op Op, req *http.Request, opts ...tlh
 		return nil, nil, e.Invalid("ctx", "must not be nil")
 	}
 	st := callState{maxRetries: e.retry.MaxRetries}
+	st.creds = st.credBuf[:0]
 	var meta *tlhttp.ResponseMeta
 	if len(op.Call) > 0 {
 		opts = append(op.Call[:len(op.Call):len(op.Call)], opts...)
@@ -340,8 +350,12 @@ func (e *Engine) Send(ctx context.Context, op Op, req *http.Request, opts ...tlh
 			defer cancel()
 		}
 	}
+	if e.scrubLogs {
+		ctx = withCreds(ctx, &st)
+	}
 	if meta == nil && e.observer == nil {
-		return e.send(ctx, op, req, &st)
+		resp, body, err := e.send(ctx, op, req, &st)
+		return resp, body, scrubError(err, st.creds)
 	}
 	start := time.Now()
 	var done func(tlhttp.ResponseMeta, error)
@@ -353,6 +367,7 @@ func (e *Engine) Send(ctx context.Context, op Op, req *http.Request, opts ...tlh
 		done = d
 	}
 	resp, body, err := e.send(ctx, op, req, &st)
+	err = scrubError(err, st.creds)
 	m := tlhttp.ResponseMeta{Attempts: st.attempts, RateLimitWait: st.wait, Duration: time.Since(start)}
 	if st.last != nil {
 		m.StatusCode = st.last.StatusCode
@@ -433,24 +448,28 @@ func (e *Engine) send(ctx context.Context, op Op, req *http.Request, st *callSta
 		}
 		r, err := e.prepare(ctx, req, attempt, st.extra)
 		if err != nil {
-			if ctxErr := ctx.Err(); ctxErr != nil {
-				// The context ended while Authorize waited for a
-				// credential (for example a token fetch in progress).
-				if lastErr != nil {
-					return nil, nil, &abortedError{api: e.api, op: op.Name, ctxErr: ctxErr, last: lastErr}
-				}
-				return nil, nil, &requestError{api: e.api, op: op.Name, err: ctxErr}
-			}
 			return nil, nil, err
 		}
 		st.attempts = attempt + 1
 		start := time.Now()
 		resp, body, cred, kind, err := e.roundTrip(op, r, attempt, waited)
 		st.cred = cred
+		if cred != "" && (len(st.creds) == 0 || st.creds[len(st.creds)-1] != cred) {
+			st.creds = append(st.creds, cred)
+		}
 		e.logAttempt(ctx, op.Name, r, attempt, resp, err, time.Since(start))
 		if err != nil {
 			switch kind {
 			case failAuth:
+				if ctxErr := ctx.Err(); ctxErr != nil {
+					// The context ended while Authorize waited for a
+					// credential (a token fetch in progress): the
+					// caller's context error, nothing sent.
+					if lastErr != nil {
+						return nil, nil, &abortedError{api: e.api, op: op.Name, ctxErr: ctxErr, last: lastErr}
+					}
+					return nil, nil, &requestError{api: e.api, op: op.Name, err: ctxErr}
+				}
 				return nil, nil, err
 			case failMiddleware:
 				return nil, nil, &requestError{api: e.api, op: op.Name, err: err, msg: scrubString(err.Error(), cred)}
@@ -568,9 +587,9 @@ func (c *chainCall) terminal(req *http.Request) (*http.Response, error) {
 			return resp, nil
 		}
 	}
-	if c.cred != "" && strings.Contains(err.Error(), c.cred) {
-		err = errors.New(scrubString(err.Error(), c.cred))
-	}
+	// Middleware gets the transport error without the credential (a
+	// redirect target may carry it), keeping its type where it can.
+	err = scrubError(err, []string{c.cred})
 	c.innerErr = err
 	return nil, err
 }

@@ -8,6 +8,7 @@ import (
 	"html"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -306,13 +307,13 @@ func (e *Engine) newAPIError(op string, req *http.Request, resp *http.Response, 
 	return ae
 }
 
-// plainCred reports whether cred is printable ASCII that JSON writes as
-// it is (no '/', quote, backslash or HTML character), so that cred is its
-// only variant. Tokens and JWTs are.
+// plainCred reports whether cred consists of letters, digits and "-._~"
+// only, which JSON and URL escaping leave as they are, so that cred is its
+// only variant. Tokens and JWTs do.
 func plainCred(cred string) bool {
 	for i := 0; i < len(cred); i++ {
 		c := cred[i]
-		if c < 0x20 || c > 0x7e || c == '/' || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~') {
 			return false
 		}
 	}
@@ -400,22 +401,31 @@ func scrubValue(v any, cred string, changed *bool) any {
 	return v
 }
 
-// credVariants returns cred as sent and the forms a JSON encoder may turn
-// it into (a slash escaped as \/, or the whole value escaped by Go's
-// encoder).
+// credVariants returns cred as sent and the forms a server may echo it
+// in: those a JSON encoder may turn it into (a slash escaped as \/, or the
+// whole value escaped by Go's encoder) and its URL-escaped forms (in a
+// query or a path, for example in a redirect target).
 func credVariants(cred string) []string {
 	if plainCred(cred) {
 		return []string{cred} // does not escape; the literal lives on the caller's stack
 	}
 	vs := []string{cred}
+	add := func(v string) {
+		for _, have := range vs {
+			if have == v {
+				return
+			}
+		}
+		vs = append(vs, v)
+	}
 	if strings.Contains(cred, "/") {
-		vs = append(vs, strings.ReplaceAll(cred, "/", `\/`))
+		add(strings.ReplaceAll(cred, "/", `\/`))
 	}
 	if q, err := json.Marshal(cred); err == nil {
-		if s := string(q[1 : len(q)-1]); s != cred {
-			vs = append(vs, s)
-		}
+		add(string(q[1 : len(q)-1]))
 	}
+	add(url.QueryEscape(cred))
+	add(url.PathEscape(cred))
 	return vs
 }
 
