@@ -40,7 +40,7 @@ type fake struct {
 
 func newFake(t testing.TB) *fake {
 	t.Helper()
-	srv := tlpartnertest.New(t, tlpartnertest.Options{SendInterval: time.Millisecond})
+	srv := tlpartnertest.New(t, tlpartnertest.Options{SendInterval: time.Millisecond, Logf: func(string, ...any) {}})
 	ctx := context.Background()
 	partner, err := srv.Client()
 	require.NoError(t, err)

@@ -36,7 +36,7 @@ type config struct {
 	attemptTimeout    time.Duration
 	rescueAfter       time.Duration
 	pollInterval      time.Duration
-	orderWait         time.Duration
+	chatWait          time.Duration
 	retention         time.Duration
 	logger            *slog.Logger
 	onChange          func(Status)
@@ -55,7 +55,7 @@ func defaultConfig() config {
 		attemptTimeout:    time.Minute,
 		rescueAfter:       5 * time.Minute,
 		pollInterval:      time.Second,
-		orderWait:         200 * time.Millisecond,
+		chatWait:          5 * time.Second,
 		retention:         30 * 24 * time.Hour,
 		logger:            slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}

@@ -189,6 +189,7 @@ func Open(ctx context.Context, store Store, clients ClientFunc, opts ...Option) 
 		SoftStopTimeout:      cfg.attemptTimeout,
 		Logger:               cfg.logger,
 		MaxAttempts:          1000,
+		RetryPolicy:          retryPolicy{o},
 	}
 	if cfg.retention > 0 {
 		rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(

@@ -133,6 +133,7 @@ const tableColumns = `
 	reconcile_failures INTEGER NOT NULL DEFAULT 0,
 	first_attempt_at BIGINT NOT NULL DEFAULT 0,
 	attempt_at BIGINT NOT NULL DEFAULT 0,
+	lease_until BIGINT NOT NULL DEFAULT 0,
 	created_at BIGINT NOT NULL,
 	updated_at BIGINT NOT NULL,
 	UNIQUE (workspace_id, msg_key)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/tlpartner/tlpartner-go/publicapi"
 )
@@ -47,6 +48,15 @@ func (w *pruneWorker) Work(ctx context.Context, _ *river.Job[pruneArgs]) error {
 	cut := w.o.now().Add(-w.o.cfg.retention).UnixNano()
 	_, err := w.o.b.db().exec(ctx, `DELETE FROM tlpartner_outbox WHERE state IN ('sent', 'failed', 'unresolved') AND updated_at < ?`, cut)
 	return err
+}
+
+// retryPolicy spaces River's retries of a job (after a store failure, or
+// after the rescuer took it from a crashed process) with the outbox's
+// backoff instead of River's default, which grows to hours.
+type retryPolicy struct{ o *Outbox }
+
+func (p retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
+	return p.o.now().Add(p.o.backoff(job.Attempt))
 }
 
 // entry is a row of the outbox table as the worker needs it.
@@ -93,36 +103,98 @@ type sendWorker struct {
 	o *Outbox
 }
 
-// Work takes one entry one step: it sends a pending entry, reconciles an
-// ambiguous one, or waits (snoozes) for an earlier entry of the same chat.
+func final(state string) bool {
+	return state == string(Sent) || state == string(Failed) || state == string(Unresolved)
+}
+
+// lease is how long a worker owns an entry it works on; another worker
+// takes it over only after that (the first one crashed).
+func (o *Outbox) lease() time.Duration { return o.cfg.attemptTimeout + o.cfg.attemptTimeout/2 }
+
+// Work drains the job's chat up to and including the job's entry: it
+// works on the chat's earliest open entry (so that one chat's messages go
+// out in the order they were recorded), and on the next when that one is
+// done, until its own entry is done. Every job of a chat can do this, so
+// a crashed worker's chat is taken over by the next job that wakes up;
+// a lease on the entry keeps two workers from working on it at once.
 // Waits are River snoozes, which do not count as attempts; errors
-// returned to River are store failures, retried with River's backoff.
+// returned to River are store failures, retried with the outbox's backoff.
 func (w *sendWorker) Work(ctx context.Context, job *river.Job[sendArgs]) error {
 	o := w.o
-	e, err := o.load(ctx, o.b.db(), job.Args.EntryID)
+	db := o.b.db()
+	began := o.now()
+	e, err := o.load(ctx, db, job.Args.EntryID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil // pruned
 	}
 	if err != nil {
 		return err
 	}
-	switch e.state {
-	case string(Sent), string(Failed), string(Unresolved):
-		return nil
+	mine := true // the job's own entry is not final yet
+	for {
+		if mine {
+			var state string
+			if err := db.queryRow(ctx, `SELECT state FROM tlpartner_outbox WHERE id = ?`, e.id).Scan(&state); err != nil {
+				if errors.Is(err, sql.ErrNoRows) {
+					return nil
+				}
+				return err
+			}
+			mine = !final(state)
+		}
+		if o.now().Sub(began) > o.cfg.attemptTimeout/2 {
+			return river.JobSnooze(0) // leave time to record; go on at once
+		}
+		var headID int64
+		if err := db.queryRow(ctx, `SELECT id FROM tlpartner_outbox WHERE workspace_id = ? AND chat = ? AND state IN ('pending', 'sending') ORDER BY id LIMIT 1`,
+			e.workspaceID, e.chat).Scan(&headID); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil // the chat is drained
+			}
+			return err
+		}
+		now := o.now()
+		n, err := db.exec(ctx, `UPDATE tlpartner_outbox SET lease_until = ? WHERE id = ? AND state IN ('pending', 'sending') AND lease_until < ?`,
+			now.Add(o.lease()).UnixNano(), headID, now.UnixNano())
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			var state string
+			if err := db.queryRow(ctx, `SELECT state FROM tlpartner_outbox WHERE id = ?`, headID).Scan(&state); err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			if state == "" || final(state) {
+				continue
+			}
+			if !mine {
+				return nil // another worker drains the chat
+			}
+			return river.JobSnooze(jitter(o.cfg.chatWait))
+		}
+		head, err := o.load(ctx, db, headID)
+		if err != nil {
+			return err
+		}
+		wait, err := o.step(ctx, head)
+		if err != nil {
+			return err
+		}
+		if wait > 0 {
+			return river.JobSnooze(wait) // this job comes back for the chat
+		}
 	}
-	var earlier int
-	err = o.b.db().queryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM tlpartner_outbox
-WHERE workspace_id = ? AND chat = ? AND id < ? AND state IN ('pending', 'sending') LIMIT 1) AS t`, e.workspaceID, e.chat, e.id).Scan(&earlier)
-	if err != nil {
-		return err
-	}
-	if earlier > 0 {
-		return river.JobSnooze(jitter(o.cfg.orderWait))
-	}
+}
+
+// step takes one leased entry one step: it sends a pending entry, or
+// reconciles an ambiguous one. It returns how long to wait before the
+// next step, or 0 when the entry reached a final state; either way the
+// lease is released.
+func (o *Outbox) step(ctx context.Context, e *entry) (time.Duration, error) {
 	client, err := o.clients(ctx, e.workspaceID)
 	if err != nil {
 		if errors.Is(err, publicapi.ErrNotFound) || errors.Is(err, publicapi.ErrInvalidRequest) {
-			return o.finish(ctx, e, Failed, "", "", "workspace: "+err.Error())
+			return 0, o.finish(ctx, e, Failed, "", "", "workspace: "+err.Error())
 		}
 		return o.refused(ctx, e, "workspace client: "+err.Error())
 	}
@@ -132,14 +204,15 @@ WHERE workspace_id = ? AND chat = ? AND id < ? AND state IN ('pending', 'sending
 	return o.attempt(ctx, client, e)
 }
 
-// record runs an update after an attempt even when ctx ended meanwhile,
-// so that no outcome is left unrecorded.
+// recordCtx is for the update after an attempt: it runs even when ctx
+// ended meanwhile, so that no outcome is left unrecorded.
 func (o *Outbox) recordCtx(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 }
 
-// attempt claims a pending entry and sends it.
-func (o *Outbox) attempt(ctx context.Context, client *publicapi.Client, e *entry) error {
+// attempt marks a pending entry as sending (durably, before any request)
+// and sends it.
+func (o *Outbox) attempt(ctx context.Context, client *publicapi.Client, e *entry) (time.Duration, error) {
 	start := o.now()
 	first := start
 	if !e.firstAttemptAt.IsZero() {
@@ -148,10 +221,10 @@ func (o *Outbox) attempt(ctx context.Context, client *publicapi.Client, e *entry
 	n, err := o.b.db().exec(ctx, `UPDATE tlpartner_outbox SET state = 'sending', attempt_at = ?, first_attempt_at = ?, attempts = attempts + 1, updated_at = ?
 WHERE id = ? AND state = 'pending'`, start.UnixNano(), first.UnixNano(), start.UnixNano(), e.id)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if n == 0 {
-		return river.JobSnooze(0) // changed under us: look again
+		return o.release(ctx, e, time.Millisecond) // changed under us: look again
 	}
 	e.state, e.attemptAt, e.firstAttemptAt = string(Sending), start, first
 	uid, sendErr := o.post(ctx, client, e)
@@ -159,22 +232,28 @@ WHERE id = ? AND state = 'pending'`, start.UnixNano(), first.UnixNano(), start.U
 	defer cancel()
 	switch outcomeOf(sendErr) {
 	case sent:
-		return o.finish(rctx, e, Sent, uid, ByResponse, "")
+		return 0, o.finish(rctx, e, Sent, uid, ByResponse, "")
 	case refused:
 		return o.refused(rctx, e, sendErr.Error())
 	case permanent:
-		return o.finish(rctx, e, Failed, "", "", sendErr.Error())
+		return 0, o.finish(rctx, e, Failed, "", "", sendErr.Error())
 	}
 	// Ambiguous: the message may be queued. Keep it 'sending' and
 	// reconcile before anything is sent again.
 	if _, err := o.b.db().exec(rctx, `UPDATE tlpartner_outbox SET last_error = ?, updated_at = ? WHERE id = ? AND state = 'sending'`,
 		"ambiguous: "+sendErr.Error(), o.now().UnixNano(), e.id); err != nil {
-		return err
+		return 0, err
 	}
 	if ctx.Err() != nil {
-		return ctx.Err()
+		return o.release(rctx, e, time.Millisecond)
 	}
 	return o.reconcile(ctx, client, e)
+}
+
+// release gives the entry's lease up and returns wait.
+func (o *Outbox) release(ctx context.Context, e *entry, wait time.Duration) (time.Duration, error) {
+	_, err := o.b.db().exec(ctx, `UPDATE tlpartner_outbox SET lease_until = 0 WHERE id = ?`, e.id)
+	return wait, err
 }
 
 // post sends the entry's message with the method its recipient needs.
@@ -232,18 +311,15 @@ func outcomeOf(err error) outcome {
 	return ambiguous
 }
 
-// refused puts the entry back to pending and snoozes for the backoff, or
+// refused puts the entry back to pending and returns the backoff, or
 // fails it after too many refusals.
-func (o *Outbox) refused(ctx context.Context, e *entry, msg string) error {
+func (o *Outbox) refused(ctx context.Context, e *entry, msg string) (time.Duration, error) {
 	if e.refusals+1 >= o.cfg.maxRefusals {
-		return o.finish(ctx, e, Failed, "", "", fmt.Sprintf("refused %d times; last: %s", e.refusals+1, msg))
+		return 0, o.finish(ctx, e, Failed, "", "", fmt.Sprintf("refused %d times; last: %s", e.refusals+1, msg))
 	}
-	_, err := o.b.db().exec(ctx, `UPDATE tlpartner_outbox SET state = 'pending', refusals = refusals + 1, last_error = ?, updated_at = ?
+	_, err := o.b.db().exec(ctx, `UPDATE tlpartner_outbox SET state = 'pending', refusals = refusals + 1, last_error = ?, lease_until = 0, updated_at = ?
 WHERE id = ? AND state IN ('pending', 'sending')`, "refused: "+msg, o.now().UnixNano(), e.id)
-	if err != nil {
-		return err
-	}
-	return river.JobSnooze(o.backoff(e.refusals + 1))
+	return o.backoff(e.refusals + 1), err
 }
 
 func (o *Outbox) backoff(n int) time.Duration {
@@ -266,7 +342,7 @@ func jitter(d time.Duration) time.Duration {
 // recorded by another path stays) and calls the change hook.
 func (o *Outbox) finish(ctx context.Context, e *entry, st State, uid, by, msg string) error {
 	now := o.now()
-	n, err := o.b.db().exec(ctx, `UPDATE tlpartner_outbox SET state = ?, message_uid = ?, resolved_by = ?, last_error = ?, updated_at = ?
+	n, err := o.b.db().exec(ctx, `UPDATE tlpartner_outbox SET state = ?, message_uid = ?, resolved_by = ?, last_error = ?, lease_until = 0, updated_at = ?
 WHERE id = ? AND state IN ('pending', 'sending')`, string(st), uid, by, msg, now.UnixNano(), e.id)
 	if err != nil {
 		return err
@@ -280,10 +356,10 @@ WHERE id = ? AND state IN ('pending', 'sending')`, string(st), uid, by, msg, now
 
 // reconcile looks for the message of an ambiguous attempt in its chat.
 // Found: sent. Not found within the settle window: look again later.
-// Not found after it: back to pending, to be sent again. Listing failures
+// Not found after it: back to pending, and sent again. Listing failures
 // are retried with backoff and end in Unresolved.
-func (o *Outbox) reconcile(ctx context.Context, client *publicapi.Client, e *entry) error {
-	if e.attemptAt.IsZero() { // claimed by a version that did not record the start
+func (o *Outbox) reconcile(ctx context.Context, client *publicapi.Client, e *entry) (time.Duration, error) {
+	if e.attemptAt.IsZero() {
 		e.attemptAt = o.now()
 	}
 	if e.firstAttemptAt.IsZero() {
@@ -294,35 +370,31 @@ func (o *Outbox) reconcile(ctx context.Context, client *publicapi.Client, e *ent
 	defer cancel()
 	if err != nil {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return o.release(rctx, e, time.Millisecond)
 		}
 		fails := e.reconcileFails + 1
 		if fails >= o.cfg.maxReconcileFails {
-			return o.finish(rctx, e, Unresolved, "", "", fmt.Sprintf("could not reconcile an ambiguous send after %d tries; last: %v", fails, err))
+			return 0, o.finish(rctx, e, Unresolved, "", "", fmt.Sprintf("could not reconcile an ambiguous send after %d tries; last: %v", fails, err))
 		}
-		if _, err := o.b.db().exec(rctx, `UPDATE tlpartner_outbox SET reconcile_failures = ?, last_error = ?, updated_at = ? WHERE id = ? AND state = 'sending'`,
-			fails, "reconcile: "+err.Error(), o.now().UnixNano(), e.id); err != nil {
-			return err
-		}
-		return river.JobSnooze(o.backoff(fails))
+		_, err := o.b.db().exec(rctx, `UPDATE tlpartner_outbox SET reconcile_failures = ?, last_error = ?, lease_until = 0, updated_at = ? WHERE id = ? AND state = 'sending'`,
+			fails, "reconcile: "+err.Error(), o.now().UnixNano(), e.id)
+		return o.backoff(fails), err
 	}
 	if uid != "" {
-		return o.finish(rctx, e, Sent, uid, ByReconcile, "")
+		return 0, o.finish(rctx, e, Sent, uid, ByReconcile, "")
 	}
 	if wait := e.attemptAt.Add(o.cfg.settleWindow).Sub(o.now()); wait > 0 {
-		if _, err := o.b.db().exec(rctx, `UPDATE tlpartner_outbox SET reconcile_failures = 0 WHERE id = ? AND state = 'sending'`, e.id); err != nil {
-			return err
-		}
-		return river.JobSnooze(min(wait, o.cfg.reconcileInterval))
+		_, err := o.b.db().exec(rctx, `UPDATE tlpartner_outbox SET reconcile_failures = 0, lease_until = 0 WHERE id = ? AND state = 'sending'`, e.id)
+		return min(wait, o.cfg.reconcileInterval), err
 	}
 	// Not there after the settle window: it was not sent. Send again.
 	n, err := o.b.db().exec(rctx, `UPDATE tlpartner_outbox SET state = 'pending', reconcile_failures = 0, updated_at = ? WHERE id = ? AND state = 'sending'`,
 		o.now().UnixNano(), e.id)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if n == 0 || ctx.Err() != nil {
-		return river.JobSnooze(0)
+		return o.release(rctx, e, time.Millisecond)
 	}
 	e.state = string(Pending)
 	return o.attempt(ctx, client, e)
