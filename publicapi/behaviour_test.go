@@ -837,3 +837,27 @@ func TestGetWorkspaceFallsBackToQuotasRoute(t *testing.T) {
 	assert.Equal(t, "/integrations/api/workspace", reqs[0].Path)
 	assert.Equal(t, "/integrations/api/workspace/quotas", reqs[1].Path)
 }
+
+// TestReplyToOnPhoneSendIsRefused: POST /messages documents no reply_to
+// (C27), so SendToPhone refuses ReplyTo before sending; it used to send it.
+// The chat and JID sends carry it.
+func TestReplyToOnPhoneSendIsRefused(t *testing.T) {
+	t.Parallel()
+	ok := jsonAnswer(200, `{"status":"ok","data":{"message_uid":"m-1"}}`)
+	c, rec := newMockClient(t, []func(*http.Request) (*http.Response, error){ok, ok})
+	msg := SendParams{Text: Ptr("hi"), ReplyTo: Ptr("m-0")}
+	_, err := c.SendToPhone(context.Background(), "+14155550100", msg)
+	var ve *ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "SendParams.ReplyTo", ve.Field)
+	assert.ErrorIs(t, ValidateSendToPhone("+14155550100", msg), ErrInvalidRequest)
+	assert.Empty(t, rec.requests(), "nothing is sent")
+
+	_, err = c.SendToChat(context.Background(), 7, msg)
+	require.NoError(t, err)
+	_, err = c.SendToJID(context.Background(), "14155550100@s.whatsapp.net", msg)
+	require.NoError(t, err)
+	for _, r := range rec.requests() {
+		assert.Contains(t, r.Body, `"reply_to":"m-0"`, r.Path)
+	}
+}

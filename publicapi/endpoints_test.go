@@ -59,11 +59,11 @@ func TestEndpoints(t *testing.T) {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.SendToPhone(ctx, "+14840000000", SendParams{
 					Text: Ptr("hello, world!"), FileUID: Ptr("afa9d4dd-978d-4a14-aa1b-bd65c272e645"), Label: Ptr("customer"),
-					AttachmentTemplateID: Ptr(int64(123456)), ReplyTo: Ptr("r-1"), WhatsAppAccountPhone: Ptr("+972502222222"),
+					AttachmentTemplateID: Ptr(int64(123456)), WhatsAppAccountPhone: Ptr("+972502222222"),
 				})
 			},
 			method: "POST", path: "/messages",
-			body: `{"attachment_template_id":123456,"file_uid":"afa9d4dd-978d-4a14-aa1b-bd65c272e645","label":"customer","phone":"+14840000000","reply_to":"r-1","text":"hello, world!","whatsapp_account_phone":"+972502222222"}`,
+			body: `{"attachment_template_id":123456,"file_uid":"afa9d4dd-978d-4a14-aa1b-bd65c272e645","label":"customer","phone":"+14840000000","text":"hello, world!","whatsapp_account_phone":"+972502222222"}`,
 			want: uid,
 		},
 		{

@@ -21,8 +21,10 @@ import (
 // msg.WhatsAppAccountID chooses the sending account.
 //
 // A phone that is not a number with + and the country code (spaces,
-// hyphens, dots and parentheses are removed), or a msg without text, file
-// or template, gives a [*ValidationError] and nothing is sent.
+// hyphens, dots and parentheses are removed), a msg without text, file
+// or template, or a msg with ReplyTo (POST /messages documents no
+// reply_to; reply with [Client.SendToChat]) gives a [*ValidationError] and
+// nothing is sent.
 //
 // API: POST /messages.
 func (c *Client) SendToPhone(ctx context.Context, phone string, msg SendParams, opts ...tlhttp.CallOption) (string, error) {
@@ -42,7 +44,6 @@ func (c *Client) SendToPhone(ctx context.Context, phone string, msg SendParams, 
 		FileUid:              msg.FileUID,
 		AttachmentTemplateId: msg.AttachmentTemplateID,
 		Label:                msg.Label,
-		ReplyTo:              msg.ReplyTo,
 		ChatName:             msg.ChatName,
 	})
 	return queue(ctx, c, op, req, err)

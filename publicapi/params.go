@@ -22,7 +22,11 @@ type SendParams struct {
 	// Label is put on the chat; it is created if missing.
 	Label *string `json:"label,omitempty"`
 	// ReplyTo is the UID of the message replied to (same workspace and
-	// WhatsApp account); the server ignores "".
+	// WhatsApp account); the server ignores "". [Client.SendToJID],
+	// [Client.SendToChat] and [Client.SendToChatName] send it;
+	// [Client.SendToPhone] refuses it with a [*ValidationError] before
+	// sending, because POST /messages documents no reply_to
+	// (docs/contradictions.md, C27): reply in the chat with SendToChat.
 	ReplyTo *string `json:"reply_to,omitempty"`
 	// ChatName is the exact name of the chat (or group), sent as
 	// chat_name by [Client.SendToPhone], [Client.SendToJID] and

@@ -114,6 +114,10 @@ func checkOptional(field string, p *string) error {
 	return nil
 }
 
+// replyToPhoneReason is the Reason of the *ValidationError for
+// SendParams.ReplyTo on a phone send.
+const replyToPhoneReason = "is not supported by phone sends (POST /messages documents no reply_to): send to the chat or the JID instead"
+
 // sendRoute is the send body a SendParams goes into; the documented
 // bodies differ in the optional fields they carry.
 type sendRoute int
@@ -140,6 +144,9 @@ func checkMessage(p SendParams, route sendRoute) error {
 	}
 	if err := checkOptional("SendParams.Label", p.Label); err != nil {
 		return err
+	}
+	if p.ReplyTo != nil && route == routePhone {
+		return invalid("SendParams.ReplyTo", replyToPhoneReason)
 	}
 	if p.ChatName != nil {
 		if route == routeChatName {

@@ -18,6 +18,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/tlpartner/tlpartner-go/publicapi"
 )
 
 // testEnv returns an Env with the given credentials and base URL, and
@@ -266,4 +268,27 @@ func TestStreamList(t *testing.T) {
 		require.NoError(t, json.Unmarshal([]byte(out), &got), out)
 		assert.Equal(t, tc.want, got)
 	}
+}
+
+// TestSendReplyToPhoneSaysWhatTheSDKSays: the CLI runs the SDK's own send
+// checks before any request, so --reply-to on a phone send is refused in
+// the SDK's words with the flag's name, and nothing is sent (not even the
+// token fetch).
+func TestSendReplyToPhoneSaysWhatTheSDKSays(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	sdkErr := publicapi.ValidateSendToPhone("+14155550100", publicapi.SendParams{Text: publicapi.Ptr("hi"), ReplyTo: publicapi.Ptr("m-0")})
+	var ve *publicapi.ValidationError
+	require.ErrorAs(t, sdkErr, &ve)
+	for _, args := range [][]string{
+		{"send", "--workspace", "acme", "--phone", "+14155550100", "--text", "hi", "--reply-to", "m-0"},
+		{"send", "--workspace", "acme", "--phone", "+14155550100", "--file", "/nonexistent/a.pdf", "--reply-to", "m-0"},
+	} {
+		env, _, stderr := testEnv(srv.URL, "", false)
+		assert.Equal(t, ExitUsage, Run(context.Background(), args, env), "%v", args)
+		assert.Equal(t, "tlpartner: invalid --reply-to: "+ve.Reason+"\n", stderr.String())
+	}
+	assert.Zero(t, hits.Load())
 }

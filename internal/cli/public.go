@@ -314,13 +314,6 @@ sends. Prints the message UID; 'tlpartner messages status UID' follows it.`,
 				if given(fs, "content-type") && *file == "" {
 					return usagef("--content-type works with --file only")
 				}
-				if *replyTo != "" && *phone != "" {
-					return usagef("--reply-to works with --chat and --jid only (the API has no reply_to for phone sends)")
-				}
-				c, err := a.publicClient(ctx, *ws)
-				if err != nil {
-					return err
-				}
 				var p publicapi.SendParams
 				p.Text = optString(fs, "text", text)
 				p.Label = optString(fs, "label", label)
@@ -329,6 +322,30 @@ sends. Prints the message UID; 'tlpartner messages status UID' follows it.`,
 				p.WhatsAppAccountID = optString(fs, "from-account", fromAccount)
 				p.ChatName = optString(fs, "chat-name", chatName)
 				p.FileUID = optString(fs, "file-uid", fileUID)
+				// The SDK's own checks, before any request (the token
+				// fetch, an upload): the CLI refuses what the SDK refuses,
+				// in the same words (--reply-to on a phone send, a bad
+				// --phone, ...). An upload's UID stands in for --file.
+				check := p
+				if *file != "" {
+					check.FileUID = publicapi.Ptr("upload")
+				}
+				var verr error
+				switch {
+				case *phone != "":
+					verr = publicapi.ValidateSendToPhone(*phone, check)
+				case *chat != 0:
+					verr = publicapi.ValidateSendToChat(*chat, check)
+				default:
+					verr = publicapi.ValidateSendToJID(*jid, check)
+				}
+				if verr != nil {
+					return verr
+				}
+				c, err := a.publicClient(ctx, *ws)
+				if err != nil {
+					return err
+				}
 				if *file != "" {
 					f, err := a.upload(ctx, c, *file, optString(fs, "content-type", contentType))
 					if err != nil {
