@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -58,8 +59,28 @@ func BenchmarkHandler(b *testing.B) {
 				b.Fatal(err)
 			}
 			h := in.Handler()
-			run(b, func(rec *httptest.ResponseRecorder, body string) {
+			serve := func(rec *httptest.ResponseRecorder, body string) {
 				h.ServeHTTP(rec, httptest.NewRequest("POST", "/in/ws/"+testToken, strings.NewReader(body)))
+			}
+			b.Run("serial", func(b *testing.B) { run(b, serve) })
+			// 16 deliveries at a time, as from several senders.
+			b.Run("parallel", func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetParallelism(8)
+				start := time.Now()
+				var next atomic.Int64
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						i := next.Add(1)
+						rec := httptest.NewRecorder()
+						serve(rec, messageBody(fmt.Sprintf("benchp-%d-%d", start.UnixNano(), i), i%100+1))
+						if rec.Code != 200 {
+							b.Errorf("status %d: %s", rec.Code, rec.Body)
+							return
+						}
+					}
+				})
+				b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "deliveries/s")
 			})
 		})
 	}
