@@ -105,7 +105,7 @@ type globals struct {
 }
 
 func (g *globals) register(fs *flag.FlagSet) {
-	fs.BoolVar(&g.json, "json", g.json, "print one JSON document instead of human-readable text")
+	fs.BoolVar(&g.json, "json", g.json, "print one JSON document (the API's field names) instead of human-readable text")
 	fs.BoolVar(&g.debug, "debug", g.debug, "log requests (never credentials) to stderr")
 	fs.BoolVar(&g.yes, "yes", g.yes, "do not ask before destructive operations (required when not on a terminal)")
 	fs.StringVar(&g.profile, "profile", g.profile, "credentials profile from the config file (default: $TL_PARTNER_PROFILE, or the environment, or \"default\")")

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -291,4 +292,31 @@ func TestSendReplyToPhoneSaysWhatTheSDKSays(t *testing.T) {
 		assert.Equal(t, "tlpartner: invalid --reply-to: "+ve.Reason+"\n", stderr.String())
 	}
 	assert.Zero(t, hits.Load())
+}
+
+// TestJSONOutputUsesAPINames: --json prints the API's field names, the json
+// tags of the publicapi types (it printed chat_id for a chat's id,
+// message_uid for a message's uid, file_uid, webhook_id).
+func TestJSONOutputUsesAPINames(t *testing.T) {
+	t.Parallel()
+	keys := func(v any) []string {
+		var out []string
+		rt := reflect.TypeOf(v)
+		for i := range rt.NumField() {
+			name, _, _ := strings.Cut(rt.Field(i).Tag.Get("json"), ",")
+			out = append(out, name)
+		}
+		return out
+	}
+	for _, pair := range [][2]any{
+		{chatOut{}, publicapi.Chat{}},
+		{messageOut{}, publicapi.Message{}},
+		{fileOut{}, publicapi.File{}},
+		{webhookOut{}, publicapi.Webhook{}},
+	} {
+		api := keys(pair[1])
+		for _, k := range keys(pair[0]) {
+			assert.Contains(t, api, k, "%T prints %q, which is not a field name of %T", pair[0], k, pair[1])
+		}
+	}
 }

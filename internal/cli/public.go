@@ -57,11 +57,12 @@ func (a *app) publicArgs(ctx context.Context, ws string, args []string, names ..
 	return a.publicClient(ctx, ws)
 }
 
-// Output shapes of the Public API commands (snake_case as on the wire,
-// RFC 3339 times).
+// Output shapes of the Public API commands: the API's own field names
+// (the json tags of the publicapi types; TestJSONOutputUsesAPINames keeps
+// them in step) and RFC 3339 times.
 
 type chatOut struct {
-	ChatID             int64    `json:"chat_id"`
+	ChatID             int64    `json:"id"`
 	Name               string   `json:"name"`
 	Phone              string   `json:"phone"`
 	JID                string   `json:"jid"`
@@ -72,9 +73,9 @@ type chatOut struct {
 	WhatsAppAccountID  string   `json:"whatsapp_account_id"`
 	ResponsibleEmail   string   `json:"responsible_email"`
 	ChatURL            string   `json:"chat_url"`
-	CreatedAt          rfc3339  `json:"created_at"`
+	CreatedAt          rfc3339  `json:"created_timestamp"`
 	LastMessageUID     string   `json:"last_message_uid"`
-	LastMessageAt      rfc3339  `json:"last_message_at"`
+	LastMessageAt      rfc3339  `json:"last_message_timestamp"`
 	IsAllowedToMessage bool     `json:"is_allowed_to_message"`
 }
 
@@ -89,7 +90,7 @@ func newChatOut(c publicapi.Chat) chatOut {
 }
 
 type messageOut struct {
-	MessageUID         string  `json:"message_uid"`
+	MessageUID         string  `json:"uid"`
 	ChatID             int64   `json:"chat_id"`
 	Timestamp          rfc3339 `json:"timestamp"`
 	FromMe             bool    `json:"from_me"`
@@ -114,7 +115,7 @@ func newMessageOut(m publicapi.Message) messageOut {
 }
 
 type fileOut struct {
-	FileUID              string  `json:"file_uid"`
+	FileUID              string  `json:"uid"`
 	Filename             string  `json:"filename"`
 	Size                 int64   `json:"size"`
 	MIMEType             string  `json:"mimetype"`
@@ -140,7 +141,7 @@ func (o fileOut) human(w *tw) {
 }
 
 type webhookOut struct {
-	WebhookID     int64  `json:"webhook_id"`
+	WebhookID     int64  `json:"id"`
 	EventType     string `json:"event_type"`
 	URL           string `json:"url"`
 	Enabled       bool   `json:"enabled"`
