@@ -59,15 +59,33 @@ func Binary() string {
 // It skips t (or fails it, see [RequireEnv]) when no binary is available.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	bin := Binary()
-	if bin == "" {
+	if Binary() == "" {
 		msg := "redis-server not found (install the Debian package redis-server, or set " + BinaryEnv + "); skipping the Redis tests"
 		if os.Getenv(RequireEnv) == "1" {
 			t.Fatal(msg + " is not allowed: " + RequireEnv + "=1")
 		}
 		t.Skip(msg)
 	}
-	s := &Server{bin: bin, dir: t.TempDir()}
+	s, err := StartProcess(t.TempDir())
+	if err != nil {
+		t.Fatalf("redistest: %v", err)
+	}
+	t.Cleanup(s.Kill)
+	return s
+}
+
+// ErrNoBinary is returned by [StartProcess] when there is no redis-server.
+var ErrNoBinary = errors.New("redistest: redis-server not found (install the Debian package redis-server, or set " + BinaryEnv + ")")
+
+// StartProcess starts a redis-server keeping its files in dir, for callers
+// without a testing.TB (a TestMain that serves the package's examples).
+// The caller stops it with [Server.Kill].
+func StartProcess(dir string) (*Server, error) {
+	bin := Binary()
+	if bin == "" {
+		return nil, ErrNoBinary
+	}
+	s := &Server{bin: bin, dir: dir}
 	var err error
 	for range 5 { // a freshly chosen free port can be taken by someone else before the server binds it
 		var port int
@@ -77,14 +95,10 @@ func Start(t testing.TB) *Server {
 		}
 		s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 		if err = s.start(); err == nil {
-			break
+			return s, nil
 		}
 	}
-	if err != nil {
-		t.Fatalf("redistest: starting redis-server: %v", err)
-	}
-	t.Cleanup(s.Kill)
-	return s
+	return nil, fmt.Errorf("starting redis-server: %w", err)
 }
 
 func freePort() (int, error) {
