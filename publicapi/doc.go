@@ -64,10 +64,11 @@
 //	ReplaceLabels (POST, a replacement), SetReaction
 //	UpdateWebhook (PUT)
 //	DeleteFile, DeleteWebhook, RevokeInvitation        (same: a repeated delete changes nothing more)
+//	Do with GET, HEAD, PUT, DELETE, PATCH, OPTIONS     (same)
 //	SendToPhone, SendToJID, SendToChat,                429 and dial failure only: the request
 //	SendToChatName, AddNote, SendVoiceMessage          provably never reached the server
 //	UploadFile, UploadFileFromURL, CreateWebhook,      (same)
-//	InviteTeammate
+//	InviteTeammate, Do with POST and other methods
 //
 // A network error after the request was written, or a 5xx, is not retried
 // for the second group: the message may have been queued (and credits

@@ -165,6 +165,12 @@ func retryOps() []retryOp {
 			_, err := c.InviteTeammate(ctx, InviteTeammateParams{Email: "a@b.c"}, opts...)
 			return err
 		}},
+		// Do's class follows the method: POST here, GET in
+		// TestDoRetriesByMethod.
+		{"Do", false, "send_result.json", func(ctx context.Context, c *Client, opts ...tlhttp.CallOption) error {
+			_, err := c.Do(ctx, "POST", "/chats/7/notes", map[string]string{"text": "x"}, nil, opts...)
+			return err
+		}},
 	}
 }
 
