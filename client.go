@@ -306,9 +306,11 @@ func (c *Client) String() string {
 // GoString is like [Client.String]; it keeps %#v from printing the secret.
 func (c *Client) GoString() string { return c.String() }
 
-// Format makes every fmt verb (%v, %+v, %#v, %s, ...) print the redacted
-// [Client.String] form.
-func (c *Client) Format(f fmt.State, verb rune) { _, _ = fmt.Fprint(f, c.String()) }
+// Format makes every fmt verb (%v, %+v, %#v, %s, %q, %x, ...) print the
+// redacted [Client.String] form. It has a value receiver so that a
+// dereferenced Client (fmt.Sprintf("%s", *c)) prints the same; fmt prints a
+// nil *Client as <nil>.
+func (c Client) Format(f fmt.State, _ rune) { _, _ = fmt.Fprint(f, c.String()) }
 
 // LogValue implements [slog.LogValuer] so that logging a Client records only
 // its partner ID and base URL.

@@ -47,8 +47,13 @@ type TokenCache interface {
 // for concurrent use.
 type MemoryTokenCache struct {
 	mu      sync.Mutex
-	entries map[string]*memoryToken
+	entries map[string]*memoryEntry
 }
+
+// memoryEntry is one workspace's entry. The extra pointer keeps the token
+// two pointers away from the cache, which fmt never follows: even
+// fmt.Sprintf("%s", *cache) prints addresses, not tokens.
+type memoryEntry struct{ *memoryToken }
 
 type memoryToken struct {
 	token  string       // "" while the first fetch runs
@@ -64,7 +69,7 @@ type tokenFlight struct {
 
 // NewMemoryTokenCache returns an empty [MemoryTokenCache].
 func NewMemoryTokenCache() *MemoryTokenCache {
-	return &MemoryTokenCache{entries: make(map[string]*memoryToken)}
+	return &MemoryTokenCache{entries: make(map[string]*memoryEntry)}
 }
 
 // Token implements [TokenCache].
@@ -72,11 +77,11 @@ func (m *MemoryTokenCache) Token(ctx context.Context, workspaceID, refused strin
 	for {
 		m.mu.Lock()
 		if m.entries == nil {
-			m.entries = make(map[string]*memoryToken)
+			m.entries = make(map[string]*memoryEntry)
 		}
 		e := m.entries[workspaceID]
 		if e == nil {
-			e = &memoryToken{}
+			e = &memoryEntry{&memoryToken{}}
 			m.entries[workspaceID] = e
 		}
 		if e.flight == nil && e.token != "" && e.token != refused {
@@ -141,9 +146,9 @@ func (m *MemoryTokenCache) Set(_ context.Context, workspaceID, token string) {
 		return
 	}
 	if m.entries == nil {
-		m.entries = make(map[string]*memoryToken)
+		m.entries = make(map[string]*memoryEntry)
 	}
-	m.entries[workspaceID] = &memoryToken{token: token}
+	m.entries[workspaceID] = &memoryEntry{&memoryToken{token: token}}
 }
 
 // Invalidate implements [TokenCache].

@@ -402,7 +402,12 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 
 // BaseURL returns the API root the client sends to, without a trailing
 // slash.
-func (c *Client) BaseURL() string { return strings.TrimSuffix(c.server, "/") }
+func (c *Client) BaseURL() string {
+	if c == nil {
+		return ""
+	}
+	return strings.TrimSuffix(c.server, "/")
+}
 
 // CloseIdleConnections closes idle keep-alive connections; calls in
 // progress are not interrupted.
@@ -419,11 +424,16 @@ func (c *Client) String() string {
 // GoString is like [Client.String], so %#v does not print the token.
 func (c *Client) GoString() string { return c.String() }
 
-// Format makes every fmt verb print [Client.String].
-func (c *Client) Format(f fmt.State, _ rune) { _, _ = fmt.Fprint(f, c.String()) }
+// Format makes every fmt verb print [Client.String]. It has a value
+// receiver so that a dereferenced Client (fmt.Sprintf("%s", *c)) prints
+// the same; fmt prints a nil *Client as <nil>.
+func (c Client) Format(f fmt.State, _ rune) { _, _ = fmt.Fprint(f, c.String()) }
 
 // LogValue implements [slog.LogValuer] without the token.
 func (c *Client) LogValue() slog.Value {
+	if c == nil {
+		return slog.StringValue(c.String())
+	}
 	return slog.GroupValue(slog.String("base_url", c.BaseURL()), slog.String("token", redacted))
 }
 

@@ -71,7 +71,7 @@ const sealVersion = 1
 // nothing. A TokenCache is safe for concurrent use.
 type TokenCache struct {
 	rdb     redis.Cmdable
-	aead    cipher.AEAD
+	aead    *sealer
 	prefix  string
 	ttl     time.Duration
 	timeout time.Duration
@@ -83,6 +83,12 @@ type TokenCache struct {
 	lastWarn time.Time
 	failed   int
 }
+
+// sealer holds the cache's AEAD one pointer away from TokenCache, so that
+// fmt, which follows at most one pointer, prints an address for it even
+// for a dereferenced TokenCache (fmt.Sprintf("%s", *cache)) instead of the
+// key schedule.
+type sealer struct{ cipher.AEAD }
 
 var _ tlpartner.TokenCache = (*TokenCache)(nil)
 
@@ -124,7 +130,7 @@ func NewTokenCache(rdb redis.Cmdable, secret []byte, opts ...Option) (*TokenCach
 	}
 	return &TokenCache{
 		rdb:     rdb,
-		aead:    aead,
+		aead:    &sealer{aead},
 		prefix:  cfg.prefixOr(DefaultTokenKeyPrefix),
 		ttl:     ttl,
 		timeout: cfg.timeoutOrDefault(),
