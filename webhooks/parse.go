@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/tlpartner/tlpartner-go/internal/jsonobj"
 )
 
 // Parse decodes a Partner webhook body into a typed [Event] without
@@ -37,7 +39,7 @@ func Parse(body []byte) (Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	raw, ok := d.f["event_type"]
+	raw, ok := d.get("event_type")
 	if !ok || isNull(raw) {
 		return nil, malformed("missing event_type")
 	}
@@ -66,9 +68,12 @@ func malformed(detail string) error {
 }
 
 // decoder reads typed values out of a flat JSON object, remembering the first
-// conversion error.
+// conversion error. The members are found in one pass over the body
+// (internal/jsonobj) after json.Valid checked its syntax: no map and no
+// decode of the whole body.
 type decoder struct {
-	f   map[string]json.RawMessage
+	f   []jsonobj.Member
+	buf [16]jsonobj.Member
 	err error
 }
 
@@ -80,11 +85,21 @@ func newDecoder(body []byte) (*decoder, error) {
 	if body[0] != '{' {
 		return nil, malformed("body is not a JSON object")
 	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(body, &m); err != nil {
+	if !json.Valid(body) {
 		return nil, malformed("invalid JSON")
 	}
-	return &decoder{f: m}, nil
+	d := &decoder{}
+	var ok bool
+	if d.f, ok = jsonobj.Append(d.buf[:0], body); !ok {
+		return nil, malformed("invalid JSON")
+	}
+	return d, nil
+}
+
+// get returns the raw value of key (the last one when the key repeats, as
+// encoding/json decides).
+func (d *decoder) get(key string) (json.RawMessage, bool) {
+	return jsonobj.Find(d.f, key)
 }
 
 func (d *decoder) fail(key, what string) {
@@ -119,7 +134,7 @@ func unquote(raw json.RawMessage, s *string) bool {
 
 // str reads a string; a JSON number is kept as its literal text.
 func (d *decoder) str(key string) string {
-	raw, ok := d.f[key]
+	raw, ok := d.get(key)
 	if !ok || isNull(raw) {
 		return ""
 	}
@@ -171,7 +186,7 @@ func (d *decoder) countPresent(key string, allowFraction bool) (int, bool) {
 }
 
 func (d *decoder) intPresent(key string, allowFraction bool) (int64, bool) {
-	raw, ok := d.f[key]
+	raw, ok := d.get(key)
 	if !ok || isNull(raw) {
 		return 0, false
 	}
@@ -234,7 +249,7 @@ var timeLayouts = []string{
 
 // time reads a date-time; see [Parse] for the accepted forms.
 func (d *decoder) time(key string) time.Time {
-	raw, ok := d.f[key]
+	raw, ok := d.get(key)
 	if !ok || isNull(raw) {
 		return time.Time{}
 	}

@@ -5,6 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"unicode/utf8"
+
+	"github.com/tlpartner/tlpartner-go/internal/jsonobj"
 )
 
 // Parse decodes a Public API webhook body into a typed [Event]. The
@@ -27,33 +30,68 @@ import (
 // not a JSON object, has no string event_type, or a known field holds a
 // value that cannot be converted.
 func Parse(body []byte) (Event, error) {
-	var head struct {
-		EventType json.RawMessage `json:"event_type"`
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return nil, malformed("empty body")
 	}
-	if err := decodeHead(body, &head); err != nil {
-		return nil, err
+	if trimmed[0] != '{' {
+		return nil, malformed("body is not a JSON object")
 	}
+	// One pass finds event_type without decoding; the full decode below
+	// (or json.Valid for an unknown event) then checks the syntax, so the
+	// body is decoded once, not twice.
+	var buf [16]jsonobj.Member
+	members, ok := jsonobj.Append(buf[:0], trimmed)
+	if !ok {
+		return nil, malformed("invalid JSON")
+	}
+	raw, found := jsonobj.Find(members, "event_type")
 	var typ string
-	if len(head.EventType) == 0 || string(head.EventType) == "null" {
-		return nil, malformed("missing event_type")
-	}
-	if head.EventType[0] != '"' || json.Unmarshal(head.EventType, &typ) != nil {
-		return nil, malformed("event_type is not a string")
-	}
-	if typ == "" {
-		return nil, malformed("empty event_type")
+	switch {
+	case !found || len(raw) == 0 || string(raw) == "null":
+		return nil, invalidOr(trimmed, "missing event_type")
+	case raw[0] != '"' || !unquoteString(raw, &typ):
+		return nil, invalidOr(trimmed, "event_type is not a string")
+	case typ == "":
+		return nil, invalidOr(trimmed, "empty event_type")
 	}
 	newEvent, ok := known[EventType(typ).Canonical()]
 	if !ok {
-		return &UnknownEvent{EventType: EventType(typ), Raw: bytes.Clone(bytes.TrimSpace(body))}, nil
+		if !json.Valid(trimmed) {
+			return nil, malformed("invalid JSON")
+		}
+		return &UnknownEvent{EventType: EventType(typ), Raw: bytes.Clone(trimmed)}, nil
 	}
 	var w wireEvent
-	if err := decodeWire(body, &w); err != nil {
+	if err := decodeWire(trimmed, &w); err != nil {
 		return nil, err
 	}
 	e := newEvent()
 	e.fromWire(&w)
 	return e, nil
+}
+
+// invalidOr reports invalid JSON when body is not valid, and detail
+// otherwise, so that a broken body is always called so.
+func invalidOr(body []byte, detail string) error {
+	if !json.Valid(body) {
+		return malformed("invalid JSON")
+	}
+	return malformed(detail)
+}
+
+// unquoteString decodes the JSON string raw (from a body whose syntax is
+// checked separately): a string without escapes and with valid UTF-8 is
+// its bytes.
+func unquoteString(raw []byte, s *string) bool {
+	if len(raw) >= 2 && raw[len(raw)-1] == '"' {
+		inner := raw[1 : len(raw)-1]
+		if bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+			*s = string(inner)
+			return true
+		}
+	}
+	return json.Unmarshal(raw, s) == nil
 }
 
 func decodeHead(body []byte, head any) error {
