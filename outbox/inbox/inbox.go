@@ -78,7 +78,9 @@ type Message struct {
 // The callback runs inside a transaction of the store, committed together
 // with the record that the message was delivered: write your own rows
 // through [SQLTx] or [PgxTx] and they are committed exactly when the
-// message counts as delivered. Work done outside that transaction (an HTTP
+// message counts as delivered. (Consecutive messages of a chat share a
+// transaction for up to 100 messages or 250ms, each in a savepoint of its
+// own: a failing callback rolls back its own writes only.) Work done outside that transaction (an HTTP
 // call to your CRM) runs at least once: a crash after the callback returned
 // and before the commit runs it again for that message.
 type Deliver func(ctx context.Context, m Message) error

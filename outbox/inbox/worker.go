@@ -169,7 +169,7 @@ func (w *chatWorker) Work(ctx context.Context, job *river.Job[chatArgs]) error {
 	if err != nil {
 		return err
 	}
-	for _, m := range msgs {
+	for len(msgs) > 0 {
 		// Renew the lease once half of it is used up.
 		if in.now().Sub(renewed) > in.leaseTTL/2 {
 			renewed = in.now()
@@ -181,14 +181,28 @@ func (w *chatWorker) Work(ctx context.Context, job *river.Job[chatArgs]) error {
 				return river.JobSnooze(wait) // lost the lease: the other job delivers
 			}
 		}
-		if err := in.deliverOne(ctx, m); err != nil {
-			in.cfg.logger.Error("inbox: callback failed; the message will be retried", "workspace_id", m.WorkspaceID,
-				"chat_id", m.ChatID, "message_uid", m.UID, "error", err)
+		n, err := in.deliverBatch(ctx, msgs)
+		msgs = msgs[n:]
+		if err != nil {
+			if len(msgs) > 0 {
+				m := msgs[0]
+				in.cfg.logger.Error("inbox: callback failed; the message will be retried", "workspace_id", m.WorkspaceID,
+					"chat_id", m.ChatID, "message_uid", m.UID, "error", err)
+			}
 			return err
 		}
 	}
 	return nil
 }
+
+// Batches of deliveries share a transaction (one commit, one fsync on
+// SQLite), each message in a savepoint of its own; a batch ends after
+// this many messages or this long, so that the store's writer is not held
+// for long.
+const (
+	batchMessages = 100
+	batchTime     = 250 * time.Millisecond
+)
 
 // lease takes (or renews) the chat's delivery lease for owner. It returns
 // how long to wait when another owner holds it.
@@ -398,40 +412,65 @@ func fromListing(ws string, chat int64, lm publicapi.Message) Message {
 	return m
 }
 
-var errAlreadyDelivered = errors.New("inbox: already delivered")
-
-// deliverOne runs the callback for m in a transaction that also records m
-// as delivered; a message another job delivered meanwhile is skipped.
-func (in *Inbox) deliverOne(ctx context.Context, m Message) (err error) {
-	now := in.now()
-	err = in.b.InTx(ctx, func(q store.Querier, tx any) error {
-		n, err := q.Exec(ctx, `INSERT INTO tlpartner_inbox_message (workspace_id, uid, chat_id, msg_at, recorded_at, delivered_at)
-			VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (workspace_id, uid) DO UPDATE SET delivered_at = excluded.delivered_at, message = ''
-			WHERE tlpartner_inbox_message.delivered_at = 0`,
-			m.WorkspaceID, m.UID, m.ChatID, ms(m.Timestamp), ms(now), ms(now))
-		if err != nil {
-			return fmt.Errorf("inbox: mark delivered: %w", err)
-		}
-		if n == 0 {
-			return errAlreadyDelivered
-		}
-		cctx, cancel := context.WithTimeout(context.WithValue(ctx, txKey{}, tx), in.cfg.deliveryTimeout)
-		defer cancel()
-		if err := in.call(cctx, m); err != nil {
-			return err
-		}
-		if _, err := q.Exec(ctx, `UPDATE tlpartner_inbox_chat SET cursor_at = ?, updated_at = ?
-			WHERE workspace_id = ? AND chat_id = ? AND cursor_at < ?`,
-			ms(m.Timestamp), ms(now), m.WorkspaceID, m.ChatID, ms(m.Timestamp)); err != nil {
-			return fmt.Errorf("inbox: advance cursor: %w", err)
+// deliverBatch delivers the first messages of msgs in one transaction,
+// each in a savepoint with the record that it was delivered; a message
+// delivered meanwhile by another job is skipped. It returns how many
+// messages it dealt with (committed) and, if the next one failed, the
+// error; the failed message's writes are rolled back.
+func (in *Inbox) deliverBatch(ctx context.Context, msgs []Message) (int, error) {
+	var failed error
+	n := 0
+	start := in.now()
+	err := in.b.InTx(ctx, func(q store.Querier, tx any) error {
+		for n < len(msgs) && n < batchMessages && (n == 0 || in.now().Sub(start) < batchTime) {
+			if _, err := q.Exec(ctx, "SAVEPOINT tlpartner_inbox_delivery"); err != nil {
+				return fmt.Errorf("inbox: savepoint: %w", err)
+			}
+			if err := in.deliverIn(ctx, q, tx, msgs[n]); err != nil {
+				if _, rerr := q.Exec(ctx, "ROLLBACK TO SAVEPOINT tlpartner_inbox_delivery"); rerr != nil {
+					return fmt.Errorf("inbox: rollback to savepoint: %w (after %w)", rerr, err)
+				}
+				failed = err
+				break
+			}
+			if _, err := q.Exec(ctx, "RELEASE SAVEPOINT tlpartner_inbox_delivery"); err != nil {
+				return fmt.Errorf("inbox: release savepoint: %w", err)
+			}
+			n++
 		}
 		return nil
 	})
-	if errors.Is(err, errAlreadyDelivered) {
-		return nil
+	if err != nil {
+		return 0, err
 	}
-	return err
+	return n, failed
+}
+
+// deliverIn records m as delivered and runs the callback, in tx.
+func (in *Inbox) deliverIn(ctx context.Context, q store.Querier, tx any, m Message) error {
+	now := in.now()
+	n, err := q.Exec(ctx, `INSERT INTO tlpartner_inbox_message (workspace_id, uid, chat_id, msg_at, recorded_at, delivered_at)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (workspace_id, uid) DO UPDATE SET delivered_at = excluded.delivered_at, message = ''
+		WHERE tlpartner_inbox_message.delivered_at = 0`,
+		m.WorkspaceID, m.UID, m.ChatID, ms(m.Timestamp), ms(now), ms(now))
+	if err != nil {
+		return fmt.Errorf("inbox: mark delivered: %w", err)
+	}
+	if n == 0 {
+		return nil // delivered already
+	}
+	cctx, cancel := context.WithTimeout(context.WithValue(ctx, txKey{}, tx), in.cfg.deliveryTimeout)
+	defer cancel()
+	if err := in.call(cctx, m); err != nil {
+		return err
+	}
+	if _, err := q.Exec(ctx, `UPDATE tlpartner_inbox_chat SET cursor_at = ?, updated_at = ?
+		WHERE workspace_id = ? AND chat_id = ? AND cursor_at < ?`,
+		ms(m.Timestamp), ms(now), m.WorkspaceID, m.ChatID, ms(m.Timestamp)); err != nil {
+		return fmt.Errorf("inbox: advance cursor: %w", err)
+	}
+	return nil
 }
 
 // call runs the callback, turning a panic into an error.
