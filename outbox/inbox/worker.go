@@ -17,9 +17,10 @@ import (
 	"github.com/tlpartner/tlpartner-go/publicapi/events"
 )
 
-// requeueAfter: a chat whose job has been queued this long without
-// starting gets another job (the first may have been lost with a crashed
-// process; a spare job only waits for the lease and finds nothing).
+// requeueAfter: a delivery for a chat whose job has been queued this long
+// without starting queues another job (the first may have been taken by a
+// process that crashed; a spare job only waits for the lease and finds
+// nothing). The catch-up uses half its interval.
 const requeueAfter = 30 * time.Second
 
 // record stores a message delivery and queues its chat. It runs inside
@@ -58,12 +59,12 @@ func (in *Inbox) record(ctx context.Context, p *events.MessagePayload, fromMe bo
 		if n == 0 {
 			return nil // a repeated delivery, or already delivered by the catch-up
 		}
-		return in.queueChat(ctx, q, tx, ws, p.Chat.ID, now)
+		return in.queueChat(ctx, q, tx, ws, p.Chat.ID, now, requeueAfter)
 	})
 }
 
 // queueChat makes sure a delivery job for the chat is queued, in tx.
-func (in *Inbox) queueChat(ctx context.Context, q store.Querier, tx any, ws string, chat int64, now time.Time) error {
+func (in *Inbox) queueChat(ctx context.Context, q store.Querier, tx any, ws string, chat int64, now time.Time, requeueAfter time.Duration) error {
 	if _, err := q.Exec(ctx, `INSERT INTO tlpartner_inbox_chat (workspace_id, chat_id, updated_at) VALUES (?, ?, ?)
 		ON CONFLICT (workspace_id, chat_id) DO NOTHING`, ws, chat, ms(now)); err != nil {
 		return fmt.Errorf("inbox: queue chat: %w", err)
@@ -584,7 +585,7 @@ func (w *catchUpWorker) Work(ctx context.Context, job *river.Job[catchUpArgs]) e
 	}
 	err = in.b.InTx(ctx, func(q store.Querier, tx any) error {
 		for _, id := range chats {
-			if err := in.queueChat(ctx, q, tx, ws, id, start); err != nil {
+			if err := in.queueChat(ctx, q, tx, ws, id, start, in.cfg.interval/2); err != nil {
 				return err
 			}
 		}
