@@ -1,9 +1,11 @@
 package inbox_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -284,4 +286,26 @@ func TestPrune(t *testing.T) {
 		t.Fatal("delivered message not remembered")
 	}
 	waitFor(t, 10*time.Second, "pruned", func() bool { return countRows(t, in, "tlpartner_inbox_message") == 0 })
+}
+
+// TestNoTokenInOutput: the URL token shows in no fmt verb and in no log
+// record of a refused delivery (Inbox has no exported fields: its JSON is
+// {}).
+func TestNoTokenInOutput(t *testing.T) {
+	w := newWorld(t)
+	in := openSQLite(t, w, func(context.Context, inbox.Message) error { return nil })
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		if out := fmt.Sprintf(verb, in); strings.Contains(out, testToken) || strings.Contains(out, "inbox-test-token") {
+			t.Errorf("%s shows the token: %s", verb, out)
+		}
+	}
+	var buf bytes.Buffer
+	logged := openSQLite(t, w, func(context.Context, inbox.Message) error { return nil },
+		inbox.WithLogger(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	for _, path := range []string{"/in/nope/" + testToken, "/in/" + w.ws + "/wrong-token-0123456789abcdef"} {
+		logged.Handler().ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", path, strings.NewReader(messageBody("u1", 7))))
+	}
+	if buf.Len() == 0 || strings.Contains(buf.String(), testToken) || strings.Contains(buf.String(), "wrong-token") {
+		t.Errorf("log: %s", buf.String())
+	}
 }

@@ -164,7 +164,7 @@ func Open(ctx context.Context, st outbox.Store, clients ClientFunc, deliver Deli
 			return nil, err
 		}
 	}
-	if len(cfg.tokens) == 0 {
+	if cfg.tokens == nil {
 		return nil, invalid("WithURLToken", "required: the handler accepts no delivery without a URL token")
 	}
 	if cfg.retention <= cfg.lookBack+2*cfg.interval {
@@ -175,7 +175,7 @@ func Open(ctx context.Context, st outbox.Store, clients ClientFunc, deliver Deli
 	in := &Inbox{cfg: cfg, clients: clients, deliver: deliver, owner: hex.EncodeToString(id[:]), now: time.Now,
 		leaseTTL: 2*cfg.deliveryTimeout + 5*time.Second}
 
-	h, err := events.NewHandler(events.WithPathToken(cfg.tokens...), events.WithMaxBodyBytes(cfg.maxBody),
+	h, err := events.NewHandler(events.WithPathToken(cfg.tokens.list...), events.WithMaxBodyBytes(cfg.maxBody),
 		events.WithLogger(cfg.logger))
 	if err != nil {
 		return nil, err
@@ -341,7 +341,7 @@ func (in *Inbox) WebhookURL(workspaceID string) (string, error) {
 	if in.cfg.publicURL == nil {
 		return "", invalid("WithPublicURL", "not set")
 	}
-	return in.cfg.publicURL.String() + "/" + workspaceID + "/" + in.cfg.tokens[0], nil
+	return in.cfg.publicURL.String() + "/" + workspaceID + "/" + in.cfg.tokens.list[0], nil
 }
 
 // EventTypes returns the event types the inbox wants subscribed:
@@ -403,7 +403,7 @@ func (in *Inbox) ours(workspaceID, raw string) bool {
 		return false
 	}
 	accepted := false
-	for _, t := range in.cfg.tokens {
+	for _, t := range in.cfg.tokens.list {
 		accepted = accepted || t == token
 	}
 	if !accepted {
@@ -536,6 +536,17 @@ func (in *Inbox) CatchUp(ctx context.Context, workspaceID string) error {
 	_, err := in.b.Insert(ctx, catchUpArgs{WorkspaceID: workspaceID}, nil)
 	return err
 }
+
+// String describes the inbox without its URL tokens.
+func (in *Inbox) String() string {
+	if in == nil {
+		return "inbox.Inbox(nil)"
+	}
+	return "inbox.Inbox{Store: " + in.b.Kind() + ", URLTokens: [redacted]}"
+}
+
+// GoString is like [Inbox.String], so %#v does not print the tokens.
+func (in *Inbox) GoString() string { return in.String() }
 
 // DB returns the SQLite database of an inbox opened on an SQLite file, so
 // that your tables can live in the same file and the callback can write

@@ -40,7 +40,7 @@ type ClientFunc = outbox.ClientFunc
 type Option func(*config) error
 
 type config struct {
-	tokens          []string
+	tokens          *urlTokens // behind a pointer: fmt prints its address, not the tokens
 	publicURL       *url.URL
 	interval        time.Duration
 	lookBack        time.Duration
@@ -87,7 +87,7 @@ func WithURLToken(tokens ...string) Option {
 		if _, err := events.NewHandler(events.WithPathToken(tokens...)); err != nil {
 			return invalid("WithURLToken", "tokens must be at least 16 characters of A-Z a-z 0-9 - . _ ~")
 		}
-		c.tokens = append([]string(nil), tokens...)
+		c.tokens = &urlTokens{list: append([]string(nil), tokens...)}
 		return nil
 	}
 }
@@ -250,3 +250,7 @@ func WithRetryBackoff(base, max time.Duration) Option {
 		return nil
 	}
 }
+
+// urlTokens holds the URL tokens in the clear (needed for
+// [Inbox.WebhookURL]).
+type urlTokens struct{ list []string }
