@@ -357,6 +357,9 @@ func (a *app) groupUsage(w io.Writer, c *command, full string) {
 	fs := a.flagSet(full)
 	var g globals
 	g.register(fs)
+	if full == "tlpartner" {
+		fs.Bool("version", false, "print the build (as the version command) and exit")
+	}
 	printFlags(w, fs, func(string) bool { return true })
 	fmt.Fprintf(w, "\nRun '%s <command> --help' for the flags of a command.\n", full)
 }
