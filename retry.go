@@ -48,15 +48,15 @@ type RetryPolicy struct {
 	// MaxRetries is the number of retries after the first attempt; 0
 	// disables retries. Default 2 ([DefaultMaxRetries]); negative values
 	// are invalid.
-	MaxRetries int
+	MaxRetries int `json:"max_retries"`
 	// BaseDelay is the backoff ceiling before the first retry; it doubles
 	// for every further retry. Default 1s ([DefaultBaseDelay]).
-	BaseDelay time.Duration
+	BaseDelay time.Duration `json:"base_delay"`
 	// MaxDelay caps the backoff ceiling. Default 16s ([DefaultMaxDelay]).
-	MaxDelay time.Duration
+	MaxDelay time.Duration `json:"max_delay"`
 	// MaxRetryAfter caps a wait requested by the server through
 	// Retry-After. Default 16s ([DefaultMaxRetryAfter]).
-	MaxRetryAfter time.Duration
+	MaxRetryAfter time.Duration `json:"max_retry_after"`
 }
 
 // Default retry settings; see [DefaultRetryPolicy].

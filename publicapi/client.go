@@ -201,15 +201,15 @@ type Option func(*config) error
 type RetryPolicy struct {
 	// MaxRetries is the number of retries after the first attempt; 0
 	// disables retries. Default 2; negative values are invalid.
-	MaxRetries int
+	MaxRetries int `json:"max_retries"`
 	// BaseDelay is the backoff ceiling before the first retry; it doubles
 	// for every further retry. Default 1s.
-	BaseDelay time.Duration
+	BaseDelay time.Duration `json:"base_delay"`
 	// MaxDelay caps the backoff ceiling. Default 16s.
-	MaxDelay time.Duration
+	MaxDelay time.Duration `json:"max_delay"`
 	// MaxRetryAfter caps a wait requested by the server through
 	// Retry-After. Default 16s.
-	MaxRetryAfter time.Duration
+	MaxRetryAfter time.Duration `json:"max_retry_after"`
 }
 
 // DefaultRetryPolicy returns the policy of a client without

@@ -31,37 +31,37 @@ import (
 type APIError struct {
 	// Operation is the client method that failed, for example "SendMessage"
 	// or "Do POST".
-	Operation string
+	Operation string `json:"operation"`
 	// Method is the HTTP method of the failed request.
-	Method string
+	Method string `json:"method"`
 	// Path is the escaped URL path of the failed request.
-	Path string
+	Path string `json:"path"`
 	// Attempts is the number of HTTP attempts made, retries included.
-	Attempts int
+	Attempts int `json:"attempts"`
 	// StatusCode is the HTTP status of the response (200 for a 2xx whose
 	// body says "status":"error").
-	StatusCode int
+	StatusCode int `json:"status_code"`
 	// Code is the machine-readable "error_code" of the body (for example
 	// "validation_error"). A 429 without one gets the documented
 	// "rate_limit_exceeded"; otherwise it is empty when the body had none.
-	Code string
+	Code string `json:"code,omitempty"`
 	// Description is the human-readable "message", or for non-JSON bodies
 	// the page title or first line. For a redirect the client did not
 	// follow it names the Location.
-	Description string
+	Description string `json:"description,omitempty"`
 	// Fields holds the per-field validation errors ("errors" in the body),
 	// if any.
-	Fields []FieldError
+	Fields []FieldError `json:"fields,omitempty"`
 	// Body is the raw response body, truncated to 4 KiB, with the token
 	// redacted.
-	Body []byte
+	Body []byte `json:"body,omitempty"`
 	// RequestID is the value of the first X-Request-Id-like response
 	// header found (X-Request-Id, X-Correlation-Id, X-Amzn-Requestid,
 	// Cf-Ray), if any; include it when contacting support.
-	RequestID string
+	RequestID string `json:"request_id,omitempty"`
 	// RetryAfter is the wait the server asked for in its Retry-After
 	// header, or 0 if none was sent.
-	RetryAfter time.Duration
+	RetryAfter time.Duration `json:"retry_after,omitempty"`
 
 	meta engine.ErrorMeta
 }
@@ -143,9 +143,9 @@ type FieldError struct {
 type ValidationError struct {
 	// Field names what the caller wrote in Go: the parameter ("phone"), the
 	// params field ("SendParams.FileUID") or the option ("WithBaseURL").
-	Field string
+	Field string `json:"field"`
 	// Reason says what is wrong with it, for example "must not be empty".
-	Reason string
+	Reason string `json:"reason"`
 
 	api string
 }

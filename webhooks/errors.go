@@ -51,9 +51,9 @@ var (
 type ValidationError struct {
 	// Field names what the caller wrote: the option, such as
 	// "WithLeeway", or the parameter, such as "partnerID".
-	Field string
+	Field string `json:"field"`
 	// Reason says what is wrong with it, for example "must not be empty".
-	Reason string
+	Reason string `json:"reason"`
 
 	api string
 }

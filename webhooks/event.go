@@ -94,14 +94,14 @@ type Event interface {
 type CommonFields struct {
 	// WorkspaceID is the workspace the event is about. A number sent instead
 	// of a string is kept as its decimal text.
-	WorkspaceID string
+	WorkspaceID string `json:"workspace_id"`
 	// PartnerID is the partner_id field of the body. The body is not covered
 	// by the signature: the verified partner ID is the one checked by
 	// [Verifier.Verify], not this field.
-	PartnerID string
+	PartnerID string `json:"partner_id"`
 	// TriggeredAt is when the event fired (for workspace:seats_full: when the
 	// condition was first met in the billing period).
-	TriggeredAt time.Time
+	TriggeredAt time.Time `json:"triggered_at"`
 }
 
 // Common returns c itself. It makes every event struct satisfy the Common
@@ -112,10 +112,10 @@ func (c *CommonFields) Common() *CommonFields { return c }
 type SeatsFull struct {
 	CommonFields
 	// SeatsPurchased is the number of seats bought for the current period.
-	SeatsPurchased int
+	SeatsPurchased int `json:"seats_purchased"`
 	// SeatsAvailable is the number of seats still free. It is expected to be
 	// 0; the docs' own example shows 10, so do not rely on it.
-	SeatsAvailable int
+	SeatsAvailable int `json:"seats_available"`
 }
 
 // MessagingQuotaUsage holds the payload fields that the two messaging quota
@@ -125,17 +125,17 @@ type SeatsFull struct {
 // treats both events alike can take a *MessagingQuotaUsage.
 type MessagingQuotaUsage struct {
 	// MessagingQuotaTotal is the messaging allowance of the period.
-	MessagingQuotaTotal int
+	MessagingQuotaTotal int `json:"messaging_quota_total"`
 	// MessagingQuotaUsed is the usage when the threshold was crossed.
-	MessagingQuotaUsed int
+	MessagingQuotaUsed int `json:"messaging_quota_used"`
 	// UtilizationPct is the whole-number usage percentage at trigger time.
 	// The field is optional: nil when the delivery did not carry it. See
 	// [MessagingQuotaUsage.Utilization].
-	UtilizationPct *int
+	UtilizationPct *int `json:"utilization_pct,omitempty"`
 	// CurrentPeriodStart is the start of the billing period.
-	CurrentPeriodStart time.Time
+	CurrentPeriodStart time.Time `json:"current_period_start"`
 	// CurrentPeriodEnd is the end of the billing period.
-	CurrentPeriodEnd time.Time
+	CurrentPeriodEnd time.Time `json:"current_period_end"`
 }
 
 // MessagingQuotaNearFull is the payload of [EventMessagingQuotaNearFull]
@@ -161,22 +161,22 @@ type MessagingQuotaFull struct {
 type TransactionsQuotaFull struct {
 	CommonFields
 	// CurrentPeriodStart is the start of the billing period.
-	CurrentPeriodStart time.Time
+	CurrentPeriodStart time.Time `json:"current_period_start"`
 	// CurrentPeriodEnd is the end of the billing period.
-	CurrentPeriodEnd time.Time
+	CurrentPeriodEnd time.Time `json:"current_period_end"`
 }
 
 // APICallsQuotaFull is the payload of [EventAPICallsQuotaFull].
 type APICallsQuotaFull struct {
 	CommonFields
 	// APICallsLimit is the Public API call allowance of the period.
-	APICallsLimit int
+	APICallsLimit int `json:"api_calls_limit"`
 	// APICallsUsed is the number of calls used when the threshold was crossed.
-	APICallsUsed int
+	APICallsUsed int `json:"api_calls_used"`
 	// CurrentPeriodStart is the start of the billing period.
-	CurrentPeriodStart time.Time
+	CurrentPeriodStart time.Time `json:"current_period_start"`
 	// CurrentPeriodEnd is the end of the billing period.
-	CurrentPeriodEnd time.Time
+	CurrentPeriodEnd time.Time `json:"current_period_end"`
 }
 
 // WhatsAppAccountChange holds the payload fields that the two WhatsApp
@@ -186,18 +186,18 @@ type APICallsQuotaFull struct {
 // events alike can take a *WhatsAppAccountChange.
 type WhatsAppAccountChange struct {
 	// WhatsAppAccountID is the internal WhatsApp account id.
-	WhatsAppAccountID int64
+	WhatsAppAccountID int64 `json:"whatsapp_account_id"`
 	// PhoneNumberE164 is the account's phone number in E.164 form.
-	PhoneNumberE164 string
+	PhoneNumberE164 string `json:"phone_number_e164"`
 	// UserID is the workspace user that owns the account.
-	UserID int64
+	UserID int64 `json:"user_id"`
 	// DisconnectedAt is when the disconnect happened. It is optional and
 	// zero when absent; it is not expected on connects.
-	DisconnectedAt time.Time
+	DisconnectedAt time.Time `json:"disconnected_at,omitzero"`
 	// Reason is why the account was disconnected, as free text (the docs'
 	// example is "(logged out)"). It is optional and empty when absent; it
 	// is not expected on connects.
-	Reason string
+	Reason string `json:"reason,omitempty"`
 }
 
 // WhatsAppAccountConnected is the payload of [EventWhatsAppAccountConnected].
@@ -221,7 +221,7 @@ type WhatsAppAccountDisconnected struct {
 type APITokenRotated struct {
 	CommonFields
 	// RotatedAt is when the old token was replaced (and stopped working).
-	RotatedAt time.Time
+	RotatedAt time.Time `json:"rotated_at"`
 }
 
 // UnknownEvent is a delivery whose event_type this package does not know,
@@ -230,9 +230,9 @@ type APITokenRotated struct {
 type UnknownEvent struct {
 	CommonFields
 	// EventType is the event_type string as delivered.
-	EventType EventType
+	EventType EventType `json:"event_type"`
 	// Raw is the complete JSON body of the delivery.
-	Raw json.RawMessage
+	Raw json.RawMessage `json:"-"`
 }
 
 // knownEvent is implemented by the event structs of the documented event

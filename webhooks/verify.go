@@ -33,12 +33,12 @@ const signingAlgorithm = "HS256"
 type Claims struct {
 	// PartnerID is the partner_id claim, equal to the X-TL-Partner-Id header
 	// and to the configured partner ID.
-	PartnerID string
+	PartnerID string `json:"partner_id"`
 	// NotBefore is the nbf claim (TimelinesAI sets it 3 minutes in the past).
-	NotBefore time.Time
+	NotBefore time.Time `json:"nbf"`
 	// ExpiresAt is the exp claim (TimelinesAI sets it 3 minutes ahead). The
 	// same delivery can be replayed until ExpiresAt plus the leeway.
-	ExpiresAt time.Time
+	ExpiresAt time.Time `json:"exp"`
 }
 
 // Verifier checks the X-TL-Signature and X-TL-Partner-Id headers of Partner

@@ -125,22 +125,22 @@ type Event interface {
 // reaction's author, a call's caller or callee.
 type Contact struct {
 	// FullName is the contact's name (full_name).
-	FullName string
+	FullName string `json:"full_name,omitempty"`
 	// Phone is the contact's phone number in international form.
-	Phone string
+	Phone string `json:"phone,omitempty"`
 }
 
 // Attachment is a file attached to a message.
 type Attachment struct {
 	// TemporaryDownloadURL downloads the file for a limited time (the
 	// lifetime is not documented).
-	TemporaryDownloadURL string
+	TemporaryDownloadURL string `json:"temporary_download_url,omitempty"`
 	// Filename is the file's name.
-	Filename string
+	Filename string `json:"filename,omitempty"`
 	// Size is the file's size in bytes.
-	Size int64
+	Size int64 `json:"size,omitempty"`
 	// MIMEType is the file's media type (mimetype).
-	MIMEType string
+	MIMEType string `json:"mimetype,omitempty"`
 }
 
 // AccountInfo is the WhatsApp account an event happened on, as message,
@@ -148,15 +148,15 @@ type Attachment struct {
 type AccountInfo struct {
 	// FullName is the name shown for the account (full_name; in the docs'
 	// example, the name of the agent who owns it).
-	FullName string
+	FullName string `json:"full_name,omitempty"`
 	// Email is the owner's email address.
-	Email string
+	Email string `json:"email,omitempty"`
 	// Phone is the account's phone number.
-	Phone string
+	Phone string `json:"phone,omitempty"`
 	// WID is the account's WhatsApp ID ("15551234567@s.whatsapp.net",
 	// whatsapp_account_wid). Only one third-party client documents it;
 	// empty when absent.
-	WID string
+	WID string `json:"whatsapp_account_wid,omitempty"`
 }
 
 // WhatsAppAccount is the account that a WhatsApp account event is about.
@@ -164,24 +164,24 @@ type AccountInfo struct {
 // example payload for these events.
 type WhatsAppAccount struct {
 	// ID is the account's WhatsApp ID ("15559876543@s.whatsapp.net").
-	ID string
+	ID string `json:"id,omitempty"`
 	// Phone is the account's phone number.
-	Phone string
+	Phone string `json:"phone,omitempty"`
 	// ConnectedAt is when the account was connected ("connected_on");
 	// zero when absent.
-	ConnectedAt time.Time
+	ConnectedAt time.Time `json:"connected_on,omitzero"`
 	// DisconnectedAt is when the account was disconnected
 	// ("disconnected_on"); zero when absent.
-	DisconnectedAt time.Time
+	DisconnectedAt time.Time `json:"disconnected_on,omitzero"`
 	// Status is the account's status as free text (the REST example shows
 	// "Active"; the values are not documented).
-	Status string
+	Status string `json:"status,omitempty"`
 	// AccountName is the account's display name.
-	AccountName string
+	AccountName string `json:"account_name,omitempty"`
 	// OwnerName is the name of the team member who owns the account.
-	OwnerName string
+	OwnerName string `json:"owner_name,omitempty"`
 	// OwnerEmail is the owner's email address.
-	OwnerEmail string
+	OwnerEmail string `json:"owner_email,omitempty"`
 }
 
 // Chat is the chat an event is about. Message, reaction and call events
@@ -191,52 +191,52 @@ type WhatsAppAccount struct {
 type Chat struct {
 	// ID is the chat's ID (chat_id in message events, id in chat events;
 	// a number or a numeric string).
-	ID int64
+	ID int64 `json:"id,omitempty"`
 	// Name is the chat's name (full_name in message events, name in chat
 	// events).
-	Name string
+	Name string `json:"name,omitempty"`
 	// Phone is the contact's phone number (empty for groups).
-	Phone string
+	Phone string `json:"phone,omitempty"`
 	// JID is the chat's WhatsApp ID ("14155551234@s.whatsapp.net",
 	// "...@g.us" for groups).
-	JID string
+	JID string `json:"jid,omitempty"`
 	// IsGroup reports a group chat.
-	IsGroup bool
+	IsGroup bool `json:"is_group,omitempty"`
 	// Closed reports a closed chat.
-	Closed bool
+	Closed bool `json:"closed,omitempty"`
 	// Read reports whether the chat has been read.
-	Read bool
+	Read bool `json:"read,omitempty"`
 	// Labels are the chat's labels.
-	Labels []string
+	Labels []string `json:"labels,omitempty"`
 	// Unattended reports a chat waiting for an answer (unattended_customer;
 	// unattended in the REST API).
-	Unattended bool
+	Unattended bool `json:"unattended_customer,omitempty"`
 	// ChatGPTAutoresponseEnabled reports whether ChatGPT auto-responses are
 	// on for the chat.
-	ChatGPTAutoresponseEnabled bool
+	ChatGPTAutoresponseEnabled bool `json:"chatgpt_autoresponse_enabled,omitempty"`
 	// WhatsAppAccountID is the WhatsApp ID of the account the chat belongs
 	// to.
-	WhatsAppAccountID string
+	WhatsAppAccountID string `json:"whatsapp_account_id,omitempty"`
 	// ChatURL opens the chat in the TimelinesAI web app.
-	ChatURL string
+	ChatURL string `json:"chat_url,omitempty"`
 	// CreatedAt is when the chat was created (created_timestamp).
-	CreatedAt time.Time
+	CreatedAt time.Time `json:"created_timestamp,omitzero"`
 	// LastMessageUID is the UID of the chat's latest message
 	// (last_message_uuid; last_message_uid in the REST API).
-	LastMessageUID string
+	LastMessageUID string `json:"last_message_uuid,omitempty"`
 	// LastMessageAt is when the latest message was sent or received
 	// (last_message_timestamp).
-	LastMessageAt time.Time
+	LastMessageAt time.Time `json:"last_message_timestamp,omitzero"`
 	// ResponsibleName is the name of the team member the chat is assigned
 	// to; empty when unassigned.
-	ResponsibleName string
+	ResponsibleName string `json:"responsible_name,omitempty"`
 	// ResponsibleEmail is that team member's email address.
-	ResponsibleEmail string
+	ResponsibleEmail string `json:"responsible_email,omitempty"`
 	// PreviousResponsibleName is the name of the previous assignee; only
 	// assignment events carry it.
-	PreviousResponsibleName string
+	PreviousResponsibleName string `json:"previous_responsible_name,omitempty"`
 	// PreviousResponsibleEmail is the previous assignee's email address.
-	PreviousResponsibleEmail string
+	PreviousResponsibleEmail string `json:"previous_responsible_email,omitempty"`
 }
 
 // MessageDirection tells an incoming message from an outgoing one.
@@ -254,27 +254,27 @@ const (
 // its UID "uid"; webhooks name it "message_uid". Both are accepted.
 type Message struct {
 	// UID identifies the message (a UUID); use it with the REST API.
-	UID string
+	UID string `json:"message_uid,omitempty"`
 	// Text is the message text.
-	Text string
+	Text string `json:"text,omitempty"`
 	// Direction is [DirectionSent] or [DirectionReceived]. The docs'
 	// example of an incoming message says "sent"; trust the event type
 	// ([MessageReceived], [MessageSent]) over this field.
-	Direction MessageDirection
+	Direction MessageDirection `json:"direction,omitempty"`
 	// Origin is where the message came from, as free text (the docs'
 	// example is "Public API"; the values are not documented).
-	Origin string
+	Origin string `json:"origin,omitempty"`
 	// Timestamp is when the message was sent or received.
-	Timestamp time.Time
+	Timestamp time.Time `json:"timestamp,omitzero"`
 	// Sender is who sent the message.
-	Sender Contact
+	Sender Contact `json:"sender,omitzero"`
 	// Recipient is who received the message.
-	Recipient Contact
+	Recipient Contact `json:"recipient,omitzero"`
 	// ReplyToUID is the UID of the message this one quotes; empty when it
 	// quotes none.
-	ReplyToUID string
+	ReplyToUID string `json:"reply_to_uid,omitempty"`
 	// Attachments are the message's files.
-	Attachments []Attachment
+	Attachments []Attachment `json:"attachments,omitempty"`
 }
 
 // ReactionAction tells a reaction that was set from one that was cleared.
@@ -291,17 +291,17 @@ const (
 // Reaction is the reaction of a [MessageReaction] event.
 type Reaction struct {
 	// MessageUID is the UID of the message reacted to.
-	MessageUID string
+	MessageUID string `json:"message_uid,omitempty"`
 	// Action is [ReactionSet] or [ReactionCleared].
-	Action ReactionAction
+	Action ReactionAction `json:"action,omitempty"`
 	// Emoji is the reaction.
-	Emoji string
+	Emoji string `json:"emoji,omitempty"`
 	// Timestamp is when the reaction was set or cleared.
-	Timestamp time.Time
+	Timestamp time.Time `json:"timestamp,omitzero"`
 	// Reactor is who reacted.
-	Reactor Contact
+	Reactor Contact `json:"reactor,omitzero"`
 	// Reactions counts the message's reactions per emoji after the change.
-	Reactions map[string]int
+	Reactions map[string]int `json:"reactions,omitempty"`
 }
 
 // CallDirection tells an incoming call from an outgoing one.
@@ -319,21 +319,21 @@ const (
 type Call struct {
 	// Duration is the call's length as sent; the unit is not documented
 	// (seconds are likely). 0 for a missed call.
-	Duration int
+	Duration int `json:"duration,omitempty"`
 	// Direction is [CallIncoming] or [CallOutgoing].
-	Direction CallDirection
+	Direction CallDirection `json:"direction,omitempty"`
 	// IsVideo reports a video call.
-	IsVideo bool
+	IsVideo bool `json:"is_video,omitempty"`
 	// Status is the call's status as free text (values not documented).
-	Status string
+	Status string `json:"status,omitempty"`
 	// Timestamp is when the call happened.
-	Timestamp time.Time
+	Timestamp time.Time `json:"timestamp,omitzero"`
 	// MessageUID is the UID of the chat entry that records the call.
-	MessageUID string
+	MessageUID string `json:"message_uid,omitempty"`
 	// Caller is who called.
-	Caller Contact
+	Caller Contact `json:"caller,omitzero"`
 	// Recipient is who was called.
-	Recipient Contact
+	Recipient Contact `json:"recipient,omitzero"`
 }
 
 // MessagePayload is the payload the three message events share. It is
@@ -342,11 +342,11 @@ type Call struct {
 // three can take a *MessagePayload.
 type MessagePayload struct {
 	// Chat is the chat of the message (short form).
-	Chat Chat
+	Chat Chat `json:"chat,omitzero"`
 	// WhatsAppAccount is the workspace account that sent or received it.
-	WhatsAppAccount AccountInfo
+	WhatsAppAccount AccountInfo `json:"whatsapp_account,omitzero"`
 	// Message is the message.
-	Message Message
+	Message Message `json:"message,omitzero"`
 }
 
 // MessageNew is the payload of [EventMessageNew].
@@ -361,11 +361,11 @@ type MessageReceived struct{ MessagePayload }
 // MessageReaction is the payload of [EventMessageReaction].
 type MessageReaction struct {
 	// Chat is the chat of the message (short form).
-	Chat Chat
+	Chat Chat `json:"chat,omitzero"`
 	// WhatsAppAccount is the workspace account of the chat.
-	WhatsAppAccount AccountInfo
+	WhatsAppAccount AccountInfo `json:"whatsapp_account,omitzero"`
 	// Reaction is the reaction.
-	Reaction Reaction
+	Reaction Reaction `json:"reaction,omitzero"`
 }
 
 // ChatPayload is the payload the five chat events share. It is embedded in
@@ -373,9 +373,9 @@ type MessageReaction struct {
 // [ChatUnassigned].
 type ChatPayload struct {
 	// Chat is the chat (full form).
-	Chat Chat
+	Chat Chat `json:"chat,omitzero"`
 	// WhatsAppAccount is the workspace account of the chat.
-	WhatsAppAccount AccountInfo
+	WhatsAppAccount AccountInfo `json:"whatsapp_account,omitzero"`
 }
 
 // ChatNew is the payload of [EventChatNew] ("chat:new" or "chat:created").
@@ -403,7 +403,7 @@ type ChatUnassigned struct{ ChatPayload }
 // [WhatsAppAccountSuspended] and [WhatsAppAccountResumed].
 type AccountPayload struct {
 	// WhatsAppAccount is the account.
-	WhatsAppAccount WhatsAppAccount
+	WhatsAppAccount WhatsAppAccount `json:"whatsapp_account,omitzero"`
 }
 
 // WhatsAppAccountConnected is the payload of [EventWhatsAppAccountConnected].
@@ -425,11 +425,11 @@ type WhatsAppAccountResumed struct{ AccountPayload }
 // [CallIncomingEnded], [CallOutgoingEnded] and [CallIncomingMissed].
 type CallPayload struct {
 	// Chat is the chat of the call (short form).
-	Chat Chat
+	Chat Chat `json:"chat,omitzero"`
 	// WhatsAppAccount is the workspace account of the call.
-	WhatsAppAccount AccountInfo
+	WhatsAppAccount AccountInfo `json:"whatsapp_account,omitzero"`
 	// Call is the call (call_details).
-	Call Call
+	Call Call `json:"call_details,omitzero"`
 }
 
 // CallIncomingEnded is the payload of [EventCallIncomingEnded].
@@ -445,7 +445,7 @@ type CallIncomingMissed struct{ CallPayload }
 // for example a "waba:*" event or one added after this version of the SDK.
 type UnknownEvent struct {
 	// EventType is the event_type as delivered.
-	EventType EventType
+	EventType EventType `json:"event_type,omitempty"`
 	// Raw is the complete JSON body of the delivery.
-	Raw json.RawMessage
+	Raw json.RawMessage `json:"-"`
 }
