@@ -61,6 +61,11 @@
 // two intervals (another River client on the same store, such as the
 // outbox's, may be the leader).
 //
+// The chat listing relies on GET /chats listing the newest activity first
+// (observed by third-party clients, not documented): it stops after 50
+// chats in a row without activity since the checkpoint, so small disorder
+// is tolerated.
+//
 // The subscription check reports, through [WithLogger] and
 // [WithProblemHook], every wanted event type (message:received:new; with
 // [WithOutgoing] also message:sent:new) that has no enabled subscription

@@ -16,6 +16,7 @@ import (
 	"github.com/tlpartner/tlpartner-go/outbox"
 	"github.com/tlpartner/tlpartner-go/outbox/inbox"
 	"github.com/tlpartner/tlpartner-go/publicapi"
+	"github.com/tlpartner/tlpartner-go/publicapi/events"
 )
 
 func messageBody(uid string, chat int64) string {
@@ -307,5 +308,69 @@ func TestNoTokenInOutput(t *testing.T) {
 	}
 	if buf.Len() == 0 || strings.Contains(buf.String(), testToken) || strings.Contains(buf.String(), "wrong-token") {
 		t.Errorf("log: %s", buf.String())
+	}
+}
+
+// TestOutgoing: with WithOutgoing, messages the workspace sends are
+// delivered too (marked sent), in order with the incoming ones; without
+// it, only incoming ones.
+func TestOutgoing(t *testing.T) {
+	for _, outgoing := range []bool{false, true} {
+		t.Run(fmt.Sprint("outgoing=", outgoing), func(t *testing.T) {
+			w := newWorld(t)
+			col := &collector{}
+			opts := []inbox.Option{inbox.WithCatchUpInterval(time.Second), inbox.WithPollInterval(50 * time.Millisecond),
+				inbox.WithPublicURL("http://127.0.0.1:1/unused")}
+			if outgoing {
+				opts = append(opts, inbox.WithOutgoing())
+			}
+			in := openSQLite(t, w, col.deliver, opts...)
+			ctx := context.Background()
+			if err := in.AddWorkspace(ctx, w.ws); err != nil {
+				t.Fatal(err)
+			}
+			base := serve(t, in.Handler())
+			pc := w.client(t)
+			for _, et := range in.EventTypes() {
+				if _, err := pc.CreateWebhook(ctx, publicapiHook(et, base+"/x/"+w.ws+"/"+testToken)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			startRun(t, in)
+			in1, err := w.srv.SimulateIncomingMessage(w.ws, phone(1), "question")
+			if err != nil {
+				t.Fatal(err)
+			}
+			sent, err := pc.SendToPhone(ctx, phone(1), publicapi.SendParams{Text: publicapi.Ptr("answer")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			in2, err := w.srv.SimulateIncomingMessage(w.ws, phone(1), "thanks")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []string{in1.MessageUID, in2.MessageUID}
+			if outgoing {
+				want = []string{in1.MessageUID, sent, in2.MessageUID}
+			}
+			waitFor(t, 10*time.Second, "delivered", func() bool { return len(col.snapshot()) >= len(want) })
+			time.Sleep(1500 * time.Millisecond) // a catch-up more: nothing else may come
+			calls := col.snapshot()
+			if len(calls) != len(want) {
+				t.Fatalf("%d calls, want %d", len(calls), len(want))
+			}
+			for i, m := range calls {
+				if m.UID != want[i] {
+					t.Fatalf("call %d is %s, want %s", i, m.UID, want[i])
+				}
+				wantDir := events.DirectionReceived
+				if m.UID == sent {
+					wantDir = events.DirectionSent
+				}
+				if m.Direction != wantDir {
+					t.Errorf("message %s: direction %s", m.UID, m.Direction)
+				}
+			}
+		})
 	}
 }
