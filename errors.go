@@ -132,13 +132,15 @@ type APIError struct {
 // An empty Operation or Description is left out; an empty Code is replaced
 // by the status text (as in "tlpartner: GetWorkspace: 503 Service
 // Unavailable").
-func (e *APIError) Error() string { return e.engine().Error() }
+func (e *APIError) Error() string {
+	return e.meta.Error(e.Operation, e.StatusCode, e.Code, e.Description)
+}
 
 // Is reports whether e belongs to the class of target, one of the sentinel
 // errors. The client decided the class when the error was built (the error
 // code first, the HTTP status when the code is empty or unknown); an
 // APIError built by hand is classified by its StatusCode alone.
-func (e *APIError) Is(target error) bool { return e.engine().Is(target) }
+func (e *APIError) Is(target error) bool { return e.meta.Is(e.StatusCode, target) }
 
 // As sets target to a copy of e when target points to the APIError type of
 // another package of the module (*publicapi.APIError), so errors.As works

@@ -70,13 +70,15 @@ type APIError struct {
 // An empty Operation or Description is left out; an empty Code is replaced
 // by the status text (as in "publicapi: GetChat: 503 Service
 // Unavailable").
-func (e *APIError) Error() string { return e.engine().Error() }
+func (e *APIError) Error() string {
+	return e.metaOrDefault().Error(e.Operation, e.StatusCode, e.Code, e.Description)
+}
 
 // Is reports whether e belongs to the class of target, one of the sentinel
 // errors. The client decided the class when the error was built (the error
 // code, then a message naming a quota, then the HTTP status); an APIError
 // built by hand is classified by its StatusCode alone.
-func (e *APIError) Is(target error) bool { return e.engine().Is(target) }
+func (e *APIError) Is(target error) bool { return e.meta.Is(e.StatusCode, target) }
 
 // As sets target to a copy of e when target points to the APIError type of
 // another package of the module (*tlpartner.APIError), so errors.As works
@@ -99,12 +101,17 @@ func (e *APIError) engine() *engine.APIError {
 	for _, f := range e.Fields {
 		x.Fields = append(x.Fields, engine.FieldError(f))
 	}
-	m := e.meta
-	if m.IsZero() {
-		m = engine.MetaFor(apiName)
-	}
-	x.SetMeta(m)
+	x.SetMeta(e.metaOrDefault())
 	return x
+}
+
+// metaOrDefault is e's meta, or for an APIError built by hand this
+// package's prefix with classification by status.
+func (e *APIError) metaOrDefault() engine.ErrorMeta {
+	if e.meta.IsZero() {
+		return engine.MetaFor(apiName)
+	}
+	return e.meta
 }
 
 func apiErrorFrom(x *engine.APIError) *APIError {

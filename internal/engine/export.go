@@ -111,3 +111,16 @@ func ValidationAs[T any](api, field, reason string) error {
 	}
 	return e
 }
+
+// Is is [APIError.Is] for a client's APIError type, which keeps m and the
+// status: no copy of the error is made.
+func (m ErrorMeta) Is(status int, target error) bool {
+	e := APIError{StatusCode: status, class: m.class}
+	return e.Is(target)
+}
+
+// Error is [APIError.Error] for a client's APIError type.
+func (m ErrorMeta) Error(operation string, status int, code, description string) string {
+	e := APIError{Operation: operation, StatusCode: status, Code: code, Description: description, api: m.api}
+	return e.Error()
+}
