@@ -41,6 +41,7 @@ import (
 	"github.com/tlpartner/tlpartner-go"
 	"github.com/tlpartner/tlpartner-go/publicapi"
 	"github.com/tlpartner/tlpartner-go/publicapi/events"
+	"github.com/tlpartner/tlpartner-go/tlhttp"
 	"github.com/tlpartner/tlpartner-go/tlpartnertest"
 	"github.com/tlpartner/tlpartner-go/webhooks"
 )
@@ -102,6 +103,21 @@ func readmeErrors(ctx context.Context, client *tlpartner.Client, wsID string) er
 		log.Printf("bad %s: %s", vErr.Field, vErr.Reason) // nothing was sent
 	}
 	// readme:end
+	return err
+}
+
+// readmeCallOptions is the README section "Tracing and metrics".
+func readmeCallOptions(ctx context.Context, client *tlpartner.Client) error {
+	// readme:begin callOptions
+	var meta tlhttp.ResponseMeta
+	ws, err := client.GetWorkspace(ctx, "acme-co",
+		tlhttp.WithTimeout(5*time.Second),          // the whole call, retries included
+		tlhttp.WithHeader("X-Job", "nightly-sync"), // never Authorization
+		tlhttp.WithResponseMeta(&meta))             // also filled when the call fails
+	log.Printf("status=%d request_id=%s attempts=%d rate_limit_wait=%s",
+		meta.StatusCode, meta.RequestID, meta.Attempts, meta.RateLimitWait)
+	// readme:end
+	_ = ws
 	return err
 }
 
@@ -227,6 +243,24 @@ func TestREADMEErrors(t *testing.T) {
 	assert.Equal(t, "workspaceID", ve.Field)
 }
 
+// TestREADMECallOptions runs the per-call options snippet against the
+// fake: the call succeeds with the metadata of its one attempt.
+func TestREADMECallOptions(t *testing.T) {
+	t.Parallel()
+	srv := tlpartnertest.NewServer(tlpartnertest.Options{})
+	defer srv.Close()
+	c, err := srv.Client()
+	require.NoError(t, err)
+	_, err = c.CreateWorkspace(t.Context(), tlpartner.CreateWorkspaceParams{DisplayName: "acme-co", SeatsPurchased: 2})
+	require.NoError(t, err)
+	require.NoError(t, readmeCallOptions(t.Context(), c))
+	var meta tlhttp.ResponseMeta
+	_, err = c.GetWorkspace(t.Context(), "acme-co", tlhttp.WithResponseMeta(&meta))
+	require.NoError(t, err)
+	assert.Equal(t, 200, meta.StatusCode)
+	assert.Equal(t, 1, meta.Attempts)
+}
+
 func TestREADMERateLimit(t *testing.T) {
 	t.Parallel()
 	c, err := readmeRateLimit("partner", "secret")
@@ -271,7 +305,7 @@ func TestREADMETestConnect(t *testing.T) {
 var (
 	readmeMarker = regexp.MustCompile(`^<!-- readme_example_test\.go: (\w+) -->$`)
 	// otherModuleMarker marks a block compiled by a nested module's test.
-	otherModuleMarker = regexp.MustCompile(`^<!-- (tlredis|outbox/inbox)/readme_test\.go: \w+ -->$`)
+	otherModuleMarker = regexp.MustCompile(`^<!-- (tlredis|outbox/inbox|tlotel)/readme_test\.go: \w+ -->$`)
 	// usesRoot spots a Go block that uses the SDK: a name qualified by one
 	// of its packages or a method of a *tlpartner.Client named client.
 	usesRoot = regexp.MustCompile(`\b(tlpartner|publicapi|webhooks|events|tlpartnertest|embed)\.|\bclient\.`)

@@ -6,8 +6,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -144,4 +146,64 @@ func BenchmarkSendToPhone(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkOverheadPaired alternates calls of an instrumented client and
+// of the same client without instrumentation in one loop, and reports the
+// ratio of their median call times as "x-none" (noop: the target is at
+// most 1.03). Alternating makes both sides share the machine's load, which
+// separate benchmarks on a busy machine do not.
+func BenchmarkOverheadPaired(b *testing.B) {
+	srv := benchServer(b)
+	ctx := context.Background()
+	msg := publicapi.SendParams{Text: publicapi.Ptr("hello")}
+	for _, v := range variants()[1:] {
+		b.Run("GetWorkspace/"+v.name, func(b *testing.B) {
+			mk := func(extra ...tlpartner.Option) *tlpartner.Client {
+				c, err := tlpartner.NewClient("bench-partner", "bench-secret-0123456789abcdef",
+					append([]tlpartner.Option{tlpartner.WithBaseURL(srv.URL + "/partner/api/v1")}, extra...)...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				return c
+			}
+			plain, inst := mk(), mk(v.tel(b).PartnerOptions()...)
+			paired(b, func() error { _, err := inst.GetWorkspace(ctx, "acme-co"); return err },
+				func() error { _, err := plain.GetWorkspace(ctx, "acme-co"); return err })
+		})
+		b.Run("SendToPhone/"+v.name, func(b *testing.B) {
+			mk := func(extra ...publicapi.Option) *publicapi.Client {
+				c, err := publicapi.NewClient("bench-token",
+					append([]publicapi.Option{publicapi.WithBaseURL(srv.URL + "/integrations/api")}, extra...)...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				return c
+			}
+			plain, inst := mk(), mk(v.tel(b).PublicAPIOptions()...)
+			paired(b, func() error { _, err := inst.SendToPhone(ctx, "+14155550100", msg); return err },
+				func() error { _, err := plain.SendToPhone(ctx, "+14155550100", msg); return err })
+		})
+	}
+}
+
+func paired(b *testing.B, inst, plain func() error) {
+	var ti, tp []time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		start := time.Now()
+		if err := inst(); err != nil {
+			b.Fatal(err)
+		}
+		mid := time.Now()
+		if err := plain(); err != nil {
+			b.Fatal(err)
+		}
+		ti = append(ti, mid.Sub(start))
+		tp = append(tp, time.Since(mid))
+	}
+	slices.Sort(ti)
+	slices.Sort(tp)
+	b.ReportMetric(float64(ti[len(ti)/2])/float64(tp[len(tp)/2]), "x-none")
+	b.ReportMetric(float64(ti[len(ti)/2]-tp[len(tp)/2]), "extra-ns")
 }
