@@ -150,7 +150,8 @@ func TestUnresolvedAndEventHook(t *testing.T) {
 		// The event hook: the chat still cannot be listed, but the webhook
 		// names the message.
 		ob2 := open(t, sk.mustOpen(t), f.clientFunc(f.srv.PublicAPIURL()), outbox.WithSettleWindow(time.Hour), outbox.WithMaxReconcileFailures(1000))
-		run(t, ob2)
+		stop := runStop(t, ob2)
+		t.Cleanup(stop)
 		f.srv.InjectFaults(
 			tlpartnertest.Fault{Kind: tlpartnertest.FaultLoseResponse, Method: "POST", Path: "/messages"},
 			tlpartnertest.Fault{Kind: tlpartnertest.Fault503, Count: 100000, Method: "GET"},
@@ -162,6 +163,7 @@ func TestUnresolvedAndEventHook(t *testing.T) {
 		st, err = ob2.Status(ctx, f.ws, "e")
 		require.NoError(t, err)
 		require.Equal(t, outbox.Sending, st.State)
+		stop() // no reconciliation from here on: only the event can settle it
 		f.srv.ClearFaults()
 		var msg *publicapi.Message
 		for ch, err := range f.pc.ListChats(ctx, publicapi.ListChatsParams{Phone: publicapi.Ptr("+14155550105")}) {
@@ -354,4 +356,23 @@ func TestOrderPerChat(t *testing.T) {
 		}
 		assert.Equal(t, want, got)
 	})
+}
+
+// A chat whose job is gone (its worker died holding it, or anything else)
+// is picked up by the sweeper.
+func TestSweeperTakesOverOrphanedChat(t *testing.T) {
+	f := newFake(t)
+	store, _ := storeKinds[0].open(t)
+	ob := open(t, store, f.clientFunc(f.srv.PublicAPIURL()))
+	ctx := context.Background()
+	_, err := ob.Send(ctx, textMsg(f.ws, "orphan", "+14155550108", "orphan"))
+	require.NoError(t, err)
+	n, err := ob.DB().ExecContext(ctx, "DELETE FROM river_job")
+	require.NoError(t, err)
+	deleted, _ := n.RowsAffected()
+	require.Equal(t, int64(1), deleted)
+	run(t, ob)
+	st := waitState(t, ob, f.ws, "orphan", 30*time.Second)
+	assert.Equal(t, outbox.Sent, st.State)
+	assert.Equal(t, map[string]int{"orphan": 1}, f.sentTexts(t))
 }

@@ -144,16 +144,23 @@ func open(t testing.TB, store outbox.Store, clients outbox.ClientFunc, opts ...o
 }
 
 // run runs the outbox's workers until the test ends.
-func run(t testing.TB, ob *outbox.Outbox) {
+func run(t testing.TB, ob *outbox.Outbox) { t.Cleanup(runStop(t, ob)) }
+
+// runStop runs the outbox's workers until the returned function is
+// called; it waits for Run to return.
+func runStop(t testing.TB, ob *outbox.Outbox) func() {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- ob.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		})
+	}
 }
 
 // waitState waits until key reaches a final state, and returns it.

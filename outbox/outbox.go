@@ -395,7 +395,7 @@ VALUES (?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT (workspace_id, msg_key) DO N
 		m.WorkspaceID, m.Key, s.chatKey(), string(body), digest, now, now).Scan(&r.ID)
 	if err == nil {
 		r.CreatedAt = time.Unix(0, now)
-		return r, o.b.insertJob(ctx, tx, r.ID, time.Time{})
+		return r, o.b.insertJob(ctx, tx, sendArgs{WorkspaceID: m.WorkspaceID, Chat: s.chatKey()})
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
 		return Receipt{}, err
@@ -464,7 +464,10 @@ func (o *Outbox) Run(ctx context.Context) error {
 	if err := o.b.start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("outbox: start workers: %w", err)
 	}
+	sweepDone := make(chan struct{})
+	go func() { defer close(sweepDone); o.sweepLoop(ctx) }()
 	<-ctx.Done()
+	<-sweepDone
 	stopCtx, cancel := context.WithTimeout(context.Background(), 2*o.cfg.attemptTimeout)
 	defer cancel()
 	if err := o.b.stop(stopCtx); err != nil {

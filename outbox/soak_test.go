@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -36,7 +37,7 @@ const (
 	soakKeys    = 2000
 	soakChats   = 50
 	soakKills   = 5 // per process
-	soakTimeout = 100 * time.Second
+	soakTimeout = 150 * time.Second
 )
 
 // soakOpts are the outbox settings of the soak: short settle window and
@@ -47,6 +48,7 @@ func soakOpts() []outbox.Option {
 		outbox.WithPollInterval(50 * time.Millisecond),
 		outbox.WithSettleWindow(time.Second),
 		outbox.WithReconcileInterval(200 * time.Millisecond),
+		outbox.WithClockSkew(200 * time.Millisecond), // one machine's clock
 		outbox.WithRetryBackoff(20*time.Millisecond, 500*time.Millisecond),
 		outbox.WithMaxRefusals(1000),
 		outbox.WithAttemptTimeout(2 * time.Second),
@@ -87,6 +89,12 @@ func childMain() int {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
+	}
+	if p := os.Getenv("OUTBOX_SOAK_CPUPROFILE"); p != "" {
+		if f, err := os.Create(fmt.Sprintf("%s.%d", p, os.Getpid())); err == nil {
+			_ = pprof.StartCPUProfile(f)
+			defer pprof.StopCPUProfile()
+		}
 	}
 	defer ob.Close()
 	if err := ob.Run(ctx); err != nil {

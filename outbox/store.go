@@ -77,15 +77,26 @@ func (b backend) inTx(ctx context.Context, fn func(q querier, tx any) error) err
 	return b.b.InTx(ctx, func(sq store.Querier, tx any) error { return fn(q{sq}, tx) })
 }
 
-// insertJob inserts the River job of entry id in tx (a pgx.Tx or a
-// *sql.Tx), to run at at (zero: now).
-func (b backend) insertJob(ctx context.Context, tx any, id int64, at time.Time) error {
-	var opts *river.InsertOpts
-	if !at.IsZero() {
-		opts = &river.InsertOpts{ScheduledAt: at}
-	}
-	if _, err := b.b.InsertTx(ctx, tx, sendArgs{EntryID: id}, opts); err != nil {
+// insertJob inserts the River job that drains the chat of a new entry in
+// tx (a pgx.Tx or a *sql.Tx), unless the chat has a job already (River's
+// unique jobs).
+func (b backend) insertJob(ctx context.Context, tx any, args sendArgs) error {
+	if _, err := b.b.InsertTx(ctx, tx, args, nil); err != nil {
 		return fmt.Errorf("outbox: %w", err)
+	}
+	return nil
+}
+
+// sweep inserts a job for each chat, unique per chat and period (so that
+// processes sweeping at once insert it once); it runs even while a job of
+// a crashed process still looks running.
+func (b backend) sweep(ctx context.Context, chats []sendArgs, period time.Duration) error {
+	bucket := time.Now().UnixNano() / int64(period)
+	for _, a := range chats {
+		a.Sweep = bucket
+		if _, err := b.b.Insert(ctx, a, nil); err != nil {
+			return fmt.Errorf("outbox: %w", err)
+		}
 	}
 	return nil
 }
@@ -134,6 +145,7 @@ const tableColumns = `
 	first_attempt_at BIGINT NOT NULL DEFAULT 0,
 	attempt_at BIGINT NOT NULL DEFAULT 0,
 	lease_until BIGINT NOT NULL DEFAULT 0,
+	not_before BIGINT NOT NULL DEFAULT 0,
 	created_at BIGINT NOT NULL,
 	updated_at BIGINT NOT NULL,
 	UNIQUE (workspace_id, msg_key)

@@ -19,15 +19,25 @@ import (
 
 const queueName = "tlpartner_outbox"
 
-// sendArgs is the River job of one entry: it names the row, which holds
-// everything else.
+// sendArgs is the River job that drains one chat: it sends the chat's
+// open entries in order. A chat has at most one such job waiting or
+// running (River's unique jobs), plus the sweeper's.
 type sendArgs struct {
-	EntryID int64 `json:"entry_id"`
+	WorkspaceID string `json:"workspace_id"`
+	Chat        string `json:"chat"`
+	// Sweep is set on a job inserted by the sweeper for a chat nobody
+	// worked on for a while (its worker died): the period's number.
+	Sweep int64 `json:"sweep,omitempty"`
 }
 
-func (sendArgs) Kind() string { return "tlpartner_outbox_send" }
+func (sendArgs) Kind() string { return "tlpartner_outbox_chat" }
 
-func (sendArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: queueName} }
+func (sendArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: queueName, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+		rivertype.JobStateRetryable, rivertype.JobStateScheduled,
+	}}}
+}
 
 // pruneArgs is the periodic job that deletes finished entries older than
 // the retention.
@@ -75,19 +85,19 @@ type entry struct {
 	attemptAt      time.Time
 }
 
-func (o *Outbox) load(ctx context.Context, q querier, id int64) (*entry, error) {
+const entryColumns = `id, workspace_id, msg_key, chat, message, state, message_uid, attempts, refusals, reconcile_failures, first_attempt_at, attempt_at`
+
+func scanEntry(row scanner) (*entry, error) {
 	var (
 		e         entry
 		body      string
 		first, at int64
 	)
-	err := q.queryRow(ctx, `SELECT id, workspace_id, msg_key, chat, message, state, message_uid, attempts, refusals, reconcile_failures, first_attempt_at, attempt_at
-FROM tlpartner_outbox WHERE id = ?`, id).Scan(&e.id, &e.workspaceID, &e.key, &e.chat, &body, &e.state, &e.uid, &e.attempts, &e.refusals, &e.reconcileFails, &first, &at)
-	if err != nil {
+	if err := row.Scan(&e.id, &e.workspaceID, &e.key, &e.chat, &body, &e.state, &e.uid, &e.attempts, &e.refusals, &e.reconcileFails, &first, &at); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(body), &e.msg); err != nil {
-		return nil, fmt.Errorf("decode entry %d: %w", id, err)
+		return nil, fmt.Errorf("decode entry %d: %w", e.id, err)
 	}
 	if first != 0 {
 		e.firstAttemptAt = time.Unix(0, first)
@@ -98,14 +108,15 @@ FROM tlpartner_outbox WHERE id = ?`, id).Scan(&e.id, &e.workspaceID, &e.key, &e.
 	return &e, nil
 }
 
+func (o *Outbox) load(ctx context.Context, q querier, id int64) (*entry, error) {
+	return scanEntry(q.queryRow(ctx, `SELECT `+entryColumns+` FROM tlpartner_outbox WHERE id = ?`, id))
+}
+
 type sendWorker struct {
 	river.WorkerDefaults[sendArgs]
 	o *Outbox
 }
 
-func final(state string) bool {
-	return state == string(Sent) || state == string(Failed) || state == string(Unresolved)
-}
 
 // lease is how long a worker owns an entry it works on; another worker
 // takes it over only after that (the first one crashed).
@@ -123,56 +134,31 @@ func (w *sendWorker) Work(ctx context.Context, job *river.Job[sendArgs]) error {
 	o := w.o
 	db := o.b.db()
 	began := o.now()
-	e, err := o.load(ctx, db, job.Args.EntryID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil // pruned
-	}
-	if err != nil {
-		return err
-	}
-	mine := true // the job's own entry is not final yet
+	ws, chat := job.Args.WorkspaceID, job.Args.Chat
 	for {
-		if mine {
-			var state string
-			if err := db.queryRow(ctx, `SELECT state FROM tlpartner_outbox WHERE id = ?`, e.id).Scan(&state); err != nil {
-				if errors.Is(err, sql.ErrNoRows) {
-					return nil
-				}
-				return err
-			}
-			mine = !final(state)
-		}
 		if o.now().Sub(began) > o.cfg.attemptTimeout/2 {
 			return river.JobSnooze(0) // leave time to record; go on at once
 		}
-		var headID int64
-		if err := db.queryRow(ctx, `SELECT id FROM tlpartner_outbox WHERE workspace_id = ? AND chat = ? AND state IN ('pending', 'sending') ORDER BY id LIMIT 1`,
-			e.workspaceID, e.chat).Scan(&headID); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
+		// Lease the chat's earliest open entry, if it is due and nobody
+		// holds it.
+		now := o.now().UnixNano()
+		head, err := scanEntry(db.queryRow(ctx, `UPDATE tlpartner_outbox SET lease_until = ?
+WHERE id = (SELECT id FROM tlpartner_outbox WHERE workspace_id = ? AND chat = ? AND state IN ('pending', 'sending') ORDER BY id LIMIT 1)
+AND lease_until < ? AND not_before <= ? RETURNING `+entryColumns, now+int64(o.lease()), ws, chat, now, now))
+		if errors.Is(err, sql.ErrNoRows) {
+			var leaseUntil, notBefore int64
+			err := db.queryRow(ctx, `SELECT lease_until, not_before FROM tlpartner_outbox WHERE workspace_id = ? AND chat = ? AND state IN ('pending', 'sending') ORDER BY id LIMIT 1`,
+				ws, chat).Scan(&leaseUntil, &notBefore)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
 				return nil // the chat is drained
-			}
-			return err
-		}
-		now := o.now()
-		n, err := db.exec(ctx, `UPDATE tlpartner_outbox SET lease_until = ? WHERE id = ? AND state IN ('pending', 'sending') AND lease_until < ?`,
-			now.Add(o.lease()).UnixNano(), headID, now.UnixNano())
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			var state string
-			if err := db.queryRow(ctx, `SELECT state FROM tlpartner_outbox WHERE id = ?`, headID).Scan(&state); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			case err != nil:
 				return err
+			case leaseUntil >= now:
+				return nil // another worker drains the chat (the sweeper covers for it if it dies)
 			}
-			if state == "" || final(state) {
-				continue
-			}
-			if !mine {
-				return nil // another worker drains the chat
-			}
-			return river.JobSnooze(jitter(o.cfg.chatWait))
+			return river.JobSnooze(time.Duration(notBefore-now) + time.Millisecond) // the head waits
 		}
-		head, err := o.load(ctx, db, headID)
 		if err != nil {
 			return err
 		}
@@ -181,9 +167,52 @@ func (w *sendWorker) Work(ctx context.Context, job *river.Job[sendArgs]) error {
 			return err
 		}
 		if wait > 0 {
-			return river.JobSnooze(wait) // this job comes back for the chat
+			return river.JobSnooze(wait)
 		}
 	}
+}
+
+// sweepLoop gives a job to every chat whose earliest open entry nobody
+// worked on for a while although it was due: its worker died between
+// steps. It runs in every process that runs workers; River's unique jobs
+// keep the processes from inserting the same job twice in a period.
+func (o *Outbox) sweepLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(jitter(o.cfg.chatWait)):
+		}
+		if err := o.sweepOnce(ctx); err != nil && ctx.Err() == nil {
+			o.cfg.logger.WarnContext(ctx, "outbox: sweep", "error", err.Error())
+		}
+	}
+}
+
+func (o *Outbox) sweepOnce(ctx context.Context) error {
+	now := o.now()
+	stale := now.Add(-o.cfg.chatWait).UnixNano()
+	rows, err := o.b.db().query(ctx, `SELECT o.workspace_id, o.chat FROM tlpartner_outbox o
+WHERE o.state IN ('pending', 'sending') AND o.lease_until < ? AND o.not_before < ? AND o.updated_at < ?
+AND NOT EXISTS (SELECT 1 FROM tlpartner_outbox p WHERE p.workspace_id = o.workspace_id AND p.chat = o.chat AND p.state IN ('pending', 'sending') AND p.id < o.id)
+ORDER BY o.id LIMIT 500`, now.UnixNano(), stale, stale)
+	if err != nil {
+		return err
+	}
+	var chats []sendArgs
+	for rows.Next() {
+		var a sendArgs
+		if err := rows.Scan(&a.WorkspaceID, &a.Chat); err != nil {
+			rows.Close()
+			return err
+		}
+		chats = append(chats, a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(chats) == 0 {
+		return err
+	}
+	return o.b.sweep(ctx, chats, o.cfg.chatWait)
 }
 
 // step takes one leased entry one step: it sends a pending entry, or
@@ -317,9 +346,11 @@ func (o *Outbox) refused(ctx context.Context, e *entry, msg string) (time.Durati
 	if e.refusals+1 >= o.cfg.maxRefusals {
 		return 0, o.finish(ctx, e, Failed, "", "", fmt.Sprintf("refused %d times; last: %s", e.refusals+1, msg))
 	}
-	_, err := o.b.db().exec(ctx, `UPDATE tlpartner_outbox SET state = 'pending', refusals = refusals + 1, last_error = ?, lease_until = 0, updated_at = ?
-WHERE id = ? AND state IN ('pending', 'sending')`, "refused: "+msg, o.now().UnixNano(), e.id)
-	return o.backoff(e.refusals + 1), err
+	wait := o.backoff(e.refusals + 1)
+	now := o.now()
+	_, err := o.b.db().exec(ctx, `UPDATE tlpartner_outbox SET state = 'pending', refusals = refusals + 1, last_error = ?, lease_until = 0, not_before = ?, updated_at = ?
+WHERE id = ? AND state IN ('pending', 'sending')`, "refused: "+msg, now.Add(wait).UnixNano(), now.UnixNano(), e.id)
+	return wait, err
 }
 
 func (o *Outbox) backoff(n int) time.Duration {
@@ -376,16 +407,19 @@ func (o *Outbox) reconcile(ctx context.Context, client *publicapi.Client, e *ent
 		if fails >= o.cfg.maxReconcileFails {
 			return 0, o.finish(rctx, e, Unresolved, "", "", fmt.Sprintf("could not reconcile an ambiguous send after %d tries; last: %v", fails, err))
 		}
-		_, err := o.b.db().exec(rctx, `UPDATE tlpartner_outbox SET reconcile_failures = ?, last_error = ?, lease_until = 0, updated_at = ? WHERE id = ? AND state = 'sending'`,
-			fails, "reconcile: "+err.Error(), o.now().UnixNano(), e.id)
-		return o.backoff(fails), err
+		wait, now := o.backoff(fails), o.now()
+		_, err := o.b.db().exec(rctx, `UPDATE tlpartner_outbox SET reconcile_failures = ?, last_error = ?, lease_until = 0, not_before = ?, updated_at = ? WHERE id = ? AND state = 'sending'`,
+			fails, "reconcile: "+err.Error(), now.Add(wait).UnixNano(), now.UnixNano(), e.id)
+		return wait, err
 	}
 	if uid != "" {
 		return 0, o.finish(rctx, e, Sent, uid, ByReconcile, "")
 	}
 	if wait := e.attemptAt.Add(o.cfg.settleWindow).Sub(o.now()); wait > 0 {
-		_, err := o.b.db().exec(rctx, `UPDATE tlpartner_outbox SET reconcile_failures = 0, lease_until = 0 WHERE id = ? AND state = 'sending'`, e.id)
-		return min(wait, o.cfg.reconcileInterval), err
+		wait = min(wait, o.cfg.reconcileInterval)
+		_, err := o.b.db().exec(rctx, `UPDATE tlpartner_outbox SET reconcile_failures = 0, lease_until = 0, not_before = ?, updated_at = ? WHERE id = ? AND state = 'sending'`,
+			o.now().Add(wait).UnixNano(), o.now().UnixNano(), e.id)
+		return wait, err
 	}
 	// Not there after the settle window: it was not sent. Send again.
 	n, err := o.b.db().exec(rctx, `UPDATE tlpartner_outbox SET state = 'pending', reconcile_failures = 0, updated_at = ? WHERE id = ? AND state = 'sending'`,
