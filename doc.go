@@ -60,7 +60,11 @@
 // JWT signed with the Partner Secret, with the claims partner_id, nbf and exp
 // (by default nbf = now-3m and exp = now+3m, see [WithTokenLifetime]), plus
 // the X-TL-Partner-Id header. Tokens are never cached, logged or included in
-// errors.
+// errors: a JWT the server echoes back (in a body, a header or a redirect
+// target, also JSON- or URL-escaped) is replaced by [REDACTED] in the
+// error's text, in every error it wraps and in every log attribute, and
+// neither the Client nor the Partner Secret prints with any fmt verb, as a
+// value or a pointer.
 //
 // # Errors
 //

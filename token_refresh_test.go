@@ -312,3 +312,19 @@ func TestSourceGetsStaleToken(t *testing.T) {
 	assert.Equal(t, []string{"", "tok-a-77aa"}, stales)
 	mu.Unlock()
 }
+
+// TestPanickingSourceIsAnError: the source runs on a goroutine of the
+// client's, where the caller could not recover a panic; it becomes the
+// call's error instead of ending the program.
+func TestPanickingSourceIsAnError(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"status":"ok","data":{"message_uid":"m-1"}}`)
+	}))
+	t.Cleanup(srv.Close)
+	pc, err := publicapi.NewClient("", publicapi.WithBaseURL(srv.URL),
+		publicapi.WithTokenSource(func(context.Context, string) (string, error) { panic("vault client not configured") }))
+	require.NoError(t, err)
+	err = send(context.Background(), pc)
+	assert.ErrorContains(t, err, "publicapi: token source: panic: vault client not configured")
+}

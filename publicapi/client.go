@@ -133,7 +133,7 @@ func (t *tokenState) await(ctx context.Context) (string, error) {
 // run calls the source for f and publishes the result.
 func (t *tokenState) run(ctx context.Context, f *tokenFetch) {
 	defer f.cancel()
-	tok, err := t.src(ctx, f.stale)
+	tok, err := t.call(ctx, f.stale)
 	if err != nil {
 		err = fmt.Errorf("%s: token source: %w", apiName, err)
 	} else if err = checkToken("WithTokenSource", tok); err != nil {
@@ -150,6 +150,17 @@ func (t *tokenState) run(ctx context.Context, f *tokenFetch) {
 	f.token, f.err = tok, err
 	t.mu.Unlock()
 	close(f.done)
+}
+
+// call calls the source. A panic of the source, which runs on a goroutine
+// of its own where the caller could not recover it, becomes an error.
+func (t *tokenState) call(ctx context.Context, stale string) (tok string, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			tok, err = "", fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return t.src(ctx, stale)
 }
 
 func (t *tokenState) authorize(r *http.Request) (string, error) {

@@ -98,9 +98,13 @@
 //
 // # Secrets
 //
-// The token never appears in errors, logs, fmt output (%v, %+v, %#v) or the
-// JSON of any value of this package; a token that the server echoes back
-// in an error body is replaced by [REDACTED].
+// The token never appears in errors, logs, fmt output (any verb, of a
+// value or a pointer) or the JSON of any value of this package. A token
+// that the server echoes back (in a body, a header or a redirect target,
+// also JSON- or URL-escaped) is replaced by [REDACTED] in the error's text,
+// in every error it wraps (an *url.Error included) and in every log
+// attribute. Decoding errors name the field and the expected type and
+// never quote a value longer than 8 bytes.
 //
 // # Webhooks
 //

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -311,9 +312,30 @@ type callState struct {
 	attempts   int            // attempts made
 	wait       time.Duration  // total rate-limit wait
 	cred       string         // credential of the latest attempt
-	creds      []string       // every credential the call used, for scrubbing
-	credBuf    [2]string      // creds' backing array for the usual one or two
+	firstCred  string         // the first credential the call used
+	moreCreds  []string       // any others (after a refresh, or new JWTs per attempt)
+	logged     *credHolder    // the credentials for the log handler, when logging
 	last       *http.Response // latest response
+}
+
+// addCred records a credential the call used, for scrubbing.
+func (st *callState) addCred(cred string) {
+	if cred == "" || cred == st.firstCred || slices.Contains(st.moreCreds, cred) {
+		return
+	}
+	if st.firstCred == "" {
+		st.firstCred = cred
+	} else {
+		st.moreCreds = append(st.moreCreds, cred)
+	}
+	if st.logged != nil {
+		st.logged.add(cred)
+	}
+}
+
+// creds returns every credential the call used.
+func (st *callState) creds() []string {
+	return append([]string{st.firstCred}, st.moreCreds...)
 }
 
 // Send performs req (built without a context; a body without GetBody is
@@ -329,7 +351,6 @@ func (e *Engine) Send(ctx context.Context, op Op, req *http.Request, opts ...tlh
 		return nil, nil, e.Invalid("ctx", "must not be nil")
 	}
 	st := callState{maxRetries: e.retry.MaxRetries}
-	st.creds = st.credBuf[:0]
 	var meta *tlhttp.ResponseMeta
 	if len(op.Call) > 0 {
 		opts = append(op.Call[:len(op.Call):len(op.Call)], opts...)
@@ -351,11 +372,16 @@ func (e *Engine) Send(ctx context.Context, op Op, req *http.Request, opts ...tlh
 		}
 	}
 	if e.scrubLogs {
-		ctx = withCreds(ctx, &st)
+		// A holder of its own, so that st stays on the stack.
+		st.logged = &credHolder{}
+		ctx = withCreds(ctx, st.logged)
 	}
 	if meta == nil && e.observer == nil {
 		resp, body, err := e.send(ctx, op, req, &st)
-		return resp, body, scrubError(err, st.creds)
+		if err != nil {
+			err = scrubError(err, st.creds())
+		}
+		return resp, body, err
 	}
 	start := time.Now()
 	var done func(tlhttp.ResponseMeta, error)
@@ -367,7 +393,9 @@ func (e *Engine) Send(ctx context.Context, op Op, req *http.Request, opts ...tlh
 		done = d
 	}
 	resp, body, err := e.send(ctx, op, req, &st)
-	err = scrubError(err, st.creds)
+	if err != nil {
+		err = scrubError(err, st.creds())
+	}
 	m := tlhttp.ResponseMeta{Attempts: st.attempts, RateLimitWait: st.wait, Duration: time.Since(start)}
 	if st.last != nil {
 		m.StatusCode = st.last.StatusCode
@@ -454,9 +482,7 @@ func (e *Engine) send(ctx context.Context, op Op, req *http.Request, st *callSta
 		start := time.Now()
 		resp, body, cred, kind, err := e.roundTrip(op, r, attempt, waited)
 		st.cred = cred
-		if cred != "" && (len(st.creds) == 0 || st.creds[len(st.creds)-1] != cred) {
-			st.creds = append(st.creds, cred)
-		}
+		st.addCred(cred)
 		e.logAttempt(ctx, op.Name, r, attempt, resp, err, time.Since(start))
 		if err != nil {
 			switch kind {

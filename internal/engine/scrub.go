@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"sync"
 )
 
 // Scrubbing happens where errors and log records leave the engine:
@@ -204,10 +205,24 @@ func (e *scrubbedError) Timeout() bool { return e.timeout }
 // which scrubHandler reads.
 type credsKey struct{}
 
-// withCreds returns ctx carrying the credentials of st for the engine's
-// log handler.
-func withCreds(ctx context.Context, st *callState) context.Context {
-	return context.WithValue(ctx, credsKey{}, st)
+// credHolder holds the credentials of one call for scrubHandler. It is
+// written by the call's goroutine and read by the handler, which may run
+// on another goroutine (a token fetch started by the call), hence the
+// lock.
+type credHolder struct {
+	mu    sync.Mutex
+	creds []string
+}
+
+func (h *credHolder) add(cred string) {
+	h.mu.Lock()
+	h.creds = append(h.creds, cred)
+	h.mu.Unlock()
+}
+
+// withCreds returns ctx carrying h for the engine's log handler.
+func withCreds(ctx context.Context, h *credHolder) context.Context {
+	return context.WithValue(ctx, credsKey{}, h)
 }
 
 // credsFrom returns the credentials of the call that logs with ctx.
@@ -215,11 +230,13 @@ func credsFrom(ctx context.Context) []string {
 	if ctx == nil {
 		return nil
 	}
-	st, _ := ctx.Value(credsKey{}).(*callState)
-	if st == nil {
+	h, _ := ctx.Value(credsKey{}).(*credHolder)
+	if h == nil {
 		return nil
 	}
-	return st.creds
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.creds
 }
 
 // scrubHandler wraps the caller's slog.Handler: every record the engine

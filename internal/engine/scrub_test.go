@@ -131,8 +131,9 @@ func TestLogAttributesScrubbed(t *testing.T) {
 	const tok = "tok-attr-0a1b2c3d4e"
 	var buf bytes.Buffer
 	h := &scrubHandler{inner: slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})}
-	st := &callState{creds: []string{tok}}
-	ctx := withCreds(context.Background(), st)
+	holder := &credHolder{}
+	holder.add(tok)
+	ctx := withCreds(context.Background(), holder)
 	slog.New(h).With("static", "kept").WithGroup("g").Log(ctx, slog.LevelDebug, "msg "+tok,
 		"s", "x"+tok,
 		"err", fmt.Errorf("wrapped: %w", errors.New(tok)),
