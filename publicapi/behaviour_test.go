@@ -831,7 +831,7 @@ func TestGetWorkspaceFallsBackToQuotasRoute(t *testing.T) {
 	w, err := c.GetWorkspace(context.Background())
 	require.NoError(t, err)
 	assert.Empty(t, w.ID)
-	assert.Equal(t, 10, w.Messaging.Total)
+	assert.Equal(t, 10, w.MessagesQuota.Total)
 	reqs := rec.requests()
 	require.Len(t, reqs, 2)
 	assert.Equal(t, "/integrations/api/workspace", reqs[0].Path)

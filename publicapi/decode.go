@@ -491,13 +491,13 @@ func (j *workspaceJSON) workspace(d *dec) Workspace {
 		msg = *j.MessagesQuota
 	}
 	return Workspace{
-		ID:          string(j.WorkspaceID),
-		DisplayName: j.DisplayName,
-		Plan:        j.Plan,
-		Messaging:   msg.quota(d),
-		APICalls:    j.APICallsQuota.quota(d),
-		Seats:       j.Seats.quota(d),
-		NonRecurring: NonRecurringQuota{
+		ID:            string(j.WorkspaceID),
+		DisplayName:   j.DisplayName,
+		Plan:          j.Plan,
+		MessagesQuota: msg.quota(d),
+		APICallsQuota: j.APICallsQuota.quota(d),
+		Seats:         j.Seats.quota(d),
+		NonRecurringQuota: NonRecurringQuota{
 			RemainingBalance: int(j.NonRecurring.RemainingBalance),
 			LastUpdatedAt:    d.time("non_recurring.last_updated_at", j.NonRecurring.LastUpdatedAt),
 		},

@@ -262,10 +262,10 @@ func TestDecodeWorkspace(t *testing.T) {
 	ts := func(s string) time.Time { return tm(t, s) }
 	assert.Equal(t, Workspace{
 		ID: "acme-inc", DisplayName: "Acme Inc.", Plan: "Business",
-		Messaging:    Quota{Total: 10, Used: 7, PeriodStart: ts("2025-02-22T00:00:00+01:00"), PeriodEnd: ts("2025-02-22T00:00:00+01:00")},
-		APICalls:     Quota{Total: 200000, Used: 1234, PeriodStart: ts("2025-02-01T00:00:00+01:00"), PeriodEnd: ts("2025-03-01T00:00:00+01:00")},
-		Seats:        Quota{Total: 5, Used: 3, PeriodStart: ts("2025-02-22T00:00:00+01:00"), PeriodEnd: ts("2025-03-22T00:00:00+01:00")},
-		NonRecurring: NonRecurringQuota{RemainingBalance: 50, LastUpdatedAt: ts("2025-02-22T00:00:00+01:00")},
+		MessagesQuota:     Quota{Total: 10, Used: 7, PeriodStart: ts("2025-02-22T00:00:00+01:00"), PeriodEnd: ts("2025-02-22T00:00:00+01:00")},
+		APICallsQuota:     Quota{Total: 200000, Used: 1234, PeriodStart: ts("2025-02-01T00:00:00+01:00"), PeriodEnd: ts("2025-03-01T00:00:00+01:00")},
+		Seats:             Quota{Total: 5, Used: 3, PeriodStart: ts("2025-02-22T00:00:00+01:00"), PeriodEnd: ts("2025-03-22T00:00:00+01:00")},
+		NonRecurringQuota: NonRecurringQuota{RemainingBalance: 50, LastUpdatedAt: ts("2025-02-22T00:00:00+01:00")},
 	}, j.workspace(testDec(t)))
 
 	// The quotas-only variant, with the Partner API's messages_quota key.
@@ -273,9 +273,9 @@ func TestDecodeWorkspace(t *testing.T) {
 	require.NoError(t, err)
 	w := j.workspace(testDec(t))
 	assert.Empty(t, w.ID)
-	assert.Equal(t, 10, w.Messaging.Total)
-	assert.Equal(t, 7, w.Messaging.Used)
-	assert.Equal(t, 50, w.NonRecurring.RemainingBalance)
+	assert.Equal(t, 10, w.MessagesQuota.Total)
+	assert.Equal(t, 7, w.MessagesQuota.Used)
+	assert.Equal(t, 50, w.NonRecurringQuota.RemainingBalance)
 }
 
 func TestDecodeLabelsBothForms(t *testing.T) {

@@ -304,7 +304,7 @@ func TestEndpoints(t *testing.T) {
 				if err != nil {
 					return nil, err
 				}
-				return []any{w.ID, w.DisplayName, w.Plan, w.Messaging.Total, w.Messaging.Used, w.APICalls.Total, w.Seats.Used, w.NonRecurring.RemainingBalance}, nil
+				return []any{w.ID, w.DisplayName, w.Plan, w.MessagesQuota.Total, w.MessagesQuota.Used, w.APICallsQuota.Total, w.Seats.Used, w.NonRecurringQuota.RemainingBalance}, nil
 			},
 			method: "GET", path: "/workspace",
 			want: []any{"acme-inc", "Acme Inc.", "Business", 10, 7, 200000, 3, 50},

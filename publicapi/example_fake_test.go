@@ -63,7 +63,7 @@ func ExampleNewClient() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(ws.ID, ws.Messaging.Total-ws.Messaging.Used, "message credits left")
+	fmt.Println(ws.ID, ws.MessagesQuota.Remaining(), "message credits left")
 	// Output: acme-co 10000 message credits left
 }
 

@@ -147,7 +147,7 @@ func TestAgainstFake(t *testing.T) {
 	w, err := pc.GetWorkspace(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, ws.ID, w.ID)
-	assert.Positive(t, w.Messaging.Used)
+	assert.Positive(t, w.MessagesQuota.Used)
 	team, err := pc.ListTeammates(ctx)
 	require.NoError(t, err)
 	assert.NotEmpty(t, team)

@@ -116,12 +116,24 @@ func TestJSONTagsRoundTrip(t *testing.T) {
 		WhatsAppAccounts: []WhatsAppAccount{account}},
 		via(&tj, func(d *dec) any { return tj.teammate(d) }))
 	var sj workspaceJSON
-	check("Workspace", Workspace{ID: "ws-1", DisplayName: "Acme", Plan: "pro", Messaging: quota, APICalls: quota, Seats: quota,
-		NonRecurring: NonRecurringQuota{RemainingBalance: 4, LastUpdatedAt: at}},
+	check("Workspace", Workspace{ID: "ws-1", DisplayName: "Acme", Plan: "pro", MessagesQuota: quota, APICallsQuota: quota, Seats: quota,
+		NonRecurringQuota: NonRecurringQuota{RemainingBalance: 4, LastUpdatedAt: at}},
 		via(&sj, func(d *dec) any { return sj.workspace(d) }))
 	var hj statusHistoryJSON
 	check("StatusHistoryItem", StatusHistoryItem{Status: "Read", Timestamp: at},
 		via(&hj, func(d *dec) any {
 			return StatusHistoryItem{Status: hj.Status, Timestamp: d.time("timestamp", hj.Timestamp)}
 		}))
+}
+
+// TestQuotaRemaining: the same helper as tlpartner.Quota.Remaining.
+func TestQuotaRemaining(t *testing.T) {
+	for _, tc := range []struct {
+		q    Quota
+		want int
+	}{{Quota{Total: 10, Used: 3}, 7}, {Quota{Total: 5, Used: 9}, 0}, {Quota{}, 0}} {
+		if got := tc.q.Remaining(); got != tc.want {
+			t.Errorf("%+v.Remaining() = %d, want %d", tc.q, got, tc.want)
+		}
+	}
 }

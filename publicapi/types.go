@@ -200,12 +200,13 @@ type Workspace struct {
 	ID          string `json:"workspace_id"`
 	DisplayName string `json:"display_name"`
 	Plan        string `json:"plan"`
-	// Messaging, APICalls and Seats are the recurring quotas.
-	Messaging Quota `json:"messaging_quota"`
-	APICalls  Quota `json:"api_calls_quota"`
-	Seats     Quota `json:"seats"`
-	// NonRecurring is the one-off balance.
-	NonRecurring NonRecurringQuota `json:"non_recurring_quota"`
+	// MessagesQuota, APICallsQuota and Seats are the recurring quotas
+	// (the names of tlpartner.WorkspaceDetails).
+	MessagesQuota Quota `json:"messaging_quota"`
+	APICallsQuota Quota `json:"api_calls_quota"`
+	Seats         Quota `json:"seats"`
+	// NonRecurringQuota is the one-off balance.
+	NonRecurringQuota NonRecurringQuota `json:"non_recurring_quota"`
 }
 
 // Quota is the utilisation of one recurring quota in the current period.
@@ -217,6 +218,10 @@ type Quota struct {
 	PeriodStart time.Time `json:"period_start"`
 	PeriodEnd   time.Time `json:"period_end"`
 }
+
+// Remaining returns Total-Used, or 0 when the quota is used up or
+// overdrawn (as tlpartner.Quota.Remaining).
+func (q Quota) Remaining() int { return max(q.Total-q.Used, 0) }
 
 // NonRecurringQuota is a one-off balance (for example bought message
 // packs).

@@ -229,7 +229,7 @@ func TestPublicClientAgainstFake(t *testing.T) {
 	}
 	ws, err := pc.GetWorkspace(ctx)
 	must(err)
-	if ws.ID != wsID || ws.Messaging.Used != 5 { // 2 + 1 + 1 + 1 (voice)
+	if ws.ID != wsID || ws.MessagesQuota.Used != 5 { // 2 + 1 + 1 + 1 (voice)
 		t.Fatalf("workspace %+v", ws)
 	}
 	team, err := pc.ListTeammates(ctx)

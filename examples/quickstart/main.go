@@ -371,7 +371,7 @@ func lifecycle(ctx context.Context, w io.Writer, c *tlpartner.Client, cfg config
 		return fmt.Errorf("credit usage: %w", err)
 	}
 	st.ok("message credits: %d of %d used this period (API calls %d of %d)",
-		pws.Messaging.Used, pws.Messaging.Total, pws.APICalls.Used, pws.APICalls.Total)
+		pws.MessagesQuota.Used, pws.MessagesQuota.Total, pws.APICallsQuota.Used, pws.APICallsQuota.Total)
 	if world != nil {
 		st.info("1 for the text, 2 for text plus a file; received messages are free")
 	}
