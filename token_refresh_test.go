@@ -185,7 +185,11 @@ func TestRefreshHonoursCallersDeadline(t *testing.T) {
 	took := time.Since(began)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Less(t, took, time.Second, "returned %v after a 100ms deadline", took)
-	assert.Equal(t, int64(2), srv.refused.Load(), "each call sent once with the old token, nothing more")
+	// The slow call's attempt was refused; the short call's was too, unless
+	// its deadline passed before it got to send (a loaded machine). Either
+	// way nothing is sent after the 401.
+	assert.LessOrEqual(t, srv.refused.Load(), int64(2), "each call sent at most once with the old token, nothing more")
+	assert.GreaterOrEqual(t, srv.refused.Load(), int64(1))
 	assert.Equal(t, int64(1), srv.fetches.Load(), "the second call joined the fetch in progress")
 
 	close(release)
