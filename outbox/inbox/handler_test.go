@@ -283,6 +283,11 @@ func TestPrune(t *testing.T) {
 	}
 	startRun(t, in)
 	waitFor(t, 10*time.Second, "delivered", func() bool { return len(col.snapshot()) == 1 })
+	// The fake has no chat 1: the recorded webhook payload is delivered.
+	if m := col.snapshot()[0]; m.Source != inbox.SourceWebhook || m.Text != "hi" || m.Sender.Phone != "+4915100000001" ||
+		m.ChatID != 1 || m.Timestamp.IsZero() || m.Direction != events.DirectionReceived {
+		t.Fatalf("delivered %+v", m)
+	}
 	if countRows(t, in, "tlpartner_inbox_message") != 1 {
 		t.Fatal("delivered message not remembered")
 	}
