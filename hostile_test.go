@@ -21,6 +21,7 @@ import (
 
 	"github.com/tlpartner/tlpartner-go"
 	"github.com/tlpartner/tlpartner-go/publicapi"
+	"github.com/tlpartner/tlpartner-go/tlhttp"
 )
 
 // hostileCase is one way a server (or a proxy in front of it) can reflect
@@ -192,17 +193,20 @@ func TestHostileServer(t *testing.T) {
 			src := func(context.Context, string) (string, error) {
 				return fmt.Sprintf("tlpub_hostile_%d_9f8e7d6c5b4a39281706", n.Add(1)), nil
 			}
+			obs := &recordingObserver{}
 			pc, err := publicapi.NewClient("tlpub_hostile_0_9f8e7d6c5b4a39281706", publicapi.WithBaseURL(srv.URL),
-				publicapi.WithLogger(logger), publicapi.WithRetryPolicy(fast), publicapi.WithTokenSource(src))
+				publicapi.WithLogger(logger), publicapi.WithRetryPolicy(fast), publicapi.WithTokenSource(src),
+				publicapi.WithObserver(obs))
 			require.NoError(t, err)
-			chat, err := pc.GetChat(context.Background(), 1)
+			var meta tlhttp.ResponseMeta
+			chat, err := pc.GetChat(context.Background(), 1, tlhttp.WithResponseMeta(&meta))
 			require.Error(t, err, "%+v", chat)
 			creds := seen()
 			require.NotEmpty(t, creds)
 			mu.Lock()
 			logText := logs.String()
 			mu.Unlock()
-			checkNoCredential(t, creds, append(errorRenderings(err), logText, fmt.Sprintf("%+v", chat)))
+			checkNoCredential(t, creds, append(append(errorRenderings(err), obs.texts()...), logText, fmt.Sprintf("%+v", chat), fmt.Sprintf("%+v", meta)))
 			assertNoSecret(t, "publicapi.Client", pc, creds...)
 		})
 		t.Run("partner/"+c.name, func(t *testing.T) {
@@ -212,10 +216,12 @@ func TestHostileServer(t *testing.T) {
 			var mu sync.Mutex
 			logger := slog.New(slog.NewJSONHandler(&lockedWriter{w: &logs, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 			const secret = "partner-secret-hostile-4c3b2a19"
+			obs := &recordingObserver{}
 			cl, err := tlpartner.NewClient("partner-1", secret, tlpartner.WithBaseURL(srv.URL+"/partner/api/v1"),
-				tlpartner.WithLogger(logger), tlpartner.WithRetryPolicy(tlpartner.RetryPolicy(fast)))
+				tlpartner.WithLogger(logger), tlpartner.WithRetryPolicy(tlpartner.RetryPolicy(fast)), tlpartner.WithObserver(obs))
 			require.NoError(t, err)
-			ws, err := cl.GetWorkspace(context.Background(), "acme")
+			var meta tlhttp.ResponseMeta
+			ws, err := cl.GetWorkspace(context.Background(), "acme", tlhttp.WithResponseMeta(&meta))
 			if c.name != "200 with status error" { // a Partner 2xx is a success
 				require.Error(t, err, "%+v", ws)
 			}
@@ -224,7 +230,7 @@ func TestHostileServer(t *testing.T) {
 			mu.Lock()
 			logText := logs.String()
 			mu.Unlock()
-			checkNoCredential(t, append(creds, secret), append(errorRenderings(err), logText, fmt.Sprintf("%+v", ws)))
+			checkNoCredential(t, append(creds, secret), append(append(errorRenderings(err), obs.texts()...), logText, fmt.Sprintf("%+v", ws), fmt.Sprintf("%+v", meta)))
 			assertNoSecret(t, "tlpartner.Client", cl, append(creds, secret)...)
 		})
 	}
@@ -253,4 +259,28 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// recordingObserver keeps what the client reports of each operation: the
+// response metadata and the renderings of the error.
+type recordingObserver struct {
+	mu  sync.Mutex
+	out []string
+}
+
+func (o *recordingObserver) StartOperation(ctx context.Context, op tlhttp.Operation) (context.Context, func(tlhttp.ResponseMeta, error)) {
+	return ctx, func(meta tlhttp.ResponseMeta, err error) {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		o.out = append(o.out, fmt.Sprintf("%+v", meta))
+		if err != nil {
+			o.out = append(o.out, errorRenderings(err)...)
+		}
+	}
+}
+
+func (o *recordingObserver) texts() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]string(nil), o.out...)
 }

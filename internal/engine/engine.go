@@ -399,10 +399,13 @@ func (e *Engine) Send(ctx context.Context, op Op, req *http.Request, opts ...tlh
 	m := tlhttp.ResponseMeta{Attempts: st.attempts, RateLimitWait: st.wait, Duration: time.Since(start)}
 	if st.last != nil {
 		m.StatusCode = st.last.StatusCode
-		m.RequestID = requestID(st.last.Header, st.cred)
-		// The observer gets the response's own map, scrubbed in place;
-		// the caller's ResponseMeta a copy of it.
-		scrubHeaderInPlace(st.last.Header, st.cred)
+		// The observer gets the response's own map, scrubbed in place
+		// of every credential of the call; the caller's ResponseMeta a
+		// copy of it.
+		for _, c := range st.creds() {
+			scrubHeaderInPlace(st.last.Header, c)
+		}
+		m.RequestID = requestID(st.last.Header, "")
 		m.Header = st.last.Header
 	}
 	if meta != nil {
