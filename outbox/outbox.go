@@ -395,7 +395,7 @@ VALUES (?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT (workspace_id, msg_key) DO N
 		m.WorkspaceID, m.Key, s.chatKey(), string(body), digest, now, now).Scan(&r.ID)
 	if err == nil {
 		r.CreatedAt = time.Unix(0, now)
-		return r, o.b.insertJob(ctx, tx, sendArgs{WorkspaceID: m.WorkspaceID, Chat: s.chatKey()})
+		return r, o.b.insertJob(ctx, tx, sendArgs{WorkspaceID: m.WorkspaceID, Chat: s.chatKey()}, r.ID)
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
 		return Receipt{}, err

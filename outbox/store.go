@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/tlpartner/tlpartner-go/outbox/internal/store"
 )
@@ -80,8 +81,17 @@ func (b backend) inTx(ctx context.Context, fn func(q querier, tx any) error) err
 // insertJob inserts the River job that drains the chat of a new entry in
 // tx (a pgx.Tx or a *sql.Tx), unless the chat has a job already (River's
 // unique jobs).
-func (b backend) insertJob(ctx context.Context, tx any, args sendArgs) error {
-	if _, err := b.b.InsertTx(ctx, tx, args, nil); err != nil {
+//
+// A job that is running may be about to find its chat drained and end
+// without seeing this entry, so next to a running job the entry gets a
+// job of its own (args.Entry set, so not a duplicate).
+func (b backend) insertJob(ctx context.Context, tx any, args sendArgs, entry int64) error {
+	res, err := b.b.InsertTx(ctx, tx, args, nil)
+	if err == nil && res.UniqueSkippedAsDuplicate && res.Job != nil && res.Job.State == rivertype.JobStateRunning {
+		args.Entry = entry
+		_, err = b.b.InsertTx(ctx, tx, args, nil)
+	}
+	if err != nil {
 		return fmt.Errorf("outbox: %w", err)
 	}
 	return nil

@@ -25,6 +25,9 @@ const queueName = "tlpartner_outbox"
 type sendArgs struct {
 	WorkspaceID string `json:"workspace_id"`
 	Chat        string `json:"chat"`
+	// Entry is set on a job inserted for one entry while the chat's job
+	// was running (it might end without seeing the entry).
+	Entry int64 `json:"entry,omitempty"`
 	// Sweep is set on a job inserted by the sweeper for a chat nobody
 	// worked on for a while (its worker died): the period's number.
 	Sweep int64 `json:"sweep,omitempty"`
