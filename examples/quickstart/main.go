@@ -37,6 +37,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/tlpartner/tlpartner-go"
@@ -548,6 +549,8 @@ func runLive(ctx context.Context, w io.Writer, cfg config) error {
 		fmt.Fprintln(w, "\ncredentials ok: the API accepted the signed request (probe workspace not found, as expected)")
 	case errors.Is(err, tlpartner.ErrUnauthorized):
 		return fmt.Errorf("the API rejected the credentials: %w", err)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fmt.Errorf("credential check: %w\n  hint: nothing accepted the connection: check that the server runs (a stand-alone fake: go run ./cmd/tlpartner-fake) and the base URL %s", err, c.BaseURL())
 	case err != nil:
 		return fmt.Errorf("credential check: %w", err)
 	default:

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -168,6 +169,22 @@ func TestQuickstartSecondDestructiveRunHintsName(t *testing.T) {
 	cfg.displayName = "again-co-2"
 	if err := run(context.Background(), &out, cfg); err != nil {
 		t.Errorf("with the hinted -name: %v", err)
+	}
+}
+
+// A base URL where nothing listens (a fake that is not running) gets a
+// hint, not just "connection refused".
+func TestQuickstartRefusedConnectionHint(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + l.Addr().String() + "/partner/api/v1"
+	l.Close()
+	var out bytes.Buffer
+	err = run(context.Background(), &out, config{partnerID: "p", secret: "s", baseURL: base})
+	if err == nil || !strings.Contains(err.Error(), "hint: nothing accepted the connection: check that the server runs") || !strings.Contains(err.Error(), base) {
+		t.Fatalf("want a hint naming %s, got %v", base, err)
 	}
 }
 
