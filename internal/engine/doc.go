@@ -12,6 +12,10 @@
 //     never headers, tokens or bodies), bounded body reads
 //     ([MaxResponseBody]), the redirect policy ([SameOriginRedirects]) and
 //     the default transport ([DefaultTransport], [DefaultMaxIdleConnsPerHost]);
+//   - scrubbing, at the one place errors and log records leave the engine
+//     (scrub.go): Send's error, every error it wraps and every attribute
+//     of every record the engine logs lose every credential the call used
+//     (each token, each minted JWT), in any JSON- or URL-escaped form;
 //   - the error core: [APIError], [ValidationError], [FieldError] and the
 //     shared sentinels ([ErrNotFound], [ErrUnauthorized], [ErrForbidden],
 //     ...). The sentinels are re-exported as the same values; the error
