@@ -120,7 +120,6 @@ type sendWorker struct {
 	o *Outbox
 }
 
-
 // lease is how long a worker owns an entry it works on; another worker
 // takes it over only after that (the first one crashed).
 func (o *Outbox) lease() time.Duration { return o.cfg.attemptTimeout + o.cfg.attemptTimeout/2 }
