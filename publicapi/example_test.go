@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 
 	"github.com/tlpartner/tlpartner-go/publicapi"
 )
@@ -159,4 +160,48 @@ func ExampleClient_CreateWebhook() {
 	}
 	fmt.Println(hook.ID, hook.EventType, hook.Enabled)
 	// Output: 789456 message:received:new true
+}
+
+// A token source backed by a store shared with other clients (a secret
+// store, a cache): it returns the stored token unless that is the one the
+// client was just refused with, and only then fetches a new one (here from
+// a stand-in for the Partner API). However many calls get a 401 at once,
+// the client asks the source once.
+func ExampleWithTokenSource() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer token-v2" { // the token was rotated
+			http.Error(w, `{"status":"error","message":"Invalid or expired token"}`, http.StatusUnauthorized)
+			return
+		}
+		fmt.Fprint(w, `{"status":"ok","data":{"message_uid":"1c1f0b4c-6c4e-4f7e-9a0e-5d8f8b0f2a11"}}`)
+	}))
+	defer srv.Close()
+
+	var mu sync.Mutex
+	stored := "token-v1"
+	fetchFromPartnerAPI := func(context.Context) (string, error) { return "token-v2", nil } // e.g. partner.GetPublicAPIToken
+	source := func(ctx context.Context, stale string) (string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if stored != stale {
+			return stored, nil // someone already replaced the refused token
+		}
+		tok, err := fetchFromPartnerAPI(ctx)
+		if err != nil {
+			return "", err
+		}
+		stored = tok
+		return tok, nil
+	}
+
+	client, err := publicapi.NewClient("token-v1", publicapi.WithBaseURL(srv.URL), publicapi.WithTokenSource(source))
+	if err != nil {
+		log.Fatal(err)
+	}
+	uid, err := client.SendToPhone(context.Background(), "+14155550100", publicapi.SendParams{Text: publicapi.Ptr("Hello")})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(uid)
+	// Output: 1c1f0b4c-6c4e-4f7e-9a0e-5d8f8b0f2a11
 }
