@@ -305,7 +305,7 @@ func TestREADMETestConnect(t *testing.T) {
 var (
 	readmeMarker = regexp.MustCompile(`^<!-- readme_example_test\.go: (\w+) -->$`)
 	// otherModuleMarker marks a block compiled by a nested module's test.
-	otherModuleMarker = regexp.MustCompile(`^<!-- (tlredis|outbox/inbox|tlotel)/readme_test\.go: \w+ -->$`)
+	otherModuleMarker = regexp.MustCompile(`^<!-- (tlredis|outbox/inbox|outbox|tlotel)/readme_test\.go: \w+ -->$`)
 	// usesRoot spots a Go block that uses the SDK: a name qualified by one
 	// of its packages or a method of a *tlpartner.Client named client.
 	usesRoot = regexp.MustCompile(`\b(tlpartner|publicapi|webhooks|events|tlpartnertest|embed)\.|\bclient\.`)
@@ -384,7 +384,7 @@ func TestREADMESnippets(t *testing.T) {
 		body := strings.Join(lines[b.start:b.end], "\n")
 		if b.name == "" {
 			if b.start >= 2 && otherModuleMarker.MatchString(lines[b.start-2]) {
-				continue // compiled by the nested module's own test (tlredis/readme_test.go, outbox/inbox/readme_test.go)
+				continue // compiled by the nested module's own test (tlredis/readme_test.go, outbox/readme_test.go, outbox/inbox/readme_test.go)
 			}
 			assert.False(t, usesRoot.MatchString(body),
 				"README.md:%d: this Go block uses package tlpartner but is not compiled; move it into a function of readme_example_test.go between readme:begin/end markers and put <!-- readme_example_test.go: NAME --> before the block", b.line)
