@@ -1,6 +1,9 @@
 package main
 
 import (
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -90,5 +93,74 @@ func TestWriteProxy(t *testing.T) {
 	if _, err := modzip.CheckZip(module.Version{Path: "github.com/tlpartner/tlpartner-go", Version: "v0.1.0-ci.1"},
 		dir+"/github.com/tlpartner/tlpartner-go/@v/v0.1.0-ci.1.zip"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSetAndTag cuts a release in a throwaway repository: set rewrites the
+// version file and every nested go.mod (keeping replace), tag refuses a dirty
+// tree and a version that was not set, then tags every module.
+func TestSetAndTag(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("no git")
+	}
+	dir := t.TempDir()
+	t.Chdir(dir)
+	git := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	write := func(name, content string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	git("init", "-q")
+	write("go.mod", rootMod)
+	write(versionFile, "package engine\n\nconst Version = \"0.1.0\"\n")
+	write("tlredis/go.mod", "module github.com/tlpartner/tlpartner-go/tlredis\n\ngo 1.25.0\n\nrequire github.com/tlpartner/tlpartner-go v0.1.0\n\nreplace github.com/tlpartner/tlpartner-go => ../\n")
+	write("outbox/go.mod", "module github.com/tlpartner/tlpartner-go/outbox\n\ngo 1.25.0\n\nrequire (\n\tgithub.com/tlpartner/tlpartner-go v0.1.0\n\tgithub.com/tlpartner/tlpartner-go/tlredis v0.1.0\n)\n\nreplace (\n\tgithub.com/tlpartner/tlpartner-go => ../\n\tgithub.com/tlpartner/tlpartner-go/tlredis => ../tlredis\n)\n")
+	write("tools/go.mod", "module github.com/tlpartner/tlpartner-go/tools\n\ngo 1.25.0\n")
+	git("add", ".")
+	git("commit", "-qm", "init")
+
+	if err := runCheck(nil); err != nil {
+		t.Fatalf("check: %v", err)
+	}
+	if err := runTag([]string{"v0.2.0"}); err == nil || !strings.Contains(err.Error(), "release set v0.2.0") {
+		t.Fatalf("tag before set: %v", err)
+	}
+	if err := runSet([]string{"v0.2.0"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"tlredis/go.mod", "outbox/go.mod"} {
+		b, _ := os.ReadFile(f)
+		if strings.Contains(string(b), "v0.1.0") || !strings.Contains(string(b), "github.com/tlpartner/tlpartner-go v0.2.0") || !strings.Contains(string(b), "=> ../") {
+			t.Errorf("%s after set:\n%s", f, b)
+		}
+	}
+	if b, _ := os.ReadFile(versionFile); !strings.Contains(string(b), `const Version = "0.2.0"`) {
+		t.Errorf("version file after set:\n%s", b)
+	}
+	if err := runTag([]string{"v0.2.0"}); err == nil || !strings.Contains(err.Error(), "not clean") {
+		t.Fatalf("tag on a dirty tree: %v", err)
+	}
+	git("commit", "-qam", "Release v0.2.0")
+	if err := runTag([]string{"v0.2.0"}); err != nil {
+		t.Fatal(err)
+	}
+	tags := strings.Fields(git("tag", "--list"))
+	want := []string{"outbox/v0.2.0", "tlredis/v0.2.0", "v0.2.0"}
+	if strings.Join(tags, " ") != strings.Join(want, " ") {
+		t.Errorf("tags %v, want %v (tools/ is never tagged)", tags, want)
 	}
 }
