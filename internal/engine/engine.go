@@ -477,13 +477,22 @@ func (e *Engine) send(ctx context.Context, op Op, req *http.Request, st *callSta
 			}
 			return nil, nil, &requestError{api: e.api, op: op.Name, err: err}
 		}
-		r, err := e.prepare(ctx, req, attempt, st.extra)
+		// With middleware the attempt's request carries its Attempt from
+		// the start (one context and one request per attempt).
+		var cc *chainCall
+		actx := ctx
+		if len(e.middleware) > 0 {
+			cc = &chainCall{e: e, attempt: tlhttp.Attempt{API: e.api, Operation: op.Name, RetryClass: op.Retry,
+				Number: attempt + 1, RateLimitWait: waited, RateLimited: e.limiter != nil}}
+			actx = tlhttp.ContextWithAttempt(ctx, &cc.attempt)
+		}
+		r, err := e.prepare(actx, req, attempt, st.extra)
 		if err != nil {
 			return nil, nil, err
 		}
 		st.attempts = attempt + 1
 		start := time.Now()
-		resp, body, cred, kind, err := e.roundTrip(op, r, attempt, waited)
+		resp, body, cred, kind, err := e.roundTrip(cc, r)
 		st.cred = cred
 		st.addCred(cred)
 		e.logAttempt(ctx, op.Name, r, attempt, resp, err, time.Since(start))
@@ -553,10 +562,11 @@ const (
 )
 
 // roundTrip authorizes and sends one prepared attempt, through the
-// middleware chain when there is one, and reads the body. It returns the
+// middleware chain when there is one (cc, nil without middleware), and
+// reads the body. It returns the
 // credential the attempt used, for scrubbing.
-func (e *Engine) roundTrip(op Op, r *http.Request, attempt int, waited time.Duration) (resp *http.Response, body []byte, cred string, kind failKind, err error) {
-	if len(e.middleware) == 0 {
+func (e *Engine) roundTrip(cc *chainCall, r *http.Request) (resp *http.Response, body []byte, cred string, kind failKind, err error) {
+	if cc == nil {
 		if e.authorize != nil {
 			if cred, err = e.authorize(r); err != nil {
 				return nil, nil, "", failAuth, err
@@ -568,7 +578,7 @@ func (e *Engine) roundTrip(op Op, r *http.Request, attempt int, waited time.Dura
 		}
 		return resp, body, cred, failTransport, err
 	}
-	return e.roundTripChain(op, r, attempt, waited)
+	return e.roundTripChain(cc, r)
 }
 
 // chainCall is one attempt through the middleware chain: the attempt
@@ -589,10 +599,12 @@ type chainCall struct {
 func (c *chainCall) terminal(req *http.Request) (*http.Response, error) {
 	e := c.e
 	sendReq := req.WithContext(req.Context())
-	sendReq.Header = req.Header.Clone()
-	if sendReq.Header == nil {
-		sendReq.Header = http.Header{}
+	// A map of its own (the values are shared, and never modified).
+	h := make(http.Header, len(req.Header)+1)
+	for k, v := range req.Header {
+		h[k] = v
 	}
+	sendReq.Header = h
 	if e.authorize != nil {
 		cred, err := e.authorize(sendReq)
 		if err != nil {
@@ -627,10 +639,7 @@ func (c *chainCall) terminal(req *http.Request) (*http.Response, error) {
 
 // roundTripChain is roundTrip through the middleware chain (a function of
 // its own so that none of this costs anything without middleware).
-func (e *Engine) roundTripChain(op Op, r *http.Request, attempt int, waited time.Duration) (*http.Response, []byte, string, failKind, error) {
-	c := &chainCall{e: e, attempt: tlhttp.Attempt{API: e.api, Operation: op.Name, RetryClass: op.Retry,
-		Number: attempt + 1, RateLimitWait: waited, RateLimited: e.limiter != nil}}
-	r = r.WithContext(tlhttp.ContextWithAttempt(r.Context(), &c.attempt))
+func (e *Engine) roundTripChain(c *chainCall, r *http.Request) (*http.Response, []byte, string, failKind, error) {
 	next := tlhttp.Next(c.terminal)
 	for i := len(e.middleware) - 1; i >= 0; i-- {
 		mw, n := e.middleware[i], next

@@ -306,3 +306,21 @@ func TestObserver(t *testing.T) {
 		t.Fatalf("end = %+v, %v", m, obs.errs[0])
 	}
 }
+
+// TestSendWithoutLoggerAllocs: without a logger, observer or middleware,
+// the call's state stays on the stack: Send allocates no more than the
+// transport and the request need (measured against a canned transport).
+func TestSendWithoutLoggerAllocs(t *testing.T) {
+	e, _ := testEngine(t, Config{}, func() string { return secretTok }, respond(200, `{}`))
+	req, _ := http.NewRequest(http.MethodGet, "https://api.test/v1/w", nil)
+	ctx := context.Background()
+	base := testing.AllocsPerRun(200, func() { _, _ = e.hc.Do(req.WithContext(ctx)) })
+	got := testing.AllocsPerRun(200, func() {
+		if _, _, err := e.Send(ctx, Op{Name: "GetWorkspace", Retry: RetrySafe}, req); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if got > base+6 { // the attempt request, the body read, the response; not the call state
+		t.Fatalf("Send allocates %v, the transport alone %v", got, base)
+	}
+}
