@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -375,4 +376,59 @@ func TestSweeperTakesOverOrphanedChat(t *testing.T) {
 	st := waitState(t, ob, f.ws, "orphan", 30*time.Second)
 	assert.Equal(t, outbox.Sent, st.State)
 	assert.Equal(t, map[string]int{"orphan": 1}, f.sentTexts(t))
+}
+
+// countingLimiter counts the waits of the client's rate limiter.
+type countingLimiter struct{ n atomic.Int64 }
+
+func (l *countingLimiter) Wait(ctx context.Context) error { l.n.Add(1); return ctx.Err() }
+
+// Every request the outbox makes (sends and reconciliation listings) goes
+// through the client's rate limiter, so a shared or fleet limiter
+// (tlredis) bounds the outbox too.
+func TestRateLimiterRespected(t *testing.T) {
+	f := newFake(t)
+	lim := &countingLimiter{}
+	c, err := publicapi.NewClient(f.token, publicapi.WithBaseURL(f.srv.PublicAPIURL()), publicapi.WithRetryPolicy(testRetry), publicapi.WithRateLimiter(lim))
+	require.NoError(t, err)
+	clients := func(_ context.Context, ws string) (*publicapi.Client, error) { return c, nil }
+	ob := open(t, storeKinds[0].mustOpen(t), clients)
+	f.srv.InjectFaults(tlpartnertest.Fault{Kind: tlpartnertest.FaultLoseResponse, Method: "POST", Path: "/messages"},
+		tlpartnertest.Fault{Kind: tlpartnertest.Fault429, Count: 2, Method: "POST", Path: "/messages"})
+	f.srv.ResetRequests()
+	run(t, ob)
+	for i := range 3 {
+		_, err := ob.Send(context.Background(), textMsg(f.ws, fmt.Sprint(i), "+14155550109", fmt.Sprint("limited ", i)))
+		require.NoError(t, err)
+	}
+	for i := range 3 {
+		assert.Equal(t, outbox.Sent, waitState(t, ob, f.ws, fmt.Sprint(i), 10*time.Second).State)
+	}
+	reqs := len(f.srv.Requests())
+	assert.Greater(t, reqs, 5, "sends, a refused retry and the reconciliation listings")
+	assert.Equal(t, int64(reqs), lim.n.Load(), "every request waited on the limiter")
+}
+
+// Run stops cleanly: an attempt under way when the context ends records
+// its outcome, and a later Run finishes the entry without a second send.
+func TestRunStopsCleanly(t *testing.T) {
+	forEachStore(t, func(t *testing.T, sk storeKind) {
+		f := newFake(t)
+		store := sk.mustOpen(t)
+		ob := open(t, store, f.clientFunc(f.srv.PublicAPIURL()))
+		f.srv.InjectFaults(tlpartnertest.Fault{Kind: tlpartnertest.FaultDelay, Delay: 500 * time.Millisecond, Method: "POST", Path: "/messages"})
+		_, err := ob.Send(context.Background(), textMsg(f.ws, "stop", "+14155550110", "stopped mid-send"))
+		require.NoError(t, err)
+		stop := runStop(t, ob)
+		require.Eventually(t, func() bool { return countPosts(f.srv) == 0 && f.srv.PendingFaults() == 0 }, 5*time.Second, 5*time.Millisecond)
+		stop() // while the send is delayed at the server
+		st, err := ob.Status(context.Background(), f.ws, "stop")
+		require.NoError(t, err)
+		assert.Contains(t, []outbox.State{outbox.Sent, outbox.Sending}, st.State, "the attempt's outcome is recorded")
+		assert.Equal(t, 1, st.Attempts)
+		run(t, ob)
+		st = waitState(t, ob, f.ws, "stop", 10*time.Second)
+		assert.Equal(t, outbox.Sent, st.State)
+		assert.Equal(t, map[string]int{"stopped mid-send": 1}, f.sentTexts(t))
+	})
 }

@@ -258,8 +258,10 @@ func validate(m *Message) error {
 		return invalid("Message.Key", "must not be empty")
 	case len(m.Key) > MaxKeyLength:
 		return invalid("Message.Key", "must be at most "+strconv.Itoa(MaxKeyLength)+" bytes")
-	case !utf8.ValidString(m.Key) || hasControl(m.Key) || hasControl(m.WorkspaceID):
+	case !utf8.ValidString(m.Key) || hasControl(m.Key):
 		return invalid("Message.Key", "must be UTF-8 without control characters")
+	case !utf8.ValidString(m.WorkspaceID) || hasControl(m.WorkspaceID):
+		return invalid("Message.WorkspaceID", "must be UTF-8 without control characters")
 	}
 	n := 0
 	for _, set := range []bool{m.Phone != "", m.JID != "", m.ChatID != 0} {
