@@ -379,3 +379,56 @@ func TestOutgoing(t *testing.T) {
 		})
 	}
 }
+
+// TestLongDowntimeNewChats: messages in chats the inbox never saw, made
+// while nothing ran for longer than the look-back, are all delivered by
+// the catch-up (it keeps its checkpoint for the chats it queues).
+func TestLongDowntimeNewChats(t *testing.T) {
+	w := newWorld(t)
+	col := &collector{}
+	logs := &syncWriter{w: &bytes.Buffer{}}
+	in := openSQLite(t, w, col.deliver, inbox.WithCatchUpInterval(time.Second), inbox.WithLookBack(time.Millisecond),
+		inbox.WithRetention(time.Hour), inbox.WithPollInterval(50*time.Millisecond),
+		inbox.WithLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))))
+	ctx := context.Background()
+	if err := in.AddWorkspace(ctx, w.ws); err != nil {
+		t.Fatal(err)
+	}
+	// No subscription and no Run: every message is "missed".
+	var want []string
+	for i := range 9 {
+		m, err := w.srv.SimulateIncomingMessage(w.ws, phone(i%3), fmt.Sprint("m", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, m.MessageUID)
+	}
+	time.Sleep(1100 * time.Millisecond) // longer than the look-back, past the API's whole second
+	startRun(t, in)
+	waitFor(t, 10*time.Second, "all delivered", func() bool { return len(col.snapshot()) >= len(want) })
+	time.Sleep(1500 * time.Millisecond)
+	checkOnceInOrder(t, col.snapshot(), want)
+	// The missing subscription is reported; nothing failed.
+	out := logs.String()
+	if !strings.Contains(out, "problem=missing") || strings.Contains(out, "failed") || strings.Contains(out, "could not") {
+		t.Errorf("log:\n%s", out)
+	}
+}
+
+// syncWriter serialises writes to w.
+type syncWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (s *syncWriter) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.String()
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}

@@ -59,15 +59,25 @@ func (in *Inbox) record(ctx context.Context, p *events.MessagePayload, fromMe bo
 		if n == 0 {
 			return nil // a repeated delivery, or already delivered by the catch-up
 		}
-		return in.queueChat(ctx, q, tx, ws, p.Chat.ID, now, requeueAfter)
+		return in.queueChat(ctx, q, tx, ws, p.Chat.ID, now, requeueAfter, 0)
 	})
 }
 
 // queueChat makes sure a delivery job for the chat is queued, in tx.
-func (in *Inbox) queueChat(ctx context.Context, q store.Querier, tx any, ws string, chat int64, now time.Time, requeueAfter time.Duration) error {
-	if _, err := q.Exec(ctx, `INSERT INTO tlpartner_inbox_chat (workspace_id, chat_id, updated_at) VALUES (?, ?, ?)
-		ON CONFLICT (workspace_id, chat_id) DO NOTHING`, ws, chat, ms(now)); err != nil {
+// A chat that has delivered nothing yet lists its messages from the
+// workspace's checkpoint (less the look-back); floor, when not zero, is the
+// checkpoint the caller listed from, kept for the chat so that moving the
+// workspace's checkpoint does not skip the chat's older messages.
+func (in *Inbox) queueChat(ctx context.Context, q store.Querier, tx any, ws string, chat int64, now time.Time, requeueAfter time.Duration, floor int64) error {
+	if _, err := q.Exec(ctx, `INSERT INTO tlpartner_inbox_chat (workspace_id, chat_id, cursor_at, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (workspace_id, chat_id) DO NOTHING`, ws, chat, floor, ms(now)); err != nil {
 		return fmt.Errorf("inbox: queue chat: %w", err)
+	}
+	if floor != 0 {
+		if _, err := q.Exec(ctx, `UPDATE tlpartner_inbox_chat SET cursor_at = ? WHERE workspace_id = ? AND chat_id = ? AND cursor_at = 0`,
+			floor, ws, chat); err != nil {
+			return fmt.Errorf("inbox: queue chat: %w", err)
+		}
 	}
 	n, err := q.Exec(ctx, `UPDATE tlpartner_inbox_chat SET queued_at = ?, updated_at = ?
 		WHERE workspace_id = ? AND chat_id = ? AND queued_at < ?`, ms(now), ms(now), ws, chat, ms(now.Add(-requeueAfter)))
@@ -266,7 +276,8 @@ func (in *Inbox) pending(ctx context.Context, ws string, chat int64) ([]Message,
 	if from == 0 {
 		from = checkpoint
 	}
-	since := time.UnixMilli(from).Add(-in.cfg.lookBack)
+	// The Public API's timestamps have whole seconds: round down.
+	since := time.UnixMilli(from).Add(-in.cfg.lookBack).Truncate(time.Second)
 
 	// Recorded, undelivered messages of the chat.
 	rec := map[string]recorded{}
@@ -493,6 +504,14 @@ type roundWorker struct {
 
 // Work queues a catch-up for every registered workspace.
 func (w *roundWorker) Work(ctx context.Context, _ *river.Job[roundArgs]) error {
+	err := w.round(ctx)
+	if err != nil {
+		w.in.cfg.logger.Warn("inbox: could not start a catch-up round; it will be retried", "error", err)
+	}
+	return err
+}
+
+func (w *roundWorker) round(ctx context.Context) error {
 	in := w.in
 	ids, err := in.Workspaces(ctx)
 	if err != nil {
@@ -500,7 +519,7 @@ func (w *roundWorker) Work(ctx context.Context, _ *river.Job[roundArgs]) error {
 	}
 	for _, id := range ids {
 		if _, err := in.b.Insert(ctx, catchUpArgs{WorkspaceID: id}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{
-			ByArgs: true, ByPeriod: in.cfg.interval / 2, ByState: uniqueNotCompleted}}); err != nil {
+			ByArgs: true, ByPeriod: max(in.cfg.interval/2, time.Second), ByState: uniqueNotCompleted}}); err != nil {
 			return fmt.Errorf("inbox: queue catch-up: %w", err)
 		}
 	}
@@ -522,7 +541,15 @@ const staleRun = 50
 // latest message is not known, and every chat with recorded messages not
 // delivered yet, then moves the checkpoint to the start of the run.
 func (w *catchUpWorker) Work(ctx context.Context, job *river.Job[catchUpArgs]) error {
-	in, ws := w.in, job.Args.WorkspaceID
+	err := w.catchUp(ctx, job.Args.WorkspaceID)
+	if err != nil {
+		w.in.cfg.logger.Warn("inbox: catch-up failed; it will be retried", "workspace_id", job.Args.WorkspaceID, "error", err)
+	}
+	return err
+}
+
+func (w *catchUpWorker) catchUp(ctx context.Context, ws string) error {
+	in := w.in
 	start := in.now()
 	var checkpoint int64
 	err := in.b.DB().QueryRow(ctx, `SELECT checkpoint FROM tlpartner_inbox_workspace WHERE workspace_id = ?`, ws).Scan(&checkpoint)
@@ -538,7 +565,8 @@ func (w *catchUpWorker) Work(ctx context.Context, job *river.Job[catchUpArgs]) e
 	}
 	in.checkSubscriptions(ctx, client, ws)
 
-	since := time.UnixMilli(checkpoint).Add(-in.cfg.lookBack)
+	// The Public API's timestamps have whole seconds: round down.
+	since := time.UnixMilli(checkpoint).Add(-in.cfg.lookBack).Truncate(time.Second)
 	var chats []int64
 	stale := 0
 	for c, err := range client.ListChats(ctx, publicapi.ListChatsParams{}) {
@@ -585,7 +613,7 @@ func (w *catchUpWorker) Work(ctx context.Context, job *river.Job[catchUpArgs]) e
 	}
 	err = in.b.InTx(ctx, func(q store.Querier, tx any) error {
 		for _, id := range chats {
-			if err := in.queueChat(ctx, q, tx, ws, id, start, in.cfg.interval/2); err != nil {
+			if err := in.queueChat(ctx, q, tx, ws, id, start, in.cfg.interval/2, checkpoint); err != nil {
 				return err
 			}
 		}
