@@ -147,44 +147,10 @@ func (e *APIError) Is(target error) bool { return e.meta.Is(e.StatusCode, target
 // across packages.
 func (e *APIError) As(target any) bool { return e.engine().As(target) }
 
-func (e *APIError) engine() *engine.APIError {
-	x := &engine.APIError{
-		Operation:   e.Operation,
-		Method:      e.Method,
-		Path:        e.Path,
-		Attempts:    e.Attempts,
-		StatusCode:  e.StatusCode,
-		Code:        e.Code,
-		Description: e.Description,
-		Body:        e.Body,
-		RequestID:   e.RequestID,
-		RetryAfter:  e.RetryAfter,
-	}
-	for _, f := range e.Fields {
-		x.Fields = append(x.Fields, engine.FieldError(f))
-	}
-	x.SetMeta(e.meta)
-	return x
-}
+func (e *APIError) engine() *engine.APIError { return engine.APIErrorFrom(e, e.meta) }
 
 func apiErrorFrom(x *engine.APIError) *APIError {
-	e := &APIError{
-		Operation:   x.Operation,
-		Method:      x.Method,
-		Path:        x.Path,
-		Attempts:    x.Attempts,
-		StatusCode:  x.StatusCode,
-		Code:        x.Code,
-		Description: x.Description,
-		Body:        x.Body,
-		RequestID:   x.RequestID,
-		RetryAfter:  x.RetryAfter,
-		meta:        x.Meta(),
-	}
-	for _, f := range x.Fields {
-		e.Fields = append(e.Fields, FieldError(f))
-	}
-	return e
+	return engine.APIErrorTo(x, func(e *APIError, m engine.ErrorMeta) { e.meta = m })
 }
 
 // FieldError is one per-field validation error of the Public API, kept in

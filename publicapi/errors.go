@@ -85,25 +85,7 @@ func (e *APIError) Is(target error) bool { return e.meta.Is(e.StatusCode, target
 // across packages.
 func (e *APIError) As(target any) bool { return e.engine().As(target) }
 
-func (e *APIError) engine() *engine.APIError {
-	x := &engine.APIError{
-		Operation:   e.Operation,
-		Method:      e.Method,
-		Path:        e.Path,
-		Attempts:    e.Attempts,
-		StatusCode:  e.StatusCode,
-		Code:        e.Code,
-		Description: e.Description,
-		Body:        e.Body,
-		RequestID:   e.RequestID,
-		RetryAfter:  e.RetryAfter,
-	}
-	for _, f := range e.Fields {
-		x.Fields = append(x.Fields, engine.FieldError(f))
-	}
-	x.SetMeta(e.metaOrDefault())
-	return x
-}
+func (e *APIError) engine() *engine.APIError { return engine.APIErrorFrom(e, e.metaOrDefault()) }
 
 // metaOrDefault is e's meta, or for an APIError built by hand this
 // package's prefix with classification by status.
@@ -115,23 +97,7 @@ func (e *APIError) metaOrDefault() engine.ErrorMeta {
 }
 
 func apiErrorFrom(x *engine.APIError) *APIError {
-	e := &APIError{
-		Operation:   x.Operation,
-		Method:      x.Method,
-		Path:        x.Path,
-		Attempts:    x.Attempts,
-		StatusCode:  x.StatusCode,
-		Code:        x.Code,
-		Description: x.Description,
-		Body:        x.Body,
-		RequestID:   x.RequestID,
-		RetryAfter:  x.RetryAfter,
-		meta:        x.Meta(),
-	}
-	for _, f := range x.Fields {
-		e.Fields = append(e.Fields, FieldError(f))
-	}
-	return e
+	return engine.APIErrorTo(x, func(e *APIError, m engine.ErrorMeta) { e.meta = m })
 }
 
 // FieldError is one entry of the "errors" list of a validation failure, kept

@@ -1,5 +1,10 @@
 package engine
 
+import (
+	"reflect"
+	"sync"
+)
+
 // The clients declare their own APIError, FieldError and ValidationError
 // types (so that go doc shows their fields in each package) and convert the
 // engine's values at their boundary with [ExportError]. errors.As still
@@ -123,4 +128,85 @@ func (m ErrorMeta) Is(status int, target error) bool {
 func (m ErrorMeta) Error(operation string, status int, code, description string) string {
 	e := APIError{Operation: operation, StatusCode: status, Code: code, Description: description, api: m.api}
 	return e.Error()
+}
+
+// APIErrorTo returns x as a client's APIError type T, whose exported
+// fields have the names and (convertible) types of APIError's; setMeta
+// stores x's [ErrorMeta] in T's unexported field.
+func APIErrorTo[T any](x *APIError, setMeta func(*T, ErrorMeta)) *T {
+	t := new(T)
+	copyFields(reflect.ValueOf(t).Elem(), reflect.ValueOf(x).Elem())
+	setMeta(t, x.Meta())
+	return t
+}
+
+// APIErrorFrom is the reverse of [APIErrorTo]: t as the engine's APIError
+// with meta.
+func APIErrorFrom[T any](t *T, meta ErrorMeta) *APIError {
+	x := new(APIError)
+	copyFields(reflect.ValueOf(x).Elem(), reflect.ValueOf(t).Elem())
+	x.SetMeta(meta)
+	return x
+}
+
+// copyFields sets every exported field of dst from the field of src with
+// the same name, converting it (a slice element by element). Fields
+// missing from src are left alone. The field pairs of each pair of types
+// are worked out once.
+func copyFields(dst, src reflect.Value) {
+	for _, p := range fieldPairs(dst.Type(), src.Type()) {
+		sv, dv := src.Field(p.src), dst.Field(p.dst)
+		switch {
+		case p.same:
+			dv.Set(sv)
+			continue
+		case !p.perElement:
+			dv.Set(sv.Convert(dv.Type()))
+			continue
+		}
+		if sv.IsNil() {
+			continue
+		}
+		out := reflect.MakeSlice(dv.Type(), sv.Len(), sv.Len())
+		for j := range sv.Len() {
+			out.Index(j).Set(sv.Index(j).Convert(dv.Type().Elem()))
+		}
+		dv.Set(out)
+	}
+}
+
+type fieldPair struct {
+	dst, src   int
+	same       bool // the same type: no conversion
+	perElement bool // a slice whose elements need a conversion
+}
+
+var fieldPairCache sync.Map // [2]reflect.Type → []fieldPair
+
+func fieldPairs(dst, src reflect.Type) []fieldPair {
+	key := [2]reflect.Type{dst, src}
+	if v, ok := fieldPairCache.Load(key); ok {
+		return v.([]fieldPair)
+	}
+	var pairs []fieldPair
+	for i := range dst.NumField() {
+		f := dst.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		sf, ok := src.FieldByName(f.Name)
+		if !ok || len(sf.Index) != 1 {
+			continue
+		}
+		switch {
+		case sf.Type == f.Type:
+			pairs = append(pairs, fieldPair{dst: i, src: sf.Index[0], same: true})
+		case sf.Type.ConvertibleTo(f.Type):
+			pairs = append(pairs, fieldPair{dst: i, src: sf.Index[0]})
+		case sf.Type.Kind() == reflect.Slice && f.Type.Kind() == reflect.Slice && sf.Type.Elem().ConvertibleTo(f.Type.Elem()):
+			pairs = append(pairs, fieldPair{dst: i, src: sf.Index[0], perElement: true})
+		}
+	}
+	fieldPairCache.Store(key, pairs)
+	return pairs
 }
