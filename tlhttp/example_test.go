@@ -2,9 +2,11 @@ package tlhttp_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"net/http"
+	"time"
 
 	"github.com/tlpartner/tlpartner-go"
 	"github.com/tlpartner/tlpartner-go/tlhttp"
@@ -42,4 +44,24 @@ func ExampleMiddleware() {
 	// Output:
 	// CreateWorkspace attempt 1 (unsent): 429, Authorization "Bearer [REDACTED]"
 	// CreateWorkspace attempt 2 (unsent): 201, Authorization "Bearer [REDACTED]"
+}
+
+// Per-call options: a timeout for this call only, a header of its own,
+// no retries, and the response metadata, which is filled for a failed call
+// too.
+func ExampleWithResponseMeta() {
+	srv := tlpartnertest.NewServer(tlpartnertest.Options{})
+	defer srv.Close()
+	c, err := srv.Client()
+	if err != nil {
+		log.Fatal(err)
+	}
+	var meta tlhttp.ResponseMeta
+	_, err = c.GetWorkspace(context.Background(), "no-such-workspace",
+		tlhttp.WithTimeout(10*time.Second),
+		tlhttp.WithHeader("X-Job", "nightly-sync"),
+		tlhttp.WithMaxRetries(0),
+		tlhttp.WithResponseMeta(&meta))
+	fmt.Println(errors.Is(err, tlpartner.ErrNotFound), meta.StatusCode, meta.Attempts, meta.RequestID != "")
+	// Output: true 404 1 true
 }
