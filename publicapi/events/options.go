@@ -30,9 +30,11 @@ const MinTokenLength = 16
 
 // Option configures [NewHandler]. An invalid value makes NewHandler fail
 // with a *[webhooks.ValidationError] (errors.As also fills a
-// *tlpartner.ValidationError from it) whose Field names the option. A nil Option is
-// ignored; when an option is given twice, the last one wins (the token
-// options add up: every configured check must pass).
+// *tlpartner.ValidationError from it) whose Field names the option. A nil
+// Option is ignored; when an option is given twice, the last one wins (the
+// token options add up: every configured check must pass). A nil argument
+// means the option's default, as for every option of the module (see the
+// tlpartner package documentation, "Options").
 type Option func(*config) error
 
 // invalid returns the *ValidationError for a bad option.
