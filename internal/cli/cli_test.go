@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	tlpartner "github.com/tlpartner/tlpartner-go"
 	"github.com/tlpartner/tlpartner-go/publicapi"
 )
 
@@ -313,8 +314,21 @@ func TestJSONOutputUsesAPINames(t *testing.T) {
 		{messageOut{}, publicapi.Message{}},
 		{fileOut{}, publicapi.File{}},
 		{webhookOut{}, publicapi.Webhook{}},
+		{workspaceOut{}, tlpartner.Workspace{}},
+		{suspendedOut{}, tlpartner.SuspendedMember{}},
+		{detailsOut{}, tlpartner.WorkspaceDetails{}},
+		{quotaOut{}, tlpartner.Quota{}},
+		{nonRecurring{}, tlpartner.NonRecurringQuota{}},
+		{userOut{}, tlpartner.User{}},
+		{accountOut{}, tlpartner.WhatsAppAccount{}},
+		{qrLinkOut{}, tlpartner.QRLink{}},
 	} {
 		api := keys(pair[1])
+		if _, ok := pair[0].(workspaceOut); ok {
+			// The API's flat pair that tlpartner.Workspace.Seats is
+			// built from.
+			api = append(api, "seats_total", "seats_available")
+		}
 		for _, k := range keys(pair[0]) {
 			assert.Contains(t, api, k, "%T prints %q, which is not a field name of %T", pair[0], k, pair[1])
 		}
