@@ -155,32 +155,58 @@ func BenchmarkSendToPhone(b *testing.B) {
 // separate benchmarks on a busy machine do not.
 func BenchmarkOverheadPaired(b *testing.B) {
 	srv := benchServer(b)
+	for _, v := range variants()[1:] {
+		for _, wired := range []bool{false, true} {
+			name := v.name
+			partnerOpts := func(tel *tlotel.Telemetry) []tlpartner.Option { return tel.PartnerOptions() }
+			publicOpts := func(tel *tlotel.Telemetry) []publicapi.Option { return tel.PublicAPIOptions() }
+			if wired {
+				// The observer and the middleware installed by hand:
+				// the engine's hooks run even when nothing is recorded.
+				name += "-wired"
+				partnerOpts = func(tel *tlotel.Telemetry) []tlpartner.Option {
+					return []tlpartner.Option{tlpartner.WithObserver(tel), tlpartner.WithMiddleware(tel.Middleware)}
+				}
+				publicOpts = func(tel *tlotel.Telemetry) []publicapi.Option {
+					return []publicapi.Option{publicapi.WithObserver(tel), publicapi.WithMiddleware(tel.Middleware)}
+				}
+			}
+			if wired && v.name == "recording" {
+				continue // the same as without -wired
+			}
+			overheadPaired(b, srv.URL, name, v, partnerOpts, publicOpts)
+		}
+	}
+}
+
+func overheadPaired(b *testing.B, base, name string, v variant,
+	partnerOpts func(*tlotel.Telemetry) []tlpartner.Option, publicOpts func(*tlotel.Telemetry) []publicapi.Option) {
 	ctx := context.Background()
 	msg := publicapi.SendParams{Text: publicapi.Ptr("hello")}
-	for _, v := range variants()[1:] {
-		b.Run("GetWorkspace/"+v.name, func(b *testing.B) {
+	{
+		b.Run("GetWorkspace/"+name, func(b *testing.B) {
 			mk := func(extra ...tlpartner.Option) *tlpartner.Client {
 				c, err := tlpartner.NewClient("bench-partner", "bench-secret-0123456789abcdef",
-					append([]tlpartner.Option{tlpartner.WithBaseURL(srv.URL + "/partner/api/v1")}, extra...)...)
+					append([]tlpartner.Option{tlpartner.WithBaseURL(base + "/partner/api/v1")}, extra...)...)
 				if err != nil {
 					b.Fatal(err)
 				}
 				return c
 			}
-			plain, inst := mk(), mk(v.tel(b).PartnerOptions()...)
+			plain, inst := mk(), mk(partnerOpts(v.tel(b))...)
 			paired(b, func() error { _, err := inst.GetWorkspace(ctx, "acme-co"); return err },
 				func() error { _, err := plain.GetWorkspace(ctx, "acme-co"); return err })
 		})
-		b.Run("SendToPhone/"+v.name, func(b *testing.B) {
+		b.Run("SendToPhone/"+name, func(b *testing.B) {
 			mk := func(extra ...publicapi.Option) *publicapi.Client {
 				c, err := publicapi.NewClient("bench-token",
-					append([]publicapi.Option{publicapi.WithBaseURL(srv.URL + "/integrations/api")}, extra...)...)
+					append([]publicapi.Option{publicapi.WithBaseURL(base + "/integrations/api")}, extra...)...)
 				if err != nil {
 					b.Fatal(err)
 				}
 				return c
 			}
-			plain, inst := mk(), mk(v.tel(b).PublicAPIOptions()...)
+			plain, inst := mk(), mk(publicOpts(v.tel(b))...)
 			paired(b, func() error { _, err := inst.SendToPhone(ctx, "+14155550100", msg); return err },
 				func() error { _, err := plain.SendToPhone(ctx, "+14155550100", msg); return err })
 		})

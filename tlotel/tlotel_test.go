@@ -15,11 +15,13 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	tlpartner "github.com/tlpartner/tlpartner-go"
 	"github.com/tlpartner/tlpartner-go/publicapi"
@@ -534,5 +536,47 @@ func TestNoSecretsRecorded(t *testing.T) {
 	}
 	if points < 10 || walked < 100 {
 		t.Fatalf("walked only %d attributes over %d data points", walked, points)
+	}
+}
+
+// TestNoOpProvidersCostNothing: with the no-op tracer provider and a no-op
+// meter provider nothing can be recorded, so the option helpers install
+// nothing; with either provider recording they install the observer and
+// the middleware.
+func TestNoOpProvidersCostNothing(t *testing.T) {
+	off, err := tlotel.New(tlotel.WithTracerProvider(tracenoop.NewTracerProvider()), tlotel.WithMeterProvider(metricnoop.NewMeterProvider()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(off.PartnerOptions()) != 0 || len(off.PublicAPIOptions()) != 0 {
+		t.Fatal("no-op providers: options installed")
+	}
+	reader := sdkmetric.NewManualReader()
+	metricsOnly, err := tlotel.New(tlotel.WithTracerProvider(tracenoop.NewTracerProvider()),
+		tlotel.WithMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	global, err := tlotel.New() // the global provider may be set later: never judged no-op
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tel := range []*tlotel.Telemetry{metricsOnly, global} {
+		if len(tel.PartnerOptions()) != 2 || len(tel.PublicAPIOptions()) != 2 {
+			t.Fatal("a recording provider got no options")
+		}
+	}
+	// Metrics are recorded with the no-op tracer.
+	srv, _, _ := script(t, workspaceBody, 200)
+	c := partnerClient(t, metricsOnly, srv.URL+"/partner/api/v1")
+	if _, err := c.GetWorkspace(context.Background(), "ws-1"); err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	for _, dp := range counter(t, collect(t, reader), "tlpartner.client.attempts").DataPoints {
+		n += dp.Value
+	}
+	if n != 1 {
+		t.Fatalf("attempts counted %d", n)
 	}
 }
