@@ -161,8 +161,10 @@ func WithMaxReconcileFailures(n int) Option {
 	}
 }
 
-// WithAttemptTimeout bounds one attempt (a send, or one reconciliation)
-// (default 1 minute). It is River's job timeout.
+// WithAttemptTimeout bounds one run of a chat's job, and so every send
+// and reconciliation in it (default 1 minute; River's job timeout). A job
+// starts no new step after half of it and continues in a new run. A
+// worker's lease on an entry lasts 1.5 times this.
 func WithAttemptTimeout(d time.Duration) Option {
 	return func(c *config) error {
 		c.attemptTimeout = d

@@ -37,7 +37,7 @@ const (
 	soakKeys    = 2000
 	soakChats   = 50
 	soakKills   = 5 // per process
-	soakTimeout = 150 * time.Second
+	soakTimeout = 110 * time.Second
 )
 
 // soakOpts are the outbox settings of the soak: short settle window and
