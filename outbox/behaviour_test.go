@@ -2,6 +2,7 @@ package outbox_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -431,4 +432,21 @@ func TestRunStopsCleanly(t *testing.T) {
 		assert.Equal(t, outbox.Sent, st.State)
 		assert.Equal(t, map[string]int{"stopped mid-send": 1}, f.sentTexts(t))
 	})
+}
+
+// Finished entries are pruned after the retention; their key is then free.
+func TestRetention(t *testing.T) {
+	f := newFake(t)
+	ob := open(t, storeKinds[0].mustOpen(t), f.clientFunc(f.srv.PublicAPIURL()), outbox.WithRetention(300*time.Millisecond))
+	ctx := context.Background()
+	_, err := ob.Send(ctx, textMsg(f.ws, "old", "+14155550111", "old"))
+	require.NoError(t, err)
+	run(t, ob)
+	assert.Equal(t, outbox.Sent, waitState(t, ob, f.ws, "old", 10*time.Second).State)
+	require.Eventually(t, func() bool {
+		_, err := ob.Status(ctx, f.ws, "old")
+		return errors.Is(err, outbox.ErrNotFound)
+	}, 15*time.Second, 50*time.Millisecond, "the sent entry is pruned")
+	_, err = outbox.Open(ctx, storeKinds[0].mustOpen(t), f.clientFunc(f.srv.PublicAPIURL()), outbox.WithRetention(0))
+	assert.ErrorIs(t, err, publicapi.ErrInvalidRequest)
 }

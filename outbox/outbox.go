@@ -192,9 +192,12 @@ func Open(ctx context.Context, store Store, clients ClientFunc, opts ...Option) 
 		RetryPolicy:          retryPolicy{o},
 	}
 	if cfg.retention > 0 {
+		every := min(time.Hour, max(time.Second, cfg.retention))
 		rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(
-			river.PeriodicInterval(min(time.Hour, cfg.retention)),
-			func() (river.JobArgs, *river.InsertOpts) { return pruneArgs{}, nil },
+			river.PeriodicInterval(every),
+			func() (river.JobArgs, *river.InsertOpts) {
+				return pruneArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: every}}
+			},
 			&river.PeriodicJobOpts{ID: "tlpartner_outbox_prune", RunOnStart: true},
 		)}
 	}

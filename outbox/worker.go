@@ -48,9 +48,7 @@ type pruneArgs struct{}
 
 func (pruneArgs) Kind() string { return "tlpartner_outbox_prune" }
 
-func (pruneArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: queueName, UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}
-}
+func (pruneArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: queueName} }
 
 type pruneWorker struct {
 	river.WorkerDefaults[pruneArgs]
