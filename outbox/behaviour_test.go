@@ -450,3 +450,25 @@ func TestRetention(t *testing.T) {
 	_, err = outbox.Open(ctx, storeKinds[0].mustOpen(t), f.clientFunc(f.srv.PublicAPIURL()), outbox.WithRetention(0))
 	assert.ErrorIs(t, err, publicapi.ErrInvalidRequest)
 }
+
+// The partner client's pool is a ClientFunc: an unknown workspace is
+// refused at Send (nothing stored), a known one is sent.
+func TestWithPublicAPIPool(t *testing.T) {
+	f := newFake(t)
+	partner, err := f.srv.Client()
+	require.NoError(t, err)
+	pool, err := partner.PublicAPIPool()
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = pool.Close() })
+	ob := open(t, storeKinds[0].mustOpen(t), pool.Get)
+	ctx := context.Background()
+	_, err = ob.Send(ctx, textMsg("no-such-workspace", "k", "+14155550112", "x"))
+	assert.ErrorIs(t, err, publicapi.ErrNotFound)
+	_, err = ob.Status(ctx, "no-such-workspace", "k")
+	assert.ErrorIs(t, err, outbox.ErrNotFound)
+	_, err = ob.Send(ctx, textMsg(f.ws, "k", "+14155550112", "via the pool"))
+	require.NoError(t, err)
+	run(t, ob)
+	assert.Equal(t, outbox.Sent, waitState(t, ob, f.ws, "k", 10*time.Second).State)
+	assert.Equal(t, map[string]int{"via the pool": 1}, f.sentTexts(t))
+}

@@ -33,7 +33,8 @@
 //	})
 //	st, err := ob.Status(ctx, wsID, "order-1234-confirmation") // pending, sending, sent, failed, unresolved
 //
-// clients is a [ClientFunc] returning the workspace's *publicapi.Client, so
+// clients is a [ClientFunc] returning the workspace's *publicapi.Client
+// (the Get method of the partner client's tlpartner.PublicAPIPool), so
 // the client's rate limiter (a tlredis fleet limiter included), retry
 // policy and token refresh apply to everything the outbox sends.
 //

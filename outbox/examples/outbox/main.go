@@ -68,18 +68,17 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 
-	// Where the outbox gets a workspace's Public API client. A real
-	// partner passes its pool of clients, or a closure over
-	// partner.PublicAPI as here.
-	client, err := partner.PublicAPI(ctx, ws.ID)
+	// Where the outbox gets a workspace's Public API client: the partner
+	// client's pool (one transport, rate limiter and token cache for
+	// every workspace). Its Get method is an outbox.ClientFunc.
+	pool, err := partner.PublicAPIPool()
 	if err != nil {
 		return err
 	}
-	clients := func(_ context.Context, id string) (*publicapi.Client, error) {
-		if id != ws.ID {
-			return nil, fmt.Errorf("workspace %q: %w", id, publicapi.ErrNotFound)
-		}
-		return client, nil
+	defer pool.Close()
+	client, err := pool.Get(ctx, ws.ID)
+	if err != nil {
+		return err
 	}
 
 	dir, err := os.MkdirTemp("", "outbox-example-")
@@ -87,7 +86,7 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	ob, err := outbox.Open(ctx, outbox.SQLite(filepath.Join(dir, "shop.db")), clients,
+	ob, err := outbox.Open(ctx, outbox.SQLite(filepath.Join(dir, "shop.db")), pool.Get,
 		outbox.WithSettleWindow(5*time.Second), outbox.WithReconcileInterval(500*time.Millisecond))
 	if err != nil {
 		return err
