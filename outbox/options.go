@@ -12,9 +12,9 @@ import (
 
 // ClientFunc returns the Public API client of a workspace. The outbox
 // calls it in Send (an error there, such as an unknown workspace, refuses
-// the message before anything is stored) and before every attempt. A
-// partner's pool of clients fits, as does a closure over
-// tlpartner.Client.PublicAPI or a map of clients made with
+// the message before anything is stored) and before every attempt. The
+// Get method of a tlpartner.PublicAPIPool fits (pass pool.Get), as does a
+// closure over tlpartner.Client.PublicAPI or a map of clients made with
 // publicapi.NewClient. The client's rate limiter, retry policy and token
 // refresh apply to every call the outbox makes.
 type ClientFunc func(ctx context.Context, workspaceID string) (*publicapi.Client, error)
