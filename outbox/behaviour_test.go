@@ -472,3 +472,42 @@ func TestWithPublicAPIPool(t *testing.T) {
 	assert.Equal(t, outbox.Sent, waitState(t, ob, f.ws, "k", 10*time.Second).State)
 	assert.Equal(t, map[string]int{"via the pool": 1}, f.sentTexts(t))
 }
+
+// An unresolved entry is settled by hand with MarkSent; a failed one is
+// sent again with Resend once its cause is fixed.
+func TestMarkSentAndResend(t *testing.T) {
+	forEachStore(t, func(t *testing.T, sk storeKind) {
+		f := newFake(t)
+		ob := open(t, sk.mustOpen(t), f.clientFunc(f.srv.PublicAPIURL()), outbox.WithMaxReconcileFailures(1))
+		ctx := context.Background()
+		run(t, ob)
+		f.srv.InjectFaults(
+			tlpartnertest.Fault{Kind: tlpartnertest.FaultLoseResponse, Method: "POST", Path: "/messages"},
+			tlpartnertest.Fault{Kind: tlpartnertest.Fault503, Count: 1000, Method: "GET"},
+		)
+		_, err := ob.Send(ctx, textMsg(f.ws, "u", "+14155550113", "lost"))
+		require.NoError(t, err)
+		require.Equal(t, outbox.Unresolved, waitState(t, ob, f.ws, "u", 10*time.Second).State)
+		f.srv.ClearFaults()
+		assert.ErrorIs(t, ob.Resend(ctx, f.ws, "nope"), outbox.ErrNotFound)
+		assert.ErrorIs(t, ob.MarkSent(ctx, f.ws, "u", ""), publicapi.ErrInvalidRequest)
+		require.NoError(t, ob.MarkSent(ctx, f.ws, "u", "uid-found-by-hand"))
+		st, err := ob.Status(ctx, f.ws, "u")
+		require.NoError(t, err)
+		assert.Equal(t, outbox.Sent, st.State)
+		assert.Equal(t, outbox.ByHand, st.ResolvedBy)
+		assert.Equal(t, "uid-found-by-hand", st.MessageUID)
+		assert.ErrorIs(t, ob.MarkSent(ctx, f.ws, "u", "again"), outbox.ErrState)
+		assert.ErrorIs(t, ob.Resend(ctx, f.ws, "u"), outbox.ErrState)
+
+		require.NoError(t, f.srv.SetQuota(f.ws, tlpartnertest.QuotaMessaging, 0))
+		_, err = ob.Send(ctx, textMsg(f.ws, "q", "+14155550113", "after top-up"))
+		require.NoError(t, err)
+		require.Equal(t, outbox.Failed, waitState(t, ob, f.ws, "q", 10*time.Second).State)
+		require.NoError(t, f.srv.SetQuota(f.ws, tlpartnertest.QuotaMessaging, 1000))
+		require.NoError(t, ob.Resend(ctx, f.ws, "q"))
+		st = waitState(t, ob, f.ws, "q", 10*time.Second)
+		assert.Equal(t, outbox.Sent, st.State, st.LastError)
+		assert.Equal(t, map[string]int{"lost": 1, "after top-up": 1}, f.sentTexts(t))
+	})
+}

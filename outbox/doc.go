@@ -97,7 +97,9 @@
 // cannot be listed [WithMaxReconcileFailures] times in a row, the entry
 // becomes [Unresolved] and is not sent again automatically: its
 // LastError says why, and a person (or your code) must look at the chat
-// and decide. An entry whose worker died mid-send is taken over after the
+// and decide: [Outbox.MarkSent] with the UID found there, or
+// [Outbox.Resend]. Resend also sends a [Failed] entry again once its cause
+// is fixed. An entry whose worker died mid-send is taken over after the
 // attempt's lease (1.5 × [WithAttemptTimeout]) and reconciled like any
 // ambiguous send.
 //

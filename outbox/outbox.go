@@ -100,7 +100,8 @@ const (
 	// Unresolved: an attempt was ambiguous and the outbox could not find
 	// out whether the message went out, because listing the chat kept
 	// failing. It will not be sent again automatically; LastError has
-	// the last failure. Look at the chat and decide.
+	// the last failure. Look at the chat and decide: [Outbox.MarkSent] or
+	// [Outbox.Resend].
 	Unresolved State = "unresolved"
 )
 
@@ -126,7 +127,7 @@ type Status struct {
 	// MessageUID is the sent message's UID (state Sent).
 	MessageUID string
 	// ResolvedBy says how the UID was learnt: [ByResponse],
-	// [ByReconcile] or [ByEvent].
+	// [ByReconcile], [ByEvent] or [ByHand].
 	ResolvedBy string
 	// LastError is the last failure: why it failed, why it is unresolved,
 	// or the last refusal or ambiguous outcome of an entry still in
