@@ -363,6 +363,12 @@ func (o *Outbox) Send(ctx context.Context, m Message) (Receipt, error) {
 // commits. The record and the send's scheduling become visible at commit.
 // Errors are those of [Outbox.Send]; after an error other than
 // [ErrKeyReused] roll tx back or retry the statement.
+//
+// Each chat has one River job row, so concurrent transactions that send to
+// the same recipient wait for each other until the first one ends; keep
+// such transactions short, and send to several recipients in a consistent
+// order (Postgres aborts one of two transactions that wait for each
+// other).
 func (o *Outbox) SendTx(ctx context.Context, tx pgx.Tx, m Message) (Receipt, error) {
 	if tx == nil {
 		return Receipt{}, invalid("tx", "must not be nil")
