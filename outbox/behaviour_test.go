@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tlpartner/tlpartner-go/outbox"
+	"github.com/tlpartner/tlpartner-go/outbox/inbox"
 	"github.com/tlpartner/tlpartner-go/publicapi"
 	"github.com/tlpartner/tlpartner-go/publicapi/events"
 	"github.com/tlpartner/tlpartner-go/tlpartnertest"
@@ -510,4 +512,39 @@ func TestMarkSentAndResend(t *testing.T) {
 		assert.Equal(t, outbox.Sent, st.State, st.LastError)
 		assert.Equal(t, map[string]int{"lost": 1, "after top-up": 1}, f.sentTexts(t))
 	})
+}
+
+// On a store shared with an inbox whose River client is the leader (the
+// only client that runs periodic jobs), finished entries are still
+// pruned: the outbox's own sweeper prunes.
+func TestRetentionWhenInboxLeads(t *testing.T) {
+	f := newFake(t)
+	path := filepath.Join(t.TempDir(), "shared.db")
+	ctx := context.Background()
+	token, err := events.GenerateToken()
+	require.NoError(t, err)
+	in, err := inbox.Open(ctx, outbox.SQLite(path), f.clientFunc(f.srv.PublicAPIURL()),
+		func(context.Context, inbox.Message) error { return nil }, inbox.WithURLToken(token))
+	require.NoError(t, err)
+	inCtx, stopInbox := context.WithCancel(ctx)
+	inDone := make(chan error, 1)
+	go func() { inDone <- in.Run(inCtx) }()
+	t.Cleanup(func() {
+		stopInbox()
+		assert.NoError(t, <-inDone)
+		_ = in.Close()
+	})
+	ob := open(t, outbox.SQLite(path), f.clientFunc(f.srv.PublicAPIURL()), outbox.WithRetention(300*time.Millisecond))
+	require.Eventually(t, func() bool {
+		var n int
+		return ob.DB().QueryRowContext(ctx, `SELECT count(*) FROM river_leader`).Scan(&n) == nil && n == 1
+	}, 15*time.Second, 20*time.Millisecond, "the inbox's client is elected leader")
+	_, err = ob.Send(ctx, textMsg(f.ws, "old", "+14155550114", "old"))
+	require.NoError(t, err)
+	run(t, ob)
+	assert.Equal(t, outbox.Sent, waitState(t, ob, f.ws, "old", 10*time.Second).State)
+	require.Eventually(t, func() bool {
+		_, err := ob.Status(ctx, f.ws, "old")
+		return errors.Is(err, outbox.ErrNotFound)
+	}, 20*time.Second, 50*time.Millisecond, "the sent entry is pruned although the inbox's client leads")
 }

@@ -195,7 +195,9 @@ func WithPollInterval(d time.Duration) Option {
 
 // WithRetention sets how long finished entries (sent, failed, unresolved)
 // are kept, and so how long their key stays taken and their Status
-// readable (default 30 days). A negative value keeps them forever.
+// readable (default 30 days). A negative value keeps them forever. Every
+// process in [Outbox.Run] prunes, about every min(1 hour, d), whichever
+// River client sharing the store is the leader.
 func WithRetention(d time.Duration) Option {
 	return func(c *config) error {
 		if d == 0 {

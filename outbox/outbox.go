@@ -192,16 +192,6 @@ func Open(ctx context.Context, store Store, clients ClientFunc, opts ...Option) 
 		MaxAttempts:          1000,
 		RetryPolicy:          retryPolicy{o},
 	}
-	if cfg.retention > 0 {
-		every := min(time.Hour, max(time.Second, cfg.retention))
-		rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(
-			river.PeriodicInterval(every),
-			func() (river.JobArgs, *river.InsertOpts) {
-				return pruneArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: every}}
-			},
-			&river.PeriodicJobOpts{ID: "tlpartner_outbox_prune", RunOnStart: true},
-		)}
-	}
 	b, err := openBackend(ctx, store, rc)
 	if err != nil {
 		return nil, err

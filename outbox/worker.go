@@ -42,8 +42,11 @@ func (sendArgs) InsertOpts() river.InsertOpts {
 	}}}
 }
 
-// pruneArgs is the periodic job that deletes finished entries older than
-// the retention.
+// pruneArgs is the job that deleted finished entries older than the
+// retention. The sweeper of every running process prunes now (a periodic
+// job runs only in the River leader, which may be another client of a
+// shared store, such as an inbox's); the worker stays for jobs queued by
+// an earlier version.
 type pruneArgs struct{}
 
 func (pruneArgs) Kind() string { return "tlpartner_outbox_prune" }
@@ -56,10 +59,37 @@ type pruneWorker struct {
 }
 
 func (w *pruneWorker) Work(ctx context.Context, _ *river.Job[pruneArgs]) error {
-	cut := w.o.now().Add(-w.o.cfg.retention).UnixNano()
-	_, err := w.o.b.db().exec(ctx, `DELETE FROM tlpartner_outbox WHERE state IN ('sent', 'failed', 'unresolved') AND updated_at < ?`, cut)
-	return err
+	if w.o.cfg.retention <= 0 {
+		return nil
+	}
+	for {
+		more, err := w.o.prune(ctx)
+		if err != nil || !more {
+			return err
+		}
+	}
 }
+
+// pruneBatch bounds the entries one prune statement deletes, so that it
+// holds the store's write lock briefly.
+const pruneBatch = 1000
+
+// prune deletes up to pruneBatch finished entries older than the
+// retention; more reports that the batch was full. Processes pruning at
+// once delete each entry once.
+func (o *Outbox) prune(ctx context.Context) (more bool, err error) {
+	cut := o.now().Add(-o.cfg.retention).UnixNano()
+	n, err := o.b.db().exec(ctx, `DELETE FROM tlpartner_outbox WHERE id IN (SELECT id FROM tlpartner_outbox
+WHERE state IN ('sent', 'failed', 'unresolved') AND updated_at < ? ORDER BY updated_at LIMIT ?)`, cut, pruneBatch)
+	if err != nil {
+		return false, fmt.Errorf("outbox: prune: %w", err)
+	}
+	return n == pruneBatch, nil
+}
+
+// pruneEvery is how often the sweeper prunes: every min(1h, retention),
+// at least every second.
+func (o *Outbox) pruneEvery() time.Duration { return min(time.Hour, max(time.Second, o.cfg.retention)) }
 
 // retryPolicy spaces River's retries of a job (after a store failure, or
 // after the rescuer took it from a crashed process) with the outbox's
@@ -176,7 +206,13 @@ AND lease_until < ? AND not_before <= ? RETURNING `+entryColumns, now+int64(o.le
 // worked on for a while although it was due: its worker died between
 // steps. It runs in every process that runs workers; River's unique jobs
 // keep the processes from inserting the same job twice in a period.
+//
+// It also prunes ([WithRetention]): at its first round, then every
+// [Outbox.pruneEvery], one bounded batch per round until none is left.
+// Pruning here rather than in a River periodic job makes it independent
+// of which River client sharing the store is the leader.
 func (o *Outbox) sweepLoop(ctx context.Context) {
+	var nextPrune time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -185,6 +221,15 @@ func (o *Outbox) sweepLoop(ctx context.Context) {
 		}
 		if err := o.sweepOnce(ctx); err != nil && ctx.Err() == nil {
 			o.cfg.logger.WarnContext(ctx, "outbox: sweep", "error", err.Error())
+		}
+		if now := o.now(); o.cfg.retention > 0 && !now.Before(nextPrune) {
+			more, err := o.prune(ctx)
+			if err != nil && ctx.Err() == nil {
+				o.cfg.logger.WarnContext(ctx, "outbox: prune", "error", err.Error())
+			}
+			if err == nil && !more {
+				nextPrune = now.Add(jitter(o.pruneEvery()) + o.pruneEvery()/2)
+			}
 		}
 	}
 }
