@@ -64,7 +64,7 @@ func defaultConfig() config {
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 func invalid(field, reason string) error {
-	return engine.ValidationAs[publicapi.ValidationError]("outbox", field, reason)
+	return engine.ValidationAs[ValidationError]("outbox", field, reason)
 }
 
 func positive(name string, d time.Duration) error {

@@ -24,11 +24,6 @@ import (
 // MaxKeyLength is the longest [Message.Key] accepted, in bytes.
 const MaxKeyLength = 255
 
-// ValidationError reports a message or option the outbox refused before
-// storing anything. It is the SDK's validation error type, so
-// errors.Is(err, publicapi.ErrInvalidRequest) holds for it.
-type ValidationError = publicapi.ValidationError
-
 // Errors of the outbox. Match them with errors.Is.
 var (
 	// ErrNotFound: [Outbox.Status] of a key the outbox does not hold.

@@ -22,11 +22,6 @@ import (
 	"github.com/tlpartner/tlpartner-go/publicapi/events"
 )
 
-// ValidationError reports an argument or option the inbox refused before
-// storing anything. It is the SDK's validation error type, so
-// errors.Is(err, publicapi.ErrInvalidRequest) holds for it.
-type ValidationError = publicapi.ValidationError
-
 // MaxWorkspaceIDLength is the longest workspace ID [Inbox.AddWorkspace]
 // accepts, in bytes.
 const MaxWorkspaceIDLength = 128

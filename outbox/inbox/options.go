@@ -71,7 +71,9 @@ func defaultConfig() config {
 	}
 }
 
-func invalid(field, reason string) error { return engine.NewValidationError("inbox", field, reason) }
+func invalid(field, reason string) error {
+	return engine.ValidationAs[ValidationError]("inbox", field, reason)
+}
 
 // WithURLToken sets the secret URL token(s) the [Inbox.Handler] accepts
 // as the last path segment of a delivery's URL; required. Give several
