@@ -17,6 +17,11 @@
 // When Postgres is not installed, [DSN] skips the test, unless the
 // environment sets OUTBOX_REQUIRE_POSTGRES=1 (as .ci/run does): then it
 // fails. PG_BINDIR overrides where initdb and pg_ctl are looked for.
+//
+// Clusters live in directories under [Root], each with the pid and start
+// time of the process that owns it. A test binary that crashes (or is
+// killed) cannot stop its cluster; the next [Start] on the machine stops
+// and removes the clusters whose owner is gone.
 package pgtest
 
 import (
@@ -132,15 +137,25 @@ func isExec(p string) bool {
 	return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
 }
 
-// Start initialises and starts a new cluster on a random loopback port.
+// Start initialises and starts a new cluster on a random loopback port,
+// after stopping the clusters left by processes that died (see [Reap]).
 func Start() (*Cluster, error) {
 	bin, err := BinDir()
 	if err != nil {
 		return nil, err
 	}
 	c := &Cluster{bin: bin, asPG: os.Geteuid() == 0}
-	c.dir, err = os.MkdirTemp("", "pgtest-")
+	Reap()
+	root, err := makeRoot()
 	if err != nil {
+		return nil, err
+	}
+	c.dir, err = os.MkdirTemp(root, dirPrefix)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(c.dir, ownerFile), []byte(ownerOf(os.Getpid())), 0o644); err != nil {
+		_ = os.RemoveAll(c.dir)
 		return nil, err
 	}
 	if c.asPG {

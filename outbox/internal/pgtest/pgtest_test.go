@@ -8,7 +8,12 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-func TestMain(m *testing.M) { os.Exit(Main(m)) }
+func TestMain(m *testing.M) {
+	if os.Getenv(crashChildEnv) != "" {
+		crashChild()
+	}
+	os.Exit(Main(m))
+}
 
 func TestDatabasesAreSeparate(t *testing.T) {
 	ctx := context.Background()
