@@ -1,17 +1,18 @@
 package tlpartner_test
 
-// README snippets as compiled, running code. Each Go block of README.md that
-// uses this package is the text between "// readme:begin NAME" and
-// "// readme:end" in one of the functions below (one tab of indentation
-// removed), and the README marks it with the line
-// "<!-- readme_example_test.go: NAME -->" right before the block.
-// TestREADMESnippets fails when the two differ, and when a Go block using the
-// package has no marker, so the README cannot drift from code that compiles
-// and runs against the tlpartnertest fake. After editing a function here, run
+// README snippets as compiled, running code. Each Go block of README.md
+// and of docs/*.md that uses this package is the text between
+// "// readme:begin NAME" and "// readme:end" in one of the functions below
+// (one tab of indentation removed), and the Markdown file marks it with the
+// line "<!-- readme_example_test.go: NAME -->" right before the block.
+// TestREADMESnippets fails when the two differ, when a region is in no file,
+// and when a Go block using the package has no marker, so the README cannot
+// drift from code that compiles and runs against the tlpartnertest fake.
+// After editing a function here, run
 //
 //	go test -run TestREADMESnippets -update-readme .
 //
-// to copy the regions into README.md.
+// to copy the regions into the Markdown files.
 
 import (
 	"bufio"
@@ -46,7 +47,7 @@ import (
 	"github.com/tlpartner/tlpartner-go/webhooks"
 )
 
-var updateREADME = flag.Bool("update-readme", false, "rewrite README.md's marked Go blocks from readme_example_test.go")
+var updateREADME = flag.Bool("update-readme", false, "rewrite the marked Go blocks of README.md and docs/*.md from readme_example_test.go")
 
 // readmeClient is the README section "The client".
 func readmeClient(ctx context.Context, out *string) error {
@@ -337,7 +338,7 @@ func readmeRegions(t *testing.T) map[string]string {
 	return regions
 }
 
-// readmeBlock is one fenced Go block of README.md.
+// readmeBlock is one fenced Go block of a Markdown file.
 type readmeBlock struct {
 	name       string // from the marker line before the fence; "" if none
 	line       int    // 1-based line of the opening fence
@@ -361,7 +362,7 @@ func readmeGoBlocks(t *testing.T, lines []string) []readmeBlock {
 		for j < len(lines) && lines[j] != "```" {
 			j++
 		}
-		require.Less(t, j, len(lines), "README.md:%d: unclosed code block", i+1)
+		require.Less(t, j, len(lines), "line %d: unclosed code block", i+1)
 		b.end = j
 		blocks = append(blocks, b)
 		i = j
@@ -369,29 +370,54 @@ func readmeGoBlocks(t *testing.T, lines []string) []readmeBlock {
 	return blocks
 }
 
-// TestREADMESnippets checks that every Go block of README.md that uses the
-// package is one of the compiled regions above, verbatim.
+// readmeFiles are the Markdown files whose Go blocks TestREADMESnippets
+// checks: the README and the longer guides it links to under docs/.
+func readmeFiles(t *testing.T) []string {
+	t.Helper()
+	docs, err := filepath.Glob(filepath.Join("docs", "*.md"))
+	require.NoError(t, err)
+	return append([]string{"README.md"}, docs...)
+}
+
+// TestREADMESnippets checks that every Go block of README.md and docs/*.md
+// that uses the package is one of the compiled regions above, verbatim, and
+// that every region is shown in one of them.
 func TestREADMESnippets(t *testing.T) {
 	regions := readmeRegions(t)
 	require.NotEmpty(t, regions)
-	raw, err := os.ReadFile("README.md")
+	seen := map[string]bool{}
+	files := readmeFiles(t)
+	require.Contains(t, files, filepath.Join("docs", "fleet.md"))
+	for _, file := range files {
+		checkREADMEFile(t, file, regions, seen)
+	}
+	for name := range regions {
+		assert.True(t, seen[name], "region %q of readme_example_test.go is in none of %v", name, files)
+	}
+}
+
+// checkREADMEFile checks the Go blocks of one Markdown file against the
+// regions, recording in seen the regions it shows; with -update-readme it
+// rewrites the marked blocks instead.
+func checkREADMEFile(t *testing.T, file string, regions map[string]string, seen map[string]bool) {
+	t.Helper()
+	raw, err := os.ReadFile(file)
 	require.NoError(t, err)
 	lines := strings.Split(string(raw), "\n")
-	seen := map[string]bool{}
 	blocks := readmeGoBlocks(t, lines)
 	for k := len(blocks) - 1; k >= 0; k-- { // backwards, so that -update-readme keeps indexes valid
 		b := blocks[k]
 		body := strings.Join(lines[b.start:b.end], "\n")
 		if b.name == "" {
 			if b.start >= 2 && otherModuleMarker.MatchString(lines[b.start-2]) {
-				continue // compiled by the nested module's own test (tlredis/readme_test.go, outbox/readme_test.go, outbox/inbox/readme_test.go)
+				continue // compiled by the nested module's own test (tlredis/readme_test.go, outbox/readme_test.go, outbox/inbox/readme_test.go, tlotel/readme_test.go)
 			}
 			assert.False(t, usesRoot.MatchString(body),
-				"README.md:%d: this Go block uses package tlpartner but is not compiled; move it into a function of readme_example_test.go between readme:begin/end markers and put <!-- readme_example_test.go: NAME --> before the block", b.line)
+				"%s:%d: this Go block uses package tlpartner but is not compiled; move it into a function of readme_example_test.go between readme:begin/end markers and put <!-- readme_example_test.go: NAME --> before the block", file, b.line)
 			continue
 		}
 		want, ok := regions[b.name]
-		if !assert.True(t, ok, "README.md:%d: no region %q in readme_example_test.go", b.line, b.name) {
+		if !assert.True(t, ok, "%s:%d: no region %q in readme_example_test.go", file, b.line, b.name) {
 			continue
 		}
 		seen[b.name] = true
@@ -399,13 +425,10 @@ func TestREADMESnippets(t *testing.T) {
 			lines = append(lines[:b.start], append(strings.Split(want, "\n"), lines[b.end:]...)...)
 			continue
 		}
-		assert.Equal(t, want, body, "README.md:%d: block %q differs from readme_example_test.go (run go test -run TestREADMESnippets -update-readme .)", b.line, b.name)
-	}
-	for name := range regions {
-		assert.True(t, seen[name], "region %q of readme_example_test.go is not in README.md", name)
+		assert.Equal(t, want, body, "%s:%d: block %q differs from readme_example_test.go (run go test -run TestREADMESnippets -update-readme .)", file, b.line, b.name)
 	}
 	if *updateREADME {
-		require.NoError(t, os.WriteFile("README.md", []byte(strings.Join(lines, "\n")), 0o644))
+		require.NoError(t, os.WriteFile(file, []byte(strings.Join(lines, "\n")), 0o644))
 	}
 }
 
@@ -650,7 +673,8 @@ func TestREADMEPackageTable(t *testing.T) {
 	}
 }
 
-// readmePool is the README's pool snippet under "Sending messages".
+// readmePool is the pool snippet of docs/fleet.md ("Thousands of
+// workspaces", linked from the README's "Sending messages").
 func readmePool(ctx context.Context, partner *tlpartner.Client, workspaceID string) error {
 	// readme:begin pool
 	pool, err := partner.PublicAPIPool(tlpartner.WithPoolSize(5000), // idle clients kept (LRU)

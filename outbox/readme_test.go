@@ -1,6 +1,6 @@
 package outbox_test
 
-// The Go block of the root README's "Sending exactly once" is the region
+// The Go block of outbox/README.md's "Sending exactly once" is the region
 // between "// readme:begin outbox" and "// readme:end" below (one tab of
 // indentation removed); the README marks it with
 // "<!-- outbox/readme_test.go: outbox -->" right before the block.
@@ -10,9 +10,14 @@ import (
 	"context"
 	"database/sql"
 	"os"
-	"strings"
+	"regexp"
 	"testing"
+	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tlpartner/tlpartner-go/internal/testutil"
 	"github.com/tlpartner/tlpartner-go/outbox"
 	"github.com/tlpartner/tlpartner-go/publicapi"
 )
@@ -52,44 +57,46 @@ func readmeOutbox(ctx context.Context, clients outbox.ClientFunc, workspaceID st
 	return err
 }
 
-var (
-	_ = readmeOutbox
-	_ = sql.ErrNoRows
-)
+// TestREADMEOutboxRuns runs the snippet on SQLite in a temporary working
+// directory against the fake: the order's update and its message commit
+// together, and the message is sent once.
+func TestREADMEOutboxRuns(t *testing.T) {
+	t.Chdir(t.TempDir()) // the snippet opens shop.db in the working directory
+	// The application's own table, in the outbox's database. The handle is
+	// closed before the outbox opens the file (it switches it to WAL).
+	const dsn = "file:shop.db?_pragma=busy_timeout(30000)"
+	db, err := sql.Open("sqlite", dsn)
+	require.NoError(t, err)
+	_, err = db.Exec(`CREATE TABLE orders (id TEXT PRIMARY KEY, status TEXT NOT NULL); INSERT INTO orders VALUES ('1234', 'paid')`)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+	f := newFake(t)
+	clients := f.clientFunc(f.srv.PublicAPIURL())
+	require.NoError(t, readmeOutbox(t.Context(), clients, f.ws))
 
-// TestREADMESnippet checks that the README's outbox block is the region
-// above, verbatim.
+	db, err = sql.Open("sqlite", dsn)
+	require.NoError(t, err)
+	defer db.Close()
+	var status string
+	require.NoError(t, db.QueryRow(`SELECT status FROM orders WHERE id = '1234'`).Scan(&status))
+	assert.Equal(t, "shipped", status)
+	ob := open(t, outbox.SQLite("shop.db"), clients) // the snippet closed its outbox; another process takes over
+	run(t, ob)
+	st := waitState(t, ob, f.ws, "order-1234-shipped", 30*time.Second)
+	assert.Equal(t, outbox.Sent, st.State, st.LastError)
+	assert.Equal(t, 1, f.sentTexts(t)["Your order has shipped"])
+}
+
+// TestREADMESnippet checks that the outbox block of outbox/README.md is the
+// region above, verbatim (and so is any copy marked the same way in the
+// root README), and that every Go block of outbox/README.md is compiled by
+// this module's tests: here or in inbox/readme_test.go.
 func TestREADMESnippet(t *testing.T) {
 	src, err := os.ReadFile("readme_test.go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var region []string
-	in := false
-	for _, line := range strings.Split(string(src), "\n") {
-		switch strings.TrimSpace(line) {
-		case "// readme:begin outbox":
-			in = true
-			continue
-		case "// readme:end":
-			in = false
-		}
-		if in {
-			region = append(region, strings.TrimPrefix(line, "\t"))
-		}
-	}
-	readme, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	marker := "<!-- outbox/readme_test.go: outbox -->\n```go\n"
-	i := strings.Index(string(readme), marker)
-	if i < 0 {
-		t.Fatal("README.md has no block marked " + strings.TrimSpace(marker[:strings.Index(marker, "\n")]))
-	}
-	rest := string(readme)[i+len(marker):]
-	block := rest[:strings.Index(rest, "\n```")]
-	if want := strings.Join(region, "\n"); block != want {
-		t.Errorf("README.md's outbox block differs from readme_test.go:\n--- README\n%s\n--- readme_test.go\n%s", block, want)
-	}
+	want := testutil.READMERegion(t, string(src), "outbox")
+	testutil.CheckREADMEBlocks(t, want, "outbox/readme_test.go", "outbox", "README.md", "../README.md")
+	testutil.CheckREADMEMarked(t, "README.md", regexp.MustCompile(`^<!-- outbox/(inbox/)?readme_test\.go: \w+ -->$`), 2)
 }

@@ -1,20 +1,23 @@
 package tlotel_test
 
-// The Go block of the root README's "Tracing and metrics" that uses this
-// module is the region between "// readme:begin tlotel" and
-// "// readme:end" below (one tab of indentation removed); the README marks
-// it with "<!-- tlotel/readme_test.go: tlotel -->" right before the block.
-// TestREADMESnippet fails when they differ, so the snippet compiles.
+// The Go block of tlotel/README.md is the region between
+// "// readme:begin tlotel" and "// readme:end" below (one tab of
+// indentation removed); the README marks it with
+// "<!-- tlotel/readme_test.go: tlotel -->" right before the block.
+// TestREADMESnippet fails when they differ, so the snippet compiles, and
+// TestREADMERuns runs it.
 
 import (
+	"context"
 	"os"
-	"strings"
+	"regexp"
 	"testing"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	tlpartner "github.com/tlpartner/tlpartner-go"
+	"github.com/tlpartner/tlpartner-go/internal/testutil"
 	"github.com/tlpartner/tlpartner-go/publicapi/events"
 	"github.com/tlpartner/tlpartner-go/tlotel"
 	"github.com/tlpartner/tlpartner-go/webhooks"
@@ -41,41 +44,26 @@ func readmeTLOTel(tp *sdktrace.TracerProvider, mp *sdkmetric.MeterProvider, part
 	return err
 }
 
-var _ = readmeTLOTel
+// TestREADMERuns runs the snippet with SDK providers: every constructor
+// accepts the Telemetry's options and observer.
+func TestREADMERuns(t *testing.T) {
+	tp := sdktrace.NewTracerProvider()
+	mp := sdkmetric.NewMeterProvider()
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()); _ = mp.Shutdown(context.Background()) })
+	if err := readmeTLOTel(tp, mp, "readme-partner", "readme-secret-0123456789"); err != nil {
+		t.Fatal(err)
+	}
+}
 
-// TestREADMESnippet checks that the README's tlotel block is the region
-// above, verbatim.
+// TestREADMESnippet checks that the tlotel block of tlotel/README.md is the
+// region above, verbatim (and so is any copy marked the same way in the
+// root README), and that tlotel/README.md has no uncompiled Go block.
 func TestREADMESnippet(t *testing.T) {
 	src, err := os.ReadFile("readme_test.go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var region []string
-	in := false
-	for _, line := range strings.Split(string(src), "\n") {
-		switch strings.TrimSpace(line) {
-		case "// readme:begin tlotel":
-			in = true
-			continue
-		case "// readme:end":
-			in = false
-		}
-		if in {
-			region = append(region, strings.TrimPrefix(line, "\t"))
-		}
-	}
-	readme, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	marker := "<!-- tlotel/readme_test.go: tlotel -->\n```go\n"
-	i := strings.Index(string(readme), marker)
-	if i < 0 {
-		t.Fatal("README.md has no block marked <!-- tlotel/readme_test.go: tlotel -->")
-	}
-	rest := string(readme)[i+len(marker):]
-	block := rest[:strings.Index(rest, "\n```")]
-	if want := strings.Join(region, "\n"); block != want {
-		t.Errorf("README.md's tlotel block differs from readme_test.go:\n--- README\n%s\n--- readme_test.go\n%s", block, want)
-	}
+	want := testutil.READMERegion(t, string(src), "tlotel")
+	testutil.CheckREADMEBlocks(t, want, "tlotel/readme_test.go", "tlotel", "README.md", "../README.md")
+	testutil.CheckREADMEMarked(t, "README.md", regexp.MustCompile(`^<!-- tlotel/readme_test\.go: \w+ -->$`), 1)
 }

@@ -1,6 +1,6 @@
 package inbox_test
 
-// The Go block of the root README's "Receiving every message" is the
+// The Go block of outbox/README.md's "Receiving every message" is the
 // region between "// readme:begin NAME" and "// readme:end" below (one tab
 // of indentation removed); the README marks it with
 // "<!-- outbox/inbox/readme_test.go: NAME -->" right before the block.
@@ -10,9 +10,9 @@ import (
 	"context"
 	"net/http"
 	"os"
-	"strings"
 	"testing"
 
+	"github.com/tlpartner/tlpartner-go/internal/testutil"
 	"github.com/tlpartner/tlpartner-go/outbox"
 	"github.com/tlpartner/tlpartner-go/outbox/inbox"
 	"github.com/tlpartner/tlpartner-go/publicapi"
@@ -43,39 +43,14 @@ func readmeInbox(ctx context.Context, clients inbox.ClientFunc, pc *publicapi.Cl
 
 var _ = readmeInbox
 
-// TestREADMESnippet checks that the README's inbox block is the region
-// above, verbatim.
+// TestREADMESnippet checks that the inbox block of outbox/README.md is the
+// region above, verbatim (and so is any copy marked the same way in the
+// root README).
 func TestREADMESnippet(t *testing.T) {
 	src, err := os.ReadFile("readme_test.go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var region []string
-	in := false
-	for _, line := range strings.Split(string(src), "\n") {
-		switch strings.TrimSpace(line) {
-		case "// readme:begin inbox":
-			in = true
-			continue
-		case "// readme:end":
-			in = false
-		}
-		if in {
-			region = append(region, strings.TrimPrefix(line, "\t"))
-		}
-	}
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	marker := "<!-- outbox/inbox/readme_test.go: inbox -->\n```go\n"
-	i := strings.Index(string(readme), marker)
-	if i < 0 {
-		t.Fatal("README.md has no block marked " + strings.TrimSpace(marker[:strings.Index(marker, "\n")]))
-	}
-	rest := string(readme)[i+len(marker):]
-	block := rest[:strings.Index(rest, "\n```")]
-	if want := strings.Join(region, "\n"); block != want {
-		t.Errorf("README.md's inbox block differs from readme_test.go:\n--- README\n%s\n--- readme_test.go\n%s", block, want)
-	}
+	want := testutil.READMERegion(t, string(src), "inbox")
+	testutil.CheckREADMEBlocks(t, want, "outbox/inbox/readme_test.go", "inbox", "../README.md", "../../README.md")
 }
