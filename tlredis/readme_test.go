@@ -1,9 +1,9 @@
 package tlredis_test
 
-// The Go blocks of tlredis/README.md and of the root README's "Running
-// several processes" that use this module are the regions between
-// "// readme:begin NAME" and "// readme:end" below (one tab of indentation
-// removed); the READMEs mark each with "<!-- tlredis/readme_test.go: NAME -->"
+// The Go blocks of tlredis/README.md (and of any other README that uses
+// this module) are the regions between "// readme:begin NAME" and
+// "// readme:end" below (one tab of indentation removed); the READMEs mark
+// each with "<!-- tlredis/readme_test.go: NAME -->"
 // right before the block. TestREADMESnippets fails when they differ, so the
 // snippets always compile.
 
