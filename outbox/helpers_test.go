@@ -12,8 +12,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
-	"github.com/tlpartner/tlpartner-go"
 	"github.com/tlpartner/tlpartner-go/outbox"
+	"github.com/tlpartner/tlpartner-go/outbox/internal/demo"
 	"github.com/tlpartner/tlpartner-go/outbox/internal/pgtest"
 	"github.com/tlpartner/tlpartner-go/publicapi"
 	"github.com/tlpartner/tlpartner-go/tlpartnertest"
@@ -44,18 +44,12 @@ func newFake(t testing.TB) *fake {
 	ctx := context.Background()
 	partner, err := srv.Client()
 	require.NoError(t, err)
-	ws, err := partner.CreateWorkspace(ctx, tlpartner.CreateWorkspaceParams{DisplayName: "outbox-test", SeatsPurchased: 2})
+	ws, err := demo.ConnectedWorkspace(ctx, srv, partner, "outbox-test", "+31612345678")
 	require.NoError(t, err)
-	users, err := partner.CreateUsers(ctx, ws.ID, 1)
+	tok, err := partner.GetPublicAPIToken(ctx, ws)
 	require.NoError(t, err)
-	qr, err := partner.GenerateQR(ctx, ws.ID, users.Users[0].ID, tlpartner.GenerateQRParams{})
-	require.NoError(t, err)
-	_, err = srv.SimulateScan(qr.URL, "+31612345678")
-	require.NoError(t, err)
-	tok, err := partner.GetPublicAPIToken(ctx, ws.ID)
-	require.NoError(t, err)
-	require.NoError(t, srv.SetQuota(ws.ID, tlpartnertest.QuotaMessaging, 1_000_000))
-	f := &fake{srv: srv, ws: ws.ID, token: tok.Token, clients: map[string]*publicapi.Client{}}
+	require.NoError(t, srv.SetQuota(ws, tlpartnertest.QuotaMessaging, 1_000_000))
+	f := &fake{srv: srv, ws: ws, token: tok.Token, clients: map[string]*publicapi.Client{}}
 	f.pc = f.newClient(t, tok.Token, srv.PublicAPIURL())
 	return f
 }

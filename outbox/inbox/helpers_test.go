@@ -14,9 +14,9 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/tlpartner/tlpartner-go"
 	"github.com/tlpartner/tlpartner-go/outbox"
 	"github.com/tlpartner/tlpartner-go/outbox/inbox"
+	"github.com/tlpartner/tlpartner-go/outbox/internal/demo"
 	"github.com/tlpartner/tlpartner-go/outbox/internal/pgtest"
 	"github.com/tlpartner/tlpartner-go/publicapi"
 	"github.com/tlpartner/tlpartner-go/tlpartnertest"
@@ -40,26 +40,15 @@ func newWorld(t testing.TB) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ws, err := pc.CreateWorkspace(ctx, tlpartner.CreateWorkspaceParams{DisplayName: "inbox", SeatsPurchased: 3})
+	ws, err := demo.ConnectedWorkspace(ctx, srv, pc, "inbox", "+31600000001")
 	if err != nil {
 		t.Fatal(err)
 	}
-	users, err := pc.CreateUsers(ctx, ws.ID, 1)
+	tok, err := pc.GetPublicAPIToken(ctx, ws)
 	if err != nil {
 		t.Fatal(err)
 	}
-	qr, err := pc.GenerateQR(ctx, ws.ID, users.Users[0].ID, tlpartner.GenerateQRParams{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := srv.SimulateScan(qr.URL, "+31600000001"); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := pc.GetPublicAPIToken(ctx, ws.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &world{srv: srv, ws: ws.ID, token: tok.Token}
+	return &world{srv: srv, ws: ws, token: tok.Token}
 }
 
 func (w *world) client(t testing.TB) *publicapi.Client {

@@ -19,9 +19,9 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/tlpartner/tlpartner-go"
 	"github.com/tlpartner/tlpartner-go/outbox"
 	"github.com/tlpartner/tlpartner-go/outbox/inbox"
+	"github.com/tlpartner/tlpartner-go/outbox/internal/demo"
 	"github.com/tlpartner/tlpartner-go/publicapi"
 	"github.com/tlpartner/tlpartner-go/publicapi/events"
 	"github.com/tlpartner/tlpartner-go/tlpartnertest"
@@ -49,27 +49,17 @@ func run(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ws, err := partner.CreateWorkspace(ctx, tlpartner.CreateWorkspaceParams{DisplayName: "Acme CRM demo", SeatsPurchased: 2})
+	// Create a workspace, a user and a QR link, and scan it.
+	wsID, err := demo.ConnectedWorkspace(ctx, srv, partner, "Acme CRM demo", "+31612345678")
 	if err != nil {
 		return err
 	}
-	users, err := partner.CreateUsers(ctx, ws.ID, 1)
-	if err != nil {
-		return err
-	}
-	qr, err := partner.GenerateQR(ctx, ws.ID, users.Users[0].ID, tlpartner.GenerateQRParams{})
-	if err != nil {
-		return err
-	}
-	if _, err := srv.SimulateScan(qr.URL, "+31612345678"); err != nil {
-		return err
-	}
-	client, err := partner.PublicAPI(ctx, ws.ID)
+	client, err := partner.PublicAPI(ctx, wsID)
 	if err != nil {
 		return err
 	}
 	clients := func(_ context.Context, id string) (*publicapi.Client, error) {
-		if id != ws.ID {
+		if id != wsID {
 			return nil, fmt.Errorf("unknown workspace %q", id)
 		}
 		return client, nil
@@ -126,13 +116,13 @@ func run(ctx context.Context, w io.Writer) error {
 	go func() { _ = hs.Serve(ln) }()
 	defer hs.Close()
 
-	if err := in.AddWorkspace(ctx, ws.ID); err != nil {
+	if err := in.AddWorkspace(ctx, wsID); err != nil {
 		return err
 	}
-	if err := in.Subscribe(ctx, client, ws.ID); err != nil {
+	if err := in.Subscribe(ctx, client, wsID); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "workspace %s: inbox subscribed for %v\n", ws.ID, in.EventTypes())
+	fmt.Fprintf(w, "workspace %s: inbox subscribed for %v\n", wsID, in.EventTypes())
 
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 2)
@@ -148,12 +138,12 @@ func run(ctx context.Context, w io.Writer) error {
 	}()
 
 	// 1. Send through the outbox: recorded first, then sent once.
-	rc, err := ob.Send(ctx, outbox.Message{WorkspaceID: ws.ID, Key: "order-1234-shipped", Phone: customer,
+	rc, err := ob.Send(ctx, outbox.Message{WorkspaceID: wsID, Key: "order-1234-shipped", Phone: customer,
 		Params: publicapi.SendParams{Text: publicapi.Ptr("Your order #1234 has shipped. Questions? Just reply.")}})
 	if err != nil {
 		return err
 	}
-	st, err := waitSent(ctx, ob, ws.ID, rc.Key)
+	st, err := waitSent(ctx, ob, wsID, rc.Key)
 	if err != nil {
 		return err
 	}
@@ -164,7 +154,7 @@ func run(ctx context.Context, w io.Writer) error {
 	if err := srv.SetWebhookFaults(tlpartnertest.WebhookFaults{Drop: 0.5, Seed: 1}); err != nil {
 		return err
 	}
-	if _, err := srv.SimulateIncomingMessage(ws.ID, customer, "Thanks! When will it arrive?"); err != nil {
+	if _, err := srv.SimulateIncomingMessage(wsID, customer, "Thanks! When will it arrive?"); err != nil {
 		return err
 	}
 	select {

@@ -24,8 +24,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/tlpartner/tlpartner-go"
 	"github.com/tlpartner/tlpartner-go/outbox"
+	"github.com/tlpartner/tlpartner-go/outbox/internal/demo"
 	"github.com/tlpartner/tlpartner-go/publicapi"
 	"github.com/tlpartner/tlpartner-go/tlpartnertest"
 )
@@ -52,19 +52,9 @@ func run(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ws, err := partner.CreateWorkspace(ctx, tlpartner.CreateWorkspaceParams{DisplayName: "Acme shop demo", SeatsPurchased: 2})
+	// Create a workspace, a user and a QR link, and scan it.
+	wsID, err := demo.ConnectedWorkspace(ctx, srv, partner, "Acme shop demo", "+31612345678")
 	if err != nil {
-		return err
-	}
-	users, err := partner.CreateUsers(ctx, ws.ID, 1)
-	if err != nil {
-		return err
-	}
-	qr, err := partner.GenerateQR(ctx, ws.ID, users.Users[0].ID, tlpartner.GenerateQRParams{})
-	if err != nil {
-		return err
-	}
-	if _, err := srv.SimulateScan(qr.URL, "+31612345678"); err != nil {
 		return err
 	}
 
@@ -76,7 +66,7 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	defer pool.Close()
-	client, err := pool.Get(ctx, ws.ID)
+	client, err := pool.Get(ctx, wsID)
 	if err != nil {
 		return err
 	}
@@ -107,7 +97,7 @@ func run(ctx context.Context, w io.Writer) error {
 		_ = tx.Rollback()
 		return err
 	}
-	r, err := ob.SendSQLTx(ctx, tx, outbox.Message{WorkspaceID: ws.ID, Key: "order-1234-shipped", Phone: customer,
+	r, err := ob.SendSQLTx(ctx, tx, outbox.Message{WorkspaceID: wsID, Key: "order-1234-shipped", Phone: customer,
 		Params: publicapi.SendParams{Text: publicapi.Ptr("Your order 1234 has shipped.")}})
 	if err != nil {
 		_ = tx.Rollback()
@@ -119,7 +109,7 @@ func run(ctx context.Context, w io.Writer) error {
 	fmt.Fprintf(w, "recorded %q with the order (entry %d)\n", r.Key, r.ID)
 
 	// The same key twice: the second call stores nothing.
-	msg := outbox.Message{WorkspaceID: ws.ID, Key: "order-1234-survey", Phone: customer,
+	msg := outbox.Message{WorkspaceID: wsID, Key: "order-1234-survey", Phone: customer,
 		Params: publicapi.SendParams{Text: publicapi.Ptr("How did we do? Reply 1-5.")}}
 	for range 2 {
 		r, err := ob.Send(ctx, msg)
@@ -137,7 +127,7 @@ func run(ctx context.Context, w io.Writer) error {
 	done := make(chan error, 1)
 	go func() { done <- ob.Run(runCtx) }()
 	for _, key := range []string{"order-1234-shipped", "order-1234-survey"} {
-		st, err := waitDone(ctx, ob, ws.ID, key)
+		st, err := waitDone(ctx, ob, wsID, key)
 		if err != nil {
 			stop()
 			<-done
