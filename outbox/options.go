@@ -2,11 +2,11 @@ package outbox
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"time"
 
 	"github.com/tlpartner/tlpartner-go/internal/engine"
+	"github.com/tlpartner/tlpartner-go/outbox/internal/settings"
 	"github.com/tlpartner/tlpartner-go/publicapi"
 )
 
@@ -57,11 +57,9 @@ func defaultConfig() config {
 		pollInterval:      time.Second,
 		chatWait:          5 * time.Second,
 		retention:         30 * 24 * time.Hour,
-		logger:            slog.New(slog.NewTextHandler(io.Discard, nil)),
+		logger:            settings.Logger(nil),
 	}
 }
-
-func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 func invalid(field, reason string) error {
 	return engine.ValidationAs[ValidationError]("outbox", field, reason)
@@ -78,8 +76,8 @@ func positive(name string, d time.Duration) error {
 // 10). Entries of one chat are always sent one after the other.
 func WithWorkers(n int) Option {
 	return func(c *config) error {
-		if n < 1 || n > 10000 {
-			return invalid("WithWorkers", "must be between 1 and 10000")
+		if r := settings.Workers(n); r != "" {
+			return invalid("WithWorkers", r)
 		}
 		c.workers = n
 		return nil
@@ -212,10 +210,7 @@ func WithRetention(d time.Duration) Option {
 // disables logging, which is the default.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
-		if l == nil {
-			l = discardLogger()
-		}
-		c.logger = l
+		c.logger = settings.Logger(l)
 		return nil
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"github.com/tlpartner/tlpartner-go/outbox/internal/settings"
 	"github.com/tlpartner/tlpartner-go/outbox/internal/store"
 	"github.com/tlpartner/tlpartner-go/publicapi"
 )
@@ -160,13 +161,8 @@ func Open(ctx context.Context, store Store, clients ClientFunc, opts ...Option) 
 		return nil, invalid("clients", "must not be nil")
 	}
 	cfg := defaultConfig()
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(&cfg); err != nil {
-			return nil, err
-		}
+	if err := settings.Apply(&cfg, opts); err != nil {
+		return nil, err
 	}
 	if cfg.rescueAfter <= cfg.attemptTimeout {
 		return nil, invalid("WithRescueAfter", "must be longer than the attempt timeout")
@@ -454,21 +450,5 @@ func (o *Outbox) Run(ctx context.Context) error {
 	if ctx == nil {
 		return invalid("ctx", "must not be nil")
 	}
-	if !o.running.CompareAndSwap(false, true) {
-		return ErrRunning
-	}
-	defer o.running.Store(false)
-	if err := o.b.start(context.WithoutCancel(ctx)); err != nil {
-		return fmt.Errorf("outbox: start workers: %w", err)
-	}
-	sweepDone := make(chan struct{})
-	go func() { defer close(sweepDone); o.sweepLoop(ctx) }()
-	<-ctx.Done()
-	<-sweepDone
-	stopCtx, cancel := context.WithTimeout(context.Background(), 2*o.cfg.attemptTimeout)
-	defer cancel()
-	if err := o.b.stop(stopCtx); err != nil {
-		return fmt.Errorf("outbox: stop workers: %w", err)
-	}
-	return nil
+	return store.Run(ctx, o.b.b, &o.running, ErrRunning, "outbox", 2*o.cfg.attemptTimeout, o.sweepLoop)
 }

@@ -111,10 +111,8 @@ func (b backend) sweep(ctx context.Context, chats []sendArgs, period time.Durati
 	return nil
 }
 
-func (b backend) start(ctx context.Context) error { return b.b.Start(ctx) }
-func (b backend) stop(ctx context.Context) error  { return b.b.Stop(ctx) }
-func (b backend) close() error                    { return b.b.Close() }
-func (b backend) database() *sql.DB               { return b.b.SQLDB() }
+func (b backend) close() error      { return b.b.Close() }
+func (b backend) database() *sql.DB { return b.b.SQLDB() }
 
 // migrationLock is the Postgres advisory lock key that serialises the
 // migrations of concurrent Opens.

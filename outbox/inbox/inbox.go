@@ -17,6 +17,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/tlpartner/tlpartner-go/outbox"
+	"github.com/tlpartner/tlpartner-go/outbox/internal/settings"
 	"github.com/tlpartner/tlpartner-go/outbox/internal/store"
 	"github.com/tlpartner/tlpartner-go/publicapi"
 	"github.com/tlpartner/tlpartner-go/publicapi/events"
@@ -151,13 +152,8 @@ func Open(ctx context.Context, st outbox.Store, clients ClientFunc, deliver Deli
 		return nil, invalid("store", "use outbox.SQLite(path) or outbox.Postgres(pool)")
 	}
 	cfg := defaultConfig()
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(&cfg); err != nil {
-			return nil, err
-		}
+	if err := settings.Apply(&cfg, opts); err != nil {
+		return nil, err
 	}
 	if cfg.tokens == nil {
 		return nil, invalid("WithURLToken", "required: the handler accepts no delivery without a URL token")
@@ -469,25 +465,22 @@ func (in *Inbox) Run(ctx context.Context) error {
 	if ctx == nil {
 		return invalid("ctx", "must not be nil")
 	}
-	if !in.running.CompareAndSwap(false, true) {
-		return ErrRunning
-	}
-	defer in.running.Store(false)
-	if err := in.b.Start(context.WithoutCancel(ctx)); err != nil {
-		return fmt.Errorf("inbox: start workers: %w", err)
-	}
-	// A catch-up right away: the River leader that schedules the periodic
-	// catch-up may still be a process that died. Then, as a hedge for a
-	// store shared with other River clients (one of which is the leader),
-	// start a round whenever none ran for two intervals.
+	return store.Run(ctx, in.b, &in.running, ErrRunning, "inbox", in.cfg.deliveryTimeout+5*time.Second, in.cover)
+}
+
+// cover starts a catch-up right away: the River leader that schedules the
+// periodic catch-up may still be a process that died. Then, as a hedge
+// for a store shared with other River clients (one of which is the
+// leader), it starts a round, or pruning, whenever none ran for two of
+// their intervals. It returns when ctx is done.
+func (in *Inbox) cover(ctx context.Context) {
 	in.startRound(ctx)
 	t := time.NewTicker(in.cfg.interval)
 	defer t.Stop()
-loop:
 	for {
 		select {
 		case <-ctx.Done():
-			break loop
+			return
 		case <-t.C:
 			if in.overdue(ctx, "round", 2*in.cfg.interval) {
 				in.startRound(ctx)
@@ -499,12 +492,6 @@ loop:
 			}
 		}
 	}
-	stopCtx, cancel := context.WithTimeout(context.Background(), in.cfg.deliveryTimeout+5*time.Second)
-	defer cancel()
-	if err := in.b.Stop(stopCtx); err != nil {
-		return fmt.Errorf("inbox: stop workers: %w", err)
-	}
-	return nil
 }
 
 // overdue reports whether the job recorded under name last ran more than

@@ -8,7 +8,7 @@ import (
 
 	"github.com/tlpartner/tlpartner-go/internal/engine"
 	"github.com/tlpartner/tlpartner-go/outbox"
-	"github.com/tlpartner/tlpartner-go/outbox/internal/store"
+	"github.com/tlpartner/tlpartner-go/outbox/internal/settings"
 	"github.com/tlpartner/tlpartner-go/publicapi/events"
 )
 
@@ -64,7 +64,7 @@ func defaultConfig() config {
 		deliveryTimeout: DefaultDeliveryTimeout,
 		workers:         10,
 		pollInterval:    time.Second,
-		logger:          store.DiscardLogger(),
+		logger:          settings.Logger(nil),
 		maxBody:         events.DefaultMaxBodyBytes,
 		retryBase:       time.Second,
 		retryMax:        10 * time.Minute,
@@ -171,8 +171,8 @@ func WithDeliveryTimeout(d time.Duration) Option {
 // other.
 func WithWorkers(n int) Option {
 	return func(c *config) error {
-		if n < 1 || n > 10000 {
-			return invalid("WithWorkers", "must be between 1 and 10000")
+		if r := settings.Workers(n); r != "" {
+			return invalid("WithWorkers", r)
 		}
 		c.workers = n
 		return nil
@@ -209,10 +209,7 @@ func WithPollInterval(d time.Duration) Option {
 // nil l turns logging off (the default).
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
-		if l == nil {
-			l = store.DiscardLogger()
-		}
-		c.logger = l
+		c.logger = settings.Logger(l)
 		return nil
 	}
 }

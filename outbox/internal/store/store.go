@@ -10,10 +10,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -24,8 +23,9 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
-
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
+
+	"github.com/tlpartner/tlpartner-go/outbox/internal/settings"
 )
 
 // Querier runs SQL written with '?' placeholders on a database, a pool or
@@ -184,6 +184,27 @@ type Backend interface {
 	SQLDB() *sql.DB
 }
 
+// Run is the Run method of the outbox and the inbox: unless running is
+// already set (errRunning), it starts b's River client, calls loop, which
+// returns once ctx is done, and stops the client, letting the jobs under
+// way finish for at most stopWithin. name prefixes its errors.
+func Run(ctx context.Context, b Backend, running *atomic.Bool, errRunning error, name string, stopWithin time.Duration, loop func(ctx context.Context)) error {
+	if !running.CompareAndSwap(false, true) {
+		return errRunning
+	}
+	defer running.Store(false)
+	if err := b.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("%s: start workers: %w", name, err)
+	}
+	loop(ctx)
+	stopCtx, cancel := context.WithTimeout(context.Background(), stopWithin)
+	defer cancel()
+	if err := b.Stop(stopCtx); err != nil {
+		return fmt.Errorf("%s: stop workers: %w", name, err)
+	}
+	return nil
+}
+
 // riverBackend is a Backend for River's transaction type TTx.
 type riverBackend[TTx any] struct {
 	client   *river.Client[TTx]
@@ -322,9 +343,6 @@ func Open(ctx context.Context, s Spec, cfg *river.Config) (Backend, error) {
 	}
 }
 
-// DiscardLogger is a logger that drops every record.
-func DiscardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
-
 // migratePostgres applies River's migrations (each in its own
 // transaction, as some of them must be) and the package's tables, holding
 // an advisory lock so that processes starting together do not race.
@@ -338,7 +356,7 @@ func migratePostgres(ctx context.Context, s Spec, b *riverBackend[pgx.Tx], drive
 		return fmt.Errorf("%s: migrate postgres store: %w", s.Name, err)
 	}
 	defer func() { _, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", s.Lock) }()
-	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: DiscardLogger()})
+	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: settings.Logger(nil)})
 	if err != nil {
 		return fmt.Errorf("%s: migrate: %w", s.Name, err)
 	}
@@ -358,7 +376,7 @@ func migratePostgres(ctx context.Context, s Spec, b *riverBackend[pgx.Tx], drive
 // opening a new file at once may race on a migration; the loser finds it
 // applied when it tries again.
 func migrate[TTx any](ctx context.Context, b *riverBackend[TTx], driver riverdriver.Driver[TTx], ddl []string, name string) error {
-	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: DiscardLogger()})
+	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: settings.Logger(nil)})
 	if err != nil {
 		return fmt.Errorf("%s: migrate: %w", name, err)
 	}
