@@ -97,6 +97,17 @@ type mod struct {
 }
 
 // repoRoot is the top of the git checkout; the commands run there.
+// repoModules returns the repository's root directory and its modules, the
+// root module first.
+func repoModules() (string, []*mod, error) {
+	root, err := repoRoot()
+	if err != nil {
+		return "", nil, err
+	}
+	mods, err := modules(root)
+	return root, mods, err
+}
+
 func repoRoot() (string, error) {
 	out, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
 	if err != nil {
@@ -238,11 +249,7 @@ func runCheck(args []string) error {
 	if len(args) != 0 {
 		usage()
 	}
-	root, err := repoRoot()
-	if err != nil {
-		return err
-	}
-	mods, err := modules(root)
+	root, mods, err := repoModules()
 	if err != nil {
 		return err
 	}
@@ -295,11 +302,7 @@ func runSet(args []string) error {
 	if err != nil {
 		return err
 	}
-	root, err := repoRoot()
-	if err != nil {
-		return err
-	}
-	mods, err := modules(root)
+	root, mods, err := repoModules()
 	if err != nil {
 		return err
 	}
@@ -356,11 +359,7 @@ func runTag(args []string) error {
 	if err != nil {
 		return err
 	}
-	root, err := repoRoot()
-	if err != nil {
-		return err
-	}
-	mods, err := modules(root)
+	root, mods, err := repoModules()
 	if err != nil {
 		return err
 	}
@@ -403,11 +402,7 @@ func runModules(args []string) error {
 	if len(args) != 0 {
 		usage()
 	}
-	root, err := repoRoot()
-	if err != nil {
-		return err
-	}
-	mods, err := modules(root)
+	_, mods, err := repoModules()
 	if err != nil {
 		return err
 	}
@@ -452,11 +447,7 @@ func runPublish(args []string) error {
 	if err != nil {
 		return err
 	}
-	root, err := repoRoot()
-	if err != nil {
-		return err
-	}
-	mods, err := modules(root)
+	root, mods, err := repoModules()
 	if err != nil {
 		return err
 	}
