@@ -332,3 +332,72 @@ func TestPanickingSourceIsAnError(t *testing.T) {
 	err = send(context.Background(), pc)
 	assert.ErrorContains(t, err, "publicapi: token source: panic: vault client not configured")
 }
+
+// TestRotationDuringResend: the token is rotated again right after a
+// call, refused with the first token, has fetched the second, so its
+// resend is refused too. The call fetches once more and succeeds: a 401
+// with a credential the call has not refreshed past yet is a new rotation,
+// not a bad credential. A source that keeps bringing tokens the server
+// refuses is bounded.
+func TestRotationDuringResend(t *testing.T) {
+	t.Parallel()
+	var (
+		mu      sync.Mutex
+		current = "tok-1-8c1e55aa"
+		gen     = 1
+		sends   atomic.Int64
+		fetches atomic.Int64
+		// how many fetches are followed at once by another rotation
+		rotateAfterFetch atomic.Int64
+	)
+	rotate := func() {
+		gen++
+		current = fmt.Sprintf("tok-%d-8c1e55aa", gen)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sends.Add(1)
+		mu.Lock()
+		defer mu.Unlock()
+		if r.Header.Get("Authorization") != "Bearer "+current {
+			http.Error(w, `{"status":"error","message":"Invalid or expired token"}`, http.StatusUnauthorized)
+			return
+		}
+		fmt.Fprint(w, `{"status":"ok","data":{"message_uid":"m-1"}}`)
+	}))
+	t.Cleanup(srv.Close)
+	src := func(ctx context.Context, stale string) (string, error) {
+		fetches.Add(1)
+		mu.Lock()
+		defer mu.Unlock()
+		tok := current
+		if rotateAfterFetch.Add(-1) >= 0 {
+			rotate()
+		}
+		return tok, nil
+	}
+	pc, err := publicapi.NewClient("tok-1-8c1e55aa", publicapi.WithBaseURL(srv.URL),
+		publicapi.WithTokenSource(src), publicapi.WithMaxRetries(0))
+	require.NoError(t, err)
+
+	// Rotated once before the call and once more right after its fetch.
+	mu.Lock()
+	rotate()
+	mu.Unlock()
+	rotateAfterFetch.Store(1)
+	require.NoError(t, send(context.Background(), pc))
+	assert.Equal(t, int64(2), fetches.Load(), "one fetch per rotation")
+	assert.Equal(t, int64(3), sends.Load())
+
+	// Every fetched token is rotated away before it is used: the call ends
+	// with the 401 after a bounded number of fetches.
+	sends.Store(0)
+	fetches.Store(0)
+	mu.Lock()
+	rotate()
+	mu.Unlock()
+	rotateAfterFetch.Store(1000)
+	err = send(context.Background(), pc)
+	require.ErrorIs(t, err, publicapi.ErrUnauthorized)
+	assert.Equal(t, int64(3), fetches.Load(), "bounded refreshes per call")
+	assert.Equal(t, int64(4), sends.Load())
+}

@@ -89,7 +89,12 @@ func (t *tokenState) refresh(ctx context.Context, stale string) error {
 		t.mu.Unlock()
 		return nil
 	}
-	_, err := t.await(ctx)
+	tok, err := t.await(ctx)
+	if err == nil && tok == stale {
+		// The source brought back the token the server just refused:
+		// resending with it would only be refused again.
+		return engine.ErrCredentialUnchanged
+	}
 	return err
 }
 

@@ -142,9 +142,12 @@ type Config struct {
 	// scrubbed from every error of that attempt. It is called once per
 	// attempt, retries included.
 	Authorize func(req *http.Request) (credential string, err error)
-	// Refresh, if set, is called at most once per call, after a 401, with
-	// stale set to the credential that Authorize returned for the refused
-	// attempt. It makes the next Authorize use a newer credential: when
+	// Refresh, if set, is called after a 401, with stale set to the
+	// credential that Authorize returned for the refused attempt: once per
+	// call, and again only when a later attempt is refused with a newer
+	// credential (the credential was rotated once more while the call
+	// refreshed), at most [maxRefreshes] times per call. A credential
+	// refused twice ends the call. It makes the next Authorize use a newer credential: when
 	// the current one already differs from stale (another call refreshed
 	// meanwhile) it returns nil at once; otherwise it fetches one, sharing
 	// a fetch in progress with concurrent callers. It must hold no lock
@@ -434,6 +437,15 @@ func (e *Engine) operation(op Op, req *http.Request) tlhttp.Operation {
 	return o
 }
 
+// ErrCredentialUnchanged is what a Config.Refresh returns when the fresh
+// credential is the one just refused: the call then ends with the 401, as
+// resending it would only be refused again.
+var ErrCredentialUnchanged = errors.New("credential unchanged by refresh")
+
+// maxRefreshes bounds the credential refreshes of one call: one per
+// rotation that lands while the call is under way.
+const maxRefreshes = 3
+
 // send is the retry loop of Send.
 func (e *Engine) send(ctx context.Context, op Op, req *http.Request, st *callState) (*http.Response, []byte, error) {
 	var (
@@ -441,8 +453,9 @@ func (e *Engine) send(ctx context.Context, op Op, req *http.Request, st *callSta
 		lastResp  *http.Response
 		lastBody  []byte
 		retries   int
-		refreshed bool
-		wait      bool // a policy retry: back off first
+		refreshes int
+		refused   string // the credential the last refresh replaced
+		wait      bool   // a policy retry: back off first
 		// A body without GetBody (a stream) can be sent only once: a
 		// second attempt would carry what is left of it.
 		replayable = req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
@@ -530,9 +543,13 @@ func (e *Engine) send(ctx context.Context, op Op, req *http.Request, st *callSta
 		}
 		apiErr := e.newAPIError(op.Name, r, resp, body, cred, attempt+1)
 		lastErr, lastResp, lastBody = apiErr, resp, body
-		if resp.StatusCode == http.StatusUnauthorized && e.refresh != nil && !refreshed && replayable {
-			refreshed = true
-			if err := e.refresh(ctx, cred); err != nil {
+		if resp.StatusCode == http.StatusUnauthorized && e.refresh != nil && replayable &&
+			refreshes < maxRefreshes && (refreshes == 0 || cred != refused) {
+			refreshes++
+			refused = cred
+			if err := e.refresh(ctx, cred); errors.Is(err, ErrCredentialUnchanged) {
+				return resp, body, apiErr // nothing newer to send: the 401 stands
+			} else if err != nil {
 				if ctxErr := ctx.Err(); ctxErr != nil {
 					// The caller gave up while waiting for a fresh
 					// credential: its own context's error, nothing sent.
