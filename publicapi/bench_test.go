@@ -110,29 +110,6 @@ func plainSend(ctx context.Context, hc *http.Client, base, token string) (string
 	return env.Data.MessageUID, nil
 }
 
-// plainChat is what a hand-written client would decode a chat into.
-type plainChat struct {
-	ID                         json.Number `json:"id"`
-	Name                       string      `json:"name"`
-	JID                        string      `json:"jid"`
-	IsGroup                    bool        `json:"is_group"`
-	Closed                     bool        `json:"closed"`
-	Read                       bool        `json:"read"`
-	Labels                     []string    `json:"labels"`
-	ChatGPTAutoresponseEnabled bool        `json:"chatgpt_autoresponse_enabled"`
-	WhatsAppAccountID          string      `json:"whatsapp_account_id"`
-	ChatURL                    string      `json:"chat_url"`
-	CreatedTimestamp           string      `json:"created_timestamp"`
-	Unattended                 bool        `json:"unattended"`
-	Photo                      string      `json:"photo"`
-	Phone                      string      `json:"phone"`
-	ResponsibleEmail           string      `json:"responsible_email"`
-	ResponsibleName            string      `json:"responsible_name"`
-	LastMessageUID             string      `json:"last_message_uid"`
-	LastMessageTimestamp       string      `json:"last_message_timestamp"`
-	IsAllowedToMessage         bool        `json:"is_allowed_to_message"`
-}
-
 // plainDrain is the baseline of a ListChats drain: page through all
 // chats, parsing IDs and both timestamps as the SDK does.
 func plainDrain(ctx context.Context, hc *http.Client, base, token string) (int, error) {
@@ -155,8 +132,8 @@ func plainDrain(ctx context.Context, hc *http.Client, base, token string) (int, 
 		}
 		var env struct {
 			Data struct {
-				HasMorePages bool        `json:"has_more_pages"`
-				Chats        []plainChat `json:"chats"`
+				HasMorePages bool                 `json:"has_more_pages"`
+				Chats        []publicapi.HandChat `json:"chats"`
 			} `json:"data"`
 		}
 		if err := json.Unmarshal(b, &env); err != nil {

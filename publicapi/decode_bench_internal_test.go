@@ -22,7 +22,10 @@ import (
 
 const benchPublicTime = "2006-01-02 15:04:05 -0700"
 
-type handChat struct {
+// HandChat is what a hand-written client would decode a chat into: the
+// baseline of the decode benchmarks here and in bench_test.go (exported to
+// the external test package through this test file).
+type HandChat struct {
 	ID                         json.Number `json:"id"`
 	Name                       string      `json:"name"`
 	JID                        string      `json:"jid"`
@@ -77,7 +80,7 @@ func BenchmarkDecodeVsUnmarshal(b *testing.B) {
 			var env struct {
 				Data struct {
 					HasMorePages bool       `json:"has_more_pages"`
-					Chats        []handChat `json:"chats"`
+					Chats        []HandChat `json:"chats"`
 				} `json:"data"`
 			}
 			if err := json.Unmarshal(body, &env); err != nil {

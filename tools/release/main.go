@@ -97,6 +97,20 @@ type mod struct {
 }
 
 // repoRoot is the top of the git checkout; the commands run there.
+// versionAndModules checks the one argument of set and tag, the release
+// version, and returns it with the repository's root and modules.
+func versionAndModules(args []string) (string, string, []*mod, error) {
+	if len(args) != 1 {
+		usage()
+	}
+	version, err := releaseVersion(args[0])
+	if err != nil {
+		return "", "", nil, err
+	}
+	root, mods, err := repoModules()
+	return version, root, mods, err
+}
+
 // repoModules returns the repository's root directory and its modules, the
 // root module first.
 func repoModules() (string, []*mod, error) {
@@ -295,14 +309,7 @@ func rewrite(m *mod, inRepo map[string]bool, version string) ([]byte, error) {
 }
 
 func runSet(args []string) error {
-	if len(args) != 1 {
-		usage()
-	}
-	version, err := releaseVersion(args[0])
-	if err != nil {
-		return err
-	}
-	root, mods, err := repoModules()
+	version, root, mods, err := versionAndModules(args)
 	if err != nil {
 		return err
 	}
@@ -352,14 +359,7 @@ func tagName(m *mod, version string) string {
 }
 
 func runTag(args []string) error {
-	if len(args) != 1 {
-		usage()
-	}
-	version, err := releaseVersion(args[0])
-	if err != nil {
-		return err
-	}
-	root, mods, err := repoModules()
+	version, root, mods, err := versionAndModules(args)
 	if err != nil {
 		return err
 	}
