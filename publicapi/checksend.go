@@ -26,3 +26,14 @@ func ValidateSendToChat(chatID int64, msg SendParams) error {
 	}
 	return checkMessage(msg, routeChat)
 }
+
+// ValidateUploadFile returns the *ValidationError that [Client.UploadFile]
+// would return for filename and p before sending anything (an empty or
+// unusable filename, a ContentType that is not a valid media type), or nil.
+// It reads nothing and sends nothing.
+func ValidateUploadFile(filename string, p UploadFileParams) error {
+	if err := checkFilename("filename", filename); err != nil {
+		return err
+	}
+	return checkContentType("UploadFileParams.ContentType", p.ContentType)
+}

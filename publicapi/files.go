@@ -55,7 +55,7 @@ func (c *Client) upload(ctx context.Context, op engine.Op, fields [][2]string, f
 // API: POST /files_upload (multipart/form-data: filename, content_type, file).
 func (c *Client) UploadFile(ctx context.Context, filename string, r io.Reader, p UploadFileParams, opts ...tlhttp.CallOption) (*File, error) {
 	op := unsent("UploadFile", opts)
-	if err := checkContentType("UploadFileParams.ContentType", p.ContentType); err != nil {
+	if err := ValidateUploadFile(filename, p); err != nil {
 		return nil, err
 	}
 	fields := [][2]string{{"filename", filename}}

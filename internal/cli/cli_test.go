@@ -334,3 +334,30 @@ func TestJSONOutputUsesAPINames(t *testing.T) {
 		}
 	}
 }
+
+// TestUploadBadInputSendsNothing: a bad --content-type or a --file that
+// cannot be read is refused before any request, not even the token fetch,
+// for both send --file and files upload.
+func TestUploadBadInputSendsNothing(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	good := t.TempDir() + "/a.pdf"
+	require.NoError(t, os.WriteFile(good, []byte("%PDF-1.4"), 0o600))
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"send", "--workspace", "acme", "--phone", "+14155550100", "--file", good, "--content-type", "not a type"}, "invalid --content-type"},
+		{[]string{"files", "upload", "--workspace", "acme", "--content-type", "not a type", good}, "invalid --content-type"},
+		{[]string{"send", "--workspace", "acme", "--phone", "+14155550100", "--file", "/nonexistent/a.pdf"}, "/nonexistent/a.pdf"},
+		{[]string{"files", "upload", "--workspace", "acme", "/nonexistent/a.pdf"}, "/nonexistent/a.pdf"},
+		{[]string{"files", "upload", "--workspace", "acme", t.TempDir()}, "is a directory"},
+	} {
+		env, _, stderr := testEnv(srv.URL, "", false)
+		assert.Equal(t, ExitUsage, Run(context.Background(), tc.args, env), "%v", tc.args)
+		assert.Contains(t, stderr.String(), tc.want, "%v", tc.args)
+	}
+	assert.Zero(t, hits.Load(), "requests sent for bad input")
+}

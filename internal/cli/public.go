@@ -343,12 +343,19 @@ sends. Prints the message UID; 'tlpartner messages status UID' follows it.`,
 				if verr != nil {
 					return verr
 				}
+				var lf *localFile
+				if *file != "" {
+					if lf, verr = openLocal(*file, optString(fs, "content-type", contentType)); verr != nil {
+						return verr
+					}
+					defer lf.close()
+				}
 				c, err := a.publicClient(ctx, *ws)
 				if err != nil {
 					return err
 				}
-				if *file != "" {
-					f, err := a.upload(ctx, c, *file, optString(fs, "content-type", contentType))
+				if lf != nil {
+					f, err := a.upload(ctx, c, lf)
 					if err != nil {
 						return err
 					}
@@ -384,25 +391,50 @@ sends. Prints the message UID; 'tlpartner messages status UID' follows it.`,
 	}
 }
 
-// upload uploads a local file with a progress bar on a terminal, as
-// contentType when it is not nil.
-func (a *app) upload(ctx context.Context, c *publicapi.Client, path string, contentType *string) (*publicapi.File, error) {
+// localFile is a local file opened for upload and checked (readable, not a
+// directory, a valid --content-type) before any request is sent.
+type localFile struct {
+	f           *os.File
+	name        string
+	size        int64
+	contentType *string
+}
+
+// openLocal opens path for upload as contentType (when not nil), refusing
+// what the upload would refuse, before the token fetch. The caller closes
+// the file with close.
+func openLocal(path string, contentType *string) (*localFile, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, usagef("%v", err)
 	}
-	defer f.Close()
 	st, err := f.Stat()
+	if err == nil && st.IsDir() {
+		err = fmt.Errorf("%s is a directory", path)
+	}
 	if err != nil {
+		_ = f.Close()
 		return nil, usagef("%v", err)
 	}
-	if st.IsDir() {
-		return nil, usagef("%s is a directory", path)
+	lf := &localFile{f: f, name: filepath.Base(path), size: st.Size(), contentType: contentType}
+	if err := publicapi.ValidateUploadFile(lf.name, lf.params()); err != nil {
+		_ = f.Close()
+		return nil, err
 	}
-	name := filepath.Base(path)
-	r := newProgressReader(f, st.Size(), name, a.env.Stderr, a.env.IsTerminal(a.env.Stderr))
-	a.debugf("uploading %s (%d bytes)", name, st.Size())
-	file, err := c.UploadFile(ctx, name, r, publicapi.UploadFileParams{ContentType: contentType})
+	return lf, nil
+}
+
+func (lf *localFile) params() publicapi.UploadFileParams {
+	return publicapi.UploadFileParams{ContentType: lf.contentType}
+}
+
+func (lf *localFile) close() { _ = lf.f.Close() }
+
+// upload uploads lf with a progress bar on a terminal.
+func (a *app) upload(ctx context.Context, c *publicapi.Client, lf *localFile) (*publicapi.File, error) {
+	r := newProgressReader(lf.f, lf.size, lf.name, a.env.Stderr, a.env.IsTerminal(a.env.Stderr))
+	a.debugf("uploading %s (%d bytes)", lf.name, lf.size)
+	file, err := c.UploadFile(ctx, lf.name, r, lf.params())
 	r.done(err == nil)
 	return file, err
 }
@@ -570,11 +602,19 @@ func filesCommand() *command {
 					ws := workspaceFlag(fs)
 					contentType := fs.String("content-type", "", "media type, e.g. application/pdf (default: from the extension)")
 					return func(ctx context.Context, a *app, args []string) error {
-						c, err := a.publicArgs(ctx, *ws, args, "PATH")
+						if err := wantArgs(args, "PATH"); err != nil {
+							return err
+						}
+						lf, err := openLocal(args[0], optString(fs, "content-type", contentType))
 						if err != nil {
 							return err
 						}
-						f, err := a.upload(ctx, c, args[0], optString(fs, "content-type", contentType))
+						defer lf.close()
+						c, err := a.publicClient(ctx, *ws)
+						if err != nil {
+							return err
+						}
+						f, err := a.upload(ctx, c, lf)
 						if err != nil {
 							return err
 						}
