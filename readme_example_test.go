@@ -130,13 +130,11 @@ func readmeRateLimit(id, secret string) (*tlpartner.Client, error) {
 	return client, err
 }
 
-// readmeRateLimiter is the README's shared-limiter snippet.
+// readmeRateLimiter is the README's inline shared-limiter advice
+// (WithRateLimiter with rate.NewLimiter(25, 10)).
 func readmeRateLimiter(id, secret string) (*tlpartner.Client, error) {
-	// readme:begin ratelimiter
 	lim := rate.NewLimiter(25, 10)
-	partner, err := tlpartner.NewClient(id, secret, tlpartner.WithRateLimiter(lim))
-	// readme:end
-	return partner, err
+	return tlpartner.NewClient(id, secret, tlpartner.WithRateLimiter(lim))
 }
 
 // readmeWebhooks is the README section "Webhooks".
