@@ -254,7 +254,7 @@ func (p *PublicAPIPool) open(ctx context.Context, workspaceID string) (*poolEntr
 	if err != nil {
 		return nil, err
 	}
-	pc, err := publicapi.NewClient(tok, p.shared, publicapi.WithTokenSource(e.refresh))
+	pc, err := publicapi.NewClient(tok, p.shared, publicapi.WithTokenSource(e.refresh), publicapi.WithWorkspaceID(workspaceID))
 	if err != nil {
 		// Only a token the client refuses (spaces, control characters)
 		// gets here; drop it so that it is not served again.

@@ -90,7 +90,7 @@ func (c *Client) GetPublicAPIToken(ctx context.Context, workspaceID string, opts
 	if err != nil {
 		return nil, buildError(op, err)
 	}
-	return c.tokenCall(ctx, operation{name: op, retry: retrySafe, opts: opts}, req)
+	return c.tokenCall(ctx, operation{name: op, retry: retrySafe, opts: opts, ws: workspaceID}, req)
 }
 
 // RotatePublicAPIToken replaces the workspace's Public API token and
@@ -115,7 +115,7 @@ func (c *Client) RotatePublicAPIToken(ctx context.Context, workspaceID string, o
 	if err != nil {
 		return nil, buildError(op, err)
 	}
-	return c.tokenCall(ctx, operation{name: op, retry: retrySafe, opts: opts}, req)
+	return c.tokenCall(ctx, operation{name: op, retry: retrySafe, opts: opts, ws: workspaceID}, req)
 }
 
 func (c *Client) tokenCall(ctx context.Context, op operation, req *http.Request) (*PublicAPIToken, error) {
@@ -162,11 +162,12 @@ func (c *Client) PublicAPI(ctx context.Context, workspaceID string, opts ...publ
 		}
 		return t.Token, nil
 	}
-	all := make([]publicapi.Option, 0, len(opts)+3)
+	all := make([]publicapi.Option, 0, len(opts)+4)
 	all = append(all,
 		publicapi.WithBaseURL(publicAPIBaseURL(c.baseURL)),
 		publicapi.WithHTTPClient(c.eng.HTTPClient()),
 		publicapi.WithTokenSource(refetch),
+		publicapi.WithWorkspaceID(workspaceID),
 	)
 	return publicapi.NewClient(tok.Token, append(all, opts...)...)
 }

@@ -118,7 +118,7 @@ func (c *Client) GenerateQR(ctx context.Context, workspaceID string, userID int6
 		return nil, buildError(op, err)
 	}
 	var out qrCodeJSON
-	if err := c.call(ctx, operation{name: op, retry: retrySafe, opts: opts}, req, &out); err != nil {
+	if err := c.call(ctx, operation{name: op, retry: retrySafe, opts: opts, ws: workspaceID}, req, &out); err != nil {
 		return nil, err
 	}
 	return &QRCode{

@@ -15,6 +15,7 @@ type operation struct {
 	name  string              // public method name, used in logs and errors
 	retry engine.RetryClass   // which failures may be retried
 	opts  []tlhttp.CallOption // the method's call options
+	ws    string              // the workspace the call acts on, if any
 }
 
 // Retry classes of the operations (see [RetryPolicy]).
@@ -27,7 +28,7 @@ const (
 // and returns the final response with its body fully read. On a non-2xx
 // answer it returns the response, the body and an *APIError.
 func (c *Client) send(ctx context.Context, op operation, req *http.Request) (*http.Response, []byte, error) {
-	resp, body, err := c.eng.Send(ctx, engine.Op{Name: op.name, Retry: op.retry, Call: op.opts}, req)
+	resp, body, err := c.eng.Send(ctx, engine.Op{Name: op.name, Retry: op.retry, Call: op.opts, Workspace: op.ws}, req)
 	return resp, body, exportError(err)
 }
 

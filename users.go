@@ -70,7 +70,7 @@ func (c *Client) CreateUsers(ctx context.Context, workspaceID string, count int,
 		return nil, buildError(op, err)
 	}
 	var out createUsersJSON
-	if err := c.call(ctx, operation{name: op, retry: retryRejectedOnly, opts: opts}, req, &out); err != nil {
+	if err := c.call(ctx, operation{name: op, retry: retryRejectedOnly, opts: opts, ws: workspaceID}, req, &out); err != nil {
 		return nil, err
 	}
 	return &CreateUsersResult{

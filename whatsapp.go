@@ -85,7 +85,7 @@ func (c *Client) DisconnectWhatsApp(ctx context.Context, workspaceID string, use
 		return nil, buildError(op, err)
 	}
 	var out disconnectJSON
-	if err := c.call(ctx, operation{name: op, retry: retrySafe, opts: opts}, req, &out); err != nil {
+	if err := c.call(ctx, operation{name: op, retry: retrySafe, opts: opts, ws: workspaceID}, req, &out); err != nil {
 		return nil, err
 	}
 	res := &DisconnectResult{

@@ -214,7 +214,7 @@ func (c *Client) GetWorkspace(ctx context.Context, workspaceID string, opts ...t
 		return nil, buildError(op, err)
 	}
 	var out workspaceDetailsJSON
-	if err := c.call(ctx, operation{name: op, retry: retrySafe, opts: opts}, req, &out); err != nil {
+	if err := c.call(ctx, operation{name: op, retry: retrySafe, opts: opts, ws: workspaceID}, req, &out); err != nil {
 		return nil, err
 	}
 	return out.public(), nil
@@ -264,7 +264,7 @@ func (c *Client) UpdateWorkspace(ctx context.Context, workspaceID string, params
 		return nil, buildError(op, err)
 	}
 	var out workspaceJSON
-	if err := c.call(ctx, operation{name: op, retry: retrySafe, opts: opts}, req, &out); err != nil {
+	if err := c.call(ctx, operation{name: op, retry: retrySafe, opts: opts, ws: workspaceID}, req, &out); err != nil {
 		return nil, err
 	}
 	return out.public(), nil

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tlpartner/tlpartner-go/internal/engine"
 	"github.com/tlpartner/tlpartner-go/tlhttp"
@@ -35,9 +36,10 @@ const (
 // The Client holds the workspace's token; printing it with any fmt verb,
 // logging it or encoding it as JSON never shows the token.
 type Client struct {
-	eng    *engine.Engine
-	server string // base URL + "/" (the form the wire builders expect)
-	tok    *tokenState
+	eng       *engine.Engine
+	server    string // base URL + "/" (the form the wire builders expect)
+	tok       *tokenState
+	workspace string // WithWorkspaceID
 }
 
 // tokenState is the current token and, optionally, where a fresh one comes
@@ -196,8 +198,9 @@ func checkToken(field, tok string) error {
 // config collects the settings applied by [Option] values.
 type config struct {
 	engine.Settings
-	baseURL string
-	source  TokenSource
+	baseURL   string
+	source    TokenSource
+	workspace string
 }
 
 // Option configures a [Client] in [NewClient]. Options are applied in order;
@@ -374,6 +377,24 @@ func WithTokenSource(src TokenSource) Option {
 	}
 }
 
+// WithWorkspaceID names the workspace the client's token belongs to. It
+// changes no request: every operation reports it to observers as
+// [tlhttp.Operation.WorkspaceID] (the module tlotel puts it on spans as
+// tlpartner.workspace.id), log records carry it as workspace_id, and
+// [Client.WorkspaceID] returns it, so a process serving thousands of
+// workspaces can tell their calls apart. tlpartner's Client.PublicAPI and
+// PublicAPIPool set it. An empty id means none, the default; an id with
+// '/' or control characters is refused.
+func WithWorkspaceID(id string) Option {
+	return func(c *config) error {
+		if engine.HasControl(id) || strings.Contains(id, "/") || !utf8.ValidString(id) {
+			return invalid("WithWorkspaceID", "must be a workspace ID (no '/' or control characters)")
+		}
+		c.workspace = id
+		return nil
+	}
+}
+
 // NewClient returns a [Client] that authenticates with token, a workspace's
 // Public API token. The token may be empty only with [WithTokenSource].
 //
@@ -409,11 +430,21 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 		Authorize:  tok.authorize,
 		Classify:   classify,
 		ErrorIn2xx: engine.HasErrorStatus,
+		Workspace:  cfg.workspace,
 	}
 	if cfg.source != nil {
 		ecfg.Refresh = tok.refresh
 	}
-	return &Client{eng: engine.New(ecfg), server: base + "/", tok: tok}, nil
+	return &Client{eng: engine.New(ecfg), server: base + "/", tok: tok, workspace: cfg.workspace}, nil
+}
+
+// WorkspaceID returns the workspace named by [WithWorkspaceID], or "" when
+// none was.
+func (c *Client) WorkspaceID() string {
+	if c == nil {
+		return ""
+	}
+	return c.workspace
 }
 
 // BaseURL returns the API root the client sends to, without a trailing

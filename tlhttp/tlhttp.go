@@ -278,6 +278,14 @@ type Operation struct {
 	// RateLimited reports whether the client has a rate limiter, so that
 	// the operation's RateLimitWait is meaningful.
 	RateLimited bool
+	// WorkspaceID is the TimelinesAI workspace the call acts on, when
+	// known: the workspace_id of a Partner API call, or the workspace of
+	// a Public API client opened by the Partner client's PublicAPI or
+	// PublicAPIPool (or given publicapi.WithWorkspaceID). It is empty for
+	// CreateWorkspace and for a Public API client made from a bare token.
+	// Workspace IDs are not secrets, but there may be thousands: fit for
+	// a span attribute or a log field, not for a metric label.
+	WorkspaceID string
 }
 
 // Observer sees every operation of a client from start to end

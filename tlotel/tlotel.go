@@ -25,8 +25,11 @@
 //     http.response.status_code, error.type, tlpartner.api,
 //     tlpartner.operation;
 //   - the operation span: tlpartner.retry_class, tlpartner.attempts,
-//     tlpartner.retry_count and, when the client has a rate limiter,
-//     tlpartner.rate_limit.wait (seconds, over all attempts);
+//     tlpartner.retry_count, tlpartner.workspace.id when the call's
+//     workspace is known (see [tlhttp.Operation.WorkspaceID]; never on a
+//     metric, where thousands of workspaces would be thousands of series)
+//     and, when the client has a rate limiter, tlpartner.rate_limit.wait
+//     (seconds, over all attempts);
 //   - the attempt span: tlpartner.attempt, http.request.resend_count (from
 //     the second attempt on) and tlpartner.rate_limit.wait (that attempt's
 //     wait, when the client has a rate limiter).
@@ -106,6 +109,7 @@ const (
 	AttrAttempts        = attribute.Key("tlpartner.attempts")
 	AttrRetryCount      = attribute.Key("tlpartner.retry_count")
 	AttrRateLimitWait   = attribute.Key("tlpartner.rate_limit.wait")
+	AttrWorkspaceID     = attribute.Key("tlpartner.workspace.id")
 	AttrWebhookReceiver = attribute.Key("tlpartner.webhook.receiver")
 	AttrWebhookEvent    = attribute.Key("tlpartner.webhook.event_type")
 	AttrWebhookOutcome  = attribute.Key("tlpartner.webhook.outcome")
@@ -333,6 +337,11 @@ func (t *Telemetry) StartOperation(ctx context.Context, op tlhttp.Operation) (co
 	}
 	oi := t.info(opKey{op.API, op.Name, op.Method, op.ServerAddress, op.ServerPort, op.RetryClass, op.RateLimited})
 	ctx, span := t.tracer.Start(ctx, oi.name, oi.opStart...)
+	if op.WorkspaceID != "" && span.IsRecording() {
+		// On the span only: a metric label per workspace would be
+		// thousands of series.
+		span.SetAttributes(AttrWorkspaceID.String(op.WorkspaceID))
+	}
 	return ctx, func(m tlhttp.ResponseMeta, err error) {
 		errType := errorType(err, m.StatusCode)
 		if span.IsRecording() {

@@ -580,3 +580,45 @@ func TestNoOpProvidersCostNothing(t *testing.T) {
 		t.Fatalf("attempts counted %d", n)
 	}
 }
+
+// TestWorkspaceOnSpansNotMetrics: the operation span of a call whose
+// workspace is known carries tlpartner.workspace.id (a Partner API call's
+// workspace, a Public API client's WithWorkspaceID); a client without one
+// records none, and no metric data point ever carries it.
+func TestWorkspaceOnSpansNotMetrics(t *testing.T) {
+	tel, sr, reader := recording(t)
+	psrv, _, _ := script(t, workspaceBody, 200)
+	if _, err := partnerClient(t, tel, psrv.URL+"/partner/api/v1").GetWorkspace(context.Background(), "ws-1"); err != nil {
+		t.Fatal(err)
+	}
+	ssrv, _, _ := script(t, sendBody, 200)
+	send := func(pc *publicapi.Client) {
+		t.Helper()
+		if _, err := pc.SendToPhone(context.Background(), phone, publicapi.SendParams{Text: publicapi.Ptr(messageText)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send(publicClient(t, tel, ssrv.URL, publicapi.WithWorkspaceID("ws-9")))
+	send(publicClient(t, tel, ssrv.URL))
+
+	var got []string
+	for _, s := range sr.Ended() {
+		if s.SpanKind() != trace.SpanKindClient || !strings.Contains(s.Name(), ".") {
+			continue // attempt spans are named after the HTTP method
+		}
+		v, ok := attr(s, tlotel.AttrWorkspaceID)
+		got = append(got, fmt.Sprintf("%s=%s/%v", s.Name(), v.AsString(), ok))
+	}
+	want := []string{"tlpartner.GetWorkspace=ws-1/true", "publicapi.SendToPhone=ws-9/true", "publicapi.SendToPhone=/false"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("operation spans %v, want %v", got, want)
+	}
+	for _, sm := range collect(t, reader).ScopeMetrics {
+		for _, m := range sm.Metrics {
+			b, _ := json.Marshal(m.Data)
+			if strings.Contains(string(b), "workspace") {
+				t.Fatalf("metric %s carries a workspace: %s", m.Name, b)
+			}
+		}
+	}
+}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -162,12 +163,18 @@ type Config struct {
 	// ErrorIn2xx, if set, reports whether a 2xx body is nevertheless an
 	// error (see [HasErrorStatus]); such a response becomes an *APIError.
 	ErrorIn2xx func(body []byte) bool
+	// Workspace, if set, is the workspace every operation of the client
+	// acts on (a Public API client's): the Observer sees it as
+	// tlhttp.Operation.WorkspaceID unless the Op names one, and every log
+	// record carries it as workspace_id.
+	Workspace string
 }
 
 // Engine sends the requests of one client: authentication per attempt,
 // rate limiting, retries with backoff, logging, bounded body reads, and
 // the error core. It is safe for concurrent use.
 type Engine struct {
+	workspace  string // Config.Workspace
 	api        string
 	hc         *http.Client
 	userAgent  string
@@ -213,8 +220,12 @@ func New(cfg Config) *Engine {
 		// Every record the engine logs is scrubbed of the credentials of
 		// the call that logs it (see scrub.go).
 		logger = slog.New(&scrubHandler{inner: logger.Handler()})
+		if cfg.Workspace != "" {
+			logger = logger.With(slog.String("workspace_id", cfg.Workspace))
+		}
 	}
 	return &Engine{
+		workspace:  cfg.Workspace,
 		api:        prefix(cfg.API),
 		hc:         hc,
 		userAgent:  ua,
@@ -306,6 +317,10 @@ type Op struct {
 	// Call holds the call options the user passed to the method; Send
 	// applies them before its own opts.
 	Call []tlhttp.CallOption
+	// Workspace is the workspace the operation acts on, when the client
+	// serves many (a Partner API call's workspace_id); empty means the
+	// client's Config.Workspace.
+	Workspace string
 }
 
 // callState is what one call of [Engine.Send] accumulates.
@@ -423,7 +438,8 @@ func (e *Engine) Send(ctx context.Context, op Op, req *http.Request, opts ...tlh
 
 // operation describes op and req to the Observer.
 func (e *Engine) operation(op Op, req *http.Request) tlhttp.Operation {
-	o := tlhttp.Operation{API: e.api, Name: op.Name, RetryClass: op.Retry, Method: req.Method, RateLimited: e.limiter != nil}
+	o := tlhttp.Operation{API: e.api, Name: op.Name, RetryClass: op.Retry, Method: req.Method, RateLimited: e.limiter != nil,
+		WorkspaceID: cmp.Or(op.Workspace, e.workspace)}
 	if u := req.URL; u != nil {
 		o.ServerAddress = u.Hostname()
 		if p, err := strconv.Atoi(u.Port()); err == nil {
