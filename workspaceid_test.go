@@ -3,6 +3,7 @@ package tlpartner_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -98,4 +99,22 @@ func TestWithWorkspaceIDValidation(t *testing.T) {
 	c, err := publicapi.NewClient("tok", publicapi.WithWorkspaceID(""))
 	require.NoError(t, err)
 	assert.Empty(t, c.WorkspaceID())
+}
+
+// TestClientShowsItsWorkspace: a pooled client says which workspace it
+// serves when printed, logged or encoded, and still never its token.
+func TestClientShowsItsWorkspace(t *testing.T) {
+	c, err := publicapi.NewClient("tok-SECRET-123", publicapi.WithWorkspaceID("acme"), publicapi.WithBaseURL("https://api.example.com"))
+	require.NoError(t, err)
+	var logs bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logs, nil)).Info("x", "client", c)
+	js, err := json.Marshal(c)
+	require.NoError(t, err)
+	for _, s := range []string{fmt.Sprint(c), fmt.Sprintf("%+v", *c), fmt.Sprintf("%#v", c), logs.String(), string(js)} {
+		assert.Contains(t, s, "acme")
+		assert.NotContains(t, s, "SECRET")
+	}
+	bare, err := publicapi.NewClient("tok-SECRET-123")
+	require.NoError(t, err)
+	assert.NotContains(t, fmt.Sprint(bare), "WorkspaceID")
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -465,7 +466,11 @@ func (c *Client) String() string {
 	if c == nil {
 		return "publicapi.Client(nil)"
 	}
-	return "publicapi.Client{BaseURL: " + c.BaseURL() + ", Token: " + redacted + "}"
+	ws := ""
+	if c.workspace != "" {
+		ws = ", WorkspaceID: " + strconv.Quote(c.workspace)
+	}
+	return "publicapi.Client{BaseURL: " + c.BaseURL() + ws + ", Token: " + redacted + "}"
 }
 
 // GoString is like [Client.String], so %#v does not print the token.
@@ -481,15 +486,21 @@ func (c *Client) LogValue() slog.Value {
 	if c == nil {
 		return slog.StringValue(c.String())
 	}
+	if c.workspace != "" {
+		return slog.GroupValue(slog.String("base_url", c.BaseURL()), slog.String("workspace_id", c.workspace), slog.String("token", redacted))
+	}
 	return slog.GroupValue(slog.String("base_url", c.BaseURL()), slog.String("token", redacted))
 }
 
-// MarshalJSON encodes the client as {"base_url":...,"token":"[REDACTED]"}.
+// MarshalJSON encodes the client as
+// {"base_url":...,"workspace_id":...,"token":"[REDACTED]"} (workspace_id
+// only when [WithWorkspaceID] named one).
 func (c *Client) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
-		BaseURL string `json:"base_url"`
-		Token   string `json:"token"`
-	}{c.BaseURL(), redacted})
+		BaseURL     string `json:"base_url"`
+		WorkspaceID string `json:"workspace_id,omitempty"`
+		Token       string `json:"token"`
+	}{c.BaseURL(), c.WorkspaceID(), redacted})
 }
 
 // ready reports a nil or zero Client.

@@ -64,7 +64,9 @@ func TestREADMEInboxRuns(t *testing.T) {
 	base := serve(t, mux)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- readmeInbox(ctx, w.clients(t), w.client(t), mux, testToken, base+"/timelines/inbox", w.ws) }()
+	go func() {
+		done <- readmeInbox(ctx, w.clients(t), w.client(t), mux, testToken, base+"/timelines/inbox", w.ws)
+	}()
 
 	waitFor(t, 30*time.Second, "the subscription", func() bool {
 		hooks, err := w.client(t).ListWebhooks(context.Background())
