@@ -8,6 +8,7 @@ import (
 
 	"github.com/tlpartner/tlpartner-go/internal/engine"
 	"github.com/tlpartner/tlpartner-go/publicapi"
+	"github.com/tlpartner/tlpartner-go/tlhttp"
 )
 
 // DefaultPoolSize is how many idle Public API clients a [PublicAPIPool]
@@ -288,16 +289,18 @@ func (e *poolEntry) refresh(ctx context.Context, refused string) (string, error)
 // the workspace still in use switch to the new token after their next
 // 401, without a fetch.
 //
-// Input errors and errors of the rotation are as from
-// RotatePublicAPIToken; after [PublicAPIPool.Close], [ErrPoolClosed].
-func (p *PublicAPIPool) Rotate(ctx context.Context, workspaceID string) (*PublicAPIToken, error) {
+// opts apply to the rotation request as to RotatePublicAPIToken's
+// (tlhttp.WithTimeout, tlhttp.WithResponseMeta, ...). Input errors and
+// errors of the rotation are as from RotatePublicAPIToken; after
+// [PublicAPIPool.Close], [ErrPoolClosed].
+func (p *PublicAPIPool) Rotate(ctx context.Context, workspaceID string, opts ...tlhttp.CallOption) (*PublicAPIToken, error) {
 	if err := p.ready(); err != nil {
 		return nil, err
 	}
 	if err := p.checkOpen(); err != nil {
 		return nil, err
 	}
-	t, err := p.partner.RotatePublicAPIToken(ctx, workspaceID)
+	t, err := p.partner.RotatePublicAPIToken(ctx, workspaceID, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/tlpartner/tlpartner-go"
 	"github.com/tlpartner/tlpartner-go/publicapi"
+	"github.com/tlpartner/tlpartner-go/tlhttp"
 	"github.com/tlpartner/tlpartner-go/tlpartnertest"
 )
 
@@ -243,9 +244,12 @@ func TestPoolRotation(t *testing.T) {
 	require.NoError(t, err)
 	assert.Same(t, pc, again)
 
-	tok, err := pool.Rotate(ctx, ws)
+	var meta tlhttp.ResponseMeta
+	tok, err := pool.Rotate(ctx, ws, tlhttp.WithResponseMeta(&meta))
 	require.NoError(t, err)
 	assert.True(t, srv.PublicAPITokenValid(ws, tok.Token))
+	assert.Equal(t, 201, meta.StatusCode, "Rotate's call options reach the rotation (POST …/api-token answers 201)")
+	assert.NotEmpty(t, meta.RequestID)
 	fresh, err := pool.Get(ctx, ws)
 	require.NoError(t, err)
 	assert.NotSame(t, pc, fresh, "Rotate drops the old client")
