@@ -181,7 +181,9 @@ func (p *PublicAPIPool) ready() error {
 // has none: the token comes from the pool's [TokenCache], which fetches it
 // with [Client.GetPublicAPIToken] on a miss. Concurrent Gets of one
 // workspace open it once and share the result; each gives up when its own
-// ctx ends.
+// ctx ends. Get takes no per-call options because the fetch it may wait
+// for is shared with other callers; bound it with ctx, and pass options to
+// the returned client's calls.
 //
 // An empty workspaceID, or one containing '/', gives a [*ValidationError]
 // before anything is asked. A workspace the Partner API refuses gives its
