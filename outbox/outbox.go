@@ -41,21 +41,21 @@ var (
 // names the recipient.
 type Message struct {
 	// WorkspaceID is the TimelinesAI workspace that sends; required.
-	WorkspaceID string
+	WorkspaceID string `json:"workspace_id"`
 	// Key identifies the send within the workspace; required, at most
 	// [MaxKeyLength] bytes of UTF-8 without control characters. Choose it
 	// from your own data ("order-1234-confirmation"): sending a key again
 	// does nothing and returns the first receipt.
-	Key string
+	Key string `json:"key"`
 	// Phone is an E.164 number ("+14155550100"), sent with SendToPhone.
-	Phone string
+	Phone string `json:"phone,omitempty"`
 	// JID is a WhatsApp ID ("14155550100@s.whatsapp.net", "<id>@g.us"),
 	// sent with SendToJID.
-	JID string
+	JID string `json:"jid,omitempty"`
 	// ChatID is an existing chat, sent with SendToChat.
-	ChatID int64
+	ChatID int64 `json:"chat_id,omitempty"`
 	// Params is the message: text, file, template, label, reply.
-	Params publicapi.SendParams
+	Params publicapi.SendParams `json:"params"`
 }
 
 // Receipt says that a message is recorded. Once Send returned it, the
@@ -64,15 +64,15 @@ type Message struct {
 type Receipt struct {
 	// ID is the entry's number in the store; it orders the entries of a
 	// chat.
-	ID int64
+	ID int64 `json:"id"`
 	// WorkspaceID and Key are the message's.
-	WorkspaceID string
-	Key         string
+	WorkspaceID string `json:"workspace_id"`
+	Key         string `json:"key"`
 	// CreatedAt is when the key was first recorded.
-	CreatedAt time.Time
+	CreatedAt time.Time `json:"created_at"`
 	// Duplicate is true when the key was recorded before (by this call's
 	// predecessor); nothing new was stored.
-	Duplicate bool
+	Duplicate bool `json:"duplicate"`
 }
 
 // State is where an entry stands.
@@ -115,27 +115,27 @@ const (
 // Status is what [Outbox.Status] reports about a key.
 type Status struct {
 	// ID, WorkspaceID and Key identify the entry.
-	ID          int64
-	WorkspaceID string
-	Key         string
+	ID          int64  `json:"id"`
+	WorkspaceID string `json:"workspace_id"`
+	Key         string `json:"key"`
 	// State is where it stands.
-	State State
+	State State `json:"state"`
 	// MessageUID is the sent message's UID (state Sent).
-	MessageUID string
+	MessageUID string `json:"message_uid,omitempty"`
 	// ResolvedBy says how the UID was learnt: [ByResponse],
 	// [ByReconcile], [ByEvent] or [ByHand].
-	ResolvedBy string
+	ResolvedBy string `json:"resolved_by,omitempty"`
 	// LastError is the last failure: why it failed, why it is unresolved,
 	// or the last refusal or ambiguous outcome of an entry still in
 	// progress. Empty when none.
-	LastError string
+	LastError string `json:"last_error,omitempty"`
 	// Attempts counts the sends made (requests that may have reached the
 	// server).
-	Attempts int
+	Attempts int `json:"attempts"`
 	// CreatedAt and UpdatedAt are when the entry was recorded and last
 	// changed.
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Outbox records sends durably and sends them effectively once. Create it

@@ -2,61 +2,19 @@ package publicapi
 
 import (
 	"encoding/json"
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"path/filepath"
-
 	"reflect"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/tlpartner/tlpartner-go/internal/testutil"
 )
 
 // TestJSONTagsEverywhere: every exported field of every exported data type
 // of the package has a json tag (the API's field name), as in package
 // tlpartner; marshalling gave PascalCase keys before.
 func TestJSONTagsEverywhere(t *testing.T) {
-	notData := map[string]bool{"Client": true}
-	fset := token.NewFileSet()
-	paths, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	checked := 0
-	for _, path := range paths {
-		if strings.HasSuffix(path, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, path, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			ts, ok := n.(*ast.TypeSpec)
-			if !ok || !ts.Name.IsExported() || notData[ts.Name.Name] {
-				return true
-			}
-			st, ok := ts.Type.(*ast.StructType)
-			if !ok {
-				return true
-			}
-			checked++
-			for _, fld := range st.Fields.List {
-				for _, name := range fld.Names {
-					if !name.IsExported() {
-						continue
-					}
-					if fld.Tag == nil || !strings.Contains(fld.Tag.Value, `json:"`) {
-						t.Errorf("%s.%s has no json tag", ts.Name.Name, name.Name)
-					}
-				}
-			}
-			return true
-		})
-	}
-	if checked < 20 {
-		t.Errorf("checked only %d types", checked)
+	if n := testutil.CheckJSONTags(t, ".", "Client"); n < 20 {
+		t.Errorf("checked only %d types", n)
 	}
 }
 

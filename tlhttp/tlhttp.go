@@ -158,20 +158,20 @@ func WithResponseMeta(m *ResponseMeta) CallOption {
 type ResponseMeta struct {
 	// StatusCode is the HTTP status of the final response; 0 when no
 	// response arrived (network failure, cancelled context, invalid input).
-	StatusCode int
+	StatusCode int `json:"status_code"`
 	// RequestID is the server's request identifier of the final response
 	// (X-Request-Id, X-Correlation-Id, X-Amzn-Requestid or Cf-Ray), or "".
-	RequestID string
+	RequestID string `json:"request_id,omitempty"`
 	// Header holds the headers of the final response; nil without one.
-	Header http.Header
+	Header http.Header `json:"header,omitempty"`
 	// Attempts is the number of HTTP attempts made, retries and a resend
 	// after a token refresh included.
-	Attempts int
+	Attempts int `json:"attempts"`
 	// RateLimitWait is the total time the call waited for the client's
 	// rate limiter, over all attempts.
-	RateLimitWait time.Duration
+	RateLimitWait time.Duration `json:"rate_limit_wait"`
 	// Duration is the time from the start of the call to its end.
-	Duration time.Duration
+	Duration time.Duration `json:"duration"`
 }
 
 // RetryClass says which failures of an operation the clients retry; the
@@ -226,19 +226,19 @@ type Middleware func(req *http.Request, next Next) (*http.Response, error)
 type Attempt struct {
 	// API is "tlpartner" for the Partner API client and "publicapi" for
 	// the Public API client.
-	API string
+	API string `json:"api"`
 	// Operation is the name of the client method, e.g. "GetWorkspace".
-	Operation string
+	Operation string `json:"operation"`
 	// RetryClass is the operation's retry class.
-	RetryClass RetryClass
+	RetryClass RetryClass `json:"retry_class"`
 	// Number is the attempt number, starting at 1.
-	Number int
+	Number int `json:"number"`
 	// RateLimitWait is how long this attempt waited for the client's rate
 	// limiter before it started.
-	RateLimitWait time.Duration
+	RateLimitWait time.Duration `json:"rate_limit_wait"`
 	// RateLimited reports whether the client has a rate limiter, so that
 	// RateLimitWait is meaningful.
-	RateLimited bool
+	RateLimited bool `json:"rate_limited"`
 }
 
 type attemptKey struct{}
@@ -263,21 +263,21 @@ func AttemptFromContext(ctx context.Context) (Attempt, bool) {
 // Operation describes one call of a client method to an [Observer].
 type Operation struct {
 	// API is "tlpartner" or "publicapi".
-	API string
+	API string `json:"api"`
 	// Name is the name of the client method, e.g. "SendToPhone".
-	Name string
+	Name string `json:"name"`
 	// RetryClass is the operation's retry class.
-	RetryClass RetryClass
+	RetryClass RetryClass `json:"retry_class"`
 	// Method is the HTTP method of the request.
-	Method string
+	Method string `json:"method"`
 	// ServerAddress is the host name or IP address of the API server.
-	ServerAddress string
+	ServerAddress string `json:"server_address"`
 	// ServerPort is the port of the API server (443 or 80 when the base
 	// URL names none).
-	ServerPort int
+	ServerPort int `json:"server_port"`
 	// RateLimited reports whether the client has a rate limiter, so that
 	// the operation's RateLimitWait is meaningful.
-	RateLimited bool
+	RateLimited bool `json:"rate_limited"`
 	// WorkspaceID is the TimelinesAI workspace the call acts on, when
 	// known: the workspace_id of a Partner API call, or the workspace of
 	// a Public API client opened by the Partner client's PublicAPI or
@@ -285,7 +285,7 @@ type Operation struct {
 	// CreateWorkspace and for a Public API client made from a bare token.
 	// Workspace IDs are not secrets, but there may be thousands: fit for
 	// a span attribute or a log field, not for a metric label.
-	WorkspaceID string
+	WorkspaceID string `json:"workspace_id,omitempty"`
 }
 
 // Observer sees every operation of a client from start to end
@@ -326,23 +326,23 @@ const (
 type Delivery struct {
 	// Receiver names the handler: "webhooks" (signed Partner webhooks) or
 	// "events" (Public API webhooks).
-	Receiver string
+	Receiver string `json:"receiver"`
 	// EventType is the event's type, or "" when the delivery was rejected
 	// before it was parsed. For an event type the SDK does not know it is
 	// whatever the sender wrote.
-	EventType string
+	EventType string `json:"event_type,omitempty"`
 	// UnknownType reports an event type the SDK does not know (the event
 	// was delivered as an UnknownEvent); metrics should not use such a
 	// type as an attribute value as it is.
-	UnknownType bool
+	UnknownType bool `json:"unknown_type"`
 	// Outcome is how the delivery was answered.
-	Outcome DeliveryOutcome
+	Outcome DeliveryOutcome `json:"outcome"`
 	// StatusCode is the HTTP status the handler answered with.
-	StatusCode int
+	StatusCode int `json:"status_code"`
 	// Reason says why a delivery was rejected ("method not allowed",
 	// "authentication failed", "body too large", "unreadable body",
 	// "malformed body"), or "".
-	Reason string
+	Reason string `json:"reason,omitempty"`
 }
 
 // DeliveryObserver sees every delivery a webhook handler serves

@@ -53,16 +53,16 @@ const (
 // [events.Message] fields, with the workspace and chat it belongs to.
 type Message struct {
 	// WorkspaceID is the workspace the message belongs to.
-	WorkspaceID string
+	WorkspaceID string `json:"workspace_id"`
 	// ChatID is the chat the message belongs to.
-	ChatID int64
+	ChatID int64 `json:"chat_id"`
 	// Message holds the UID, text, direction, timestamp, both ends and
 	// the attachments. A message found by the catch-up has what the
 	// Public API's message listing gives: an attachment's URL and name,
 	// but no size or media type.
 	events.Message
 	// Source says whether the webhook or the catch-up brought it.
-	Source Source
+	Source Source `json:"source"`
 }
 
 // Deliver is the callback of an [Inbox]. It runs once per message UID
@@ -102,16 +102,16 @@ const (
 // through the catch-up, up to one interval late.
 type SubscriptionProblem struct {
 	// WorkspaceID is the workspace.
-	WorkspaceID string
+	WorkspaceID string `json:"workspace_id"`
 	// EventType is the event type concerned ("message:received:new").
-	EventType string
+	EventType string `json:"event_type"`
 	// Kind is what is wrong.
-	Kind SubscriptionProblemKind
+	Kind SubscriptionProblemKind `json:"kind"`
 	// SubscriptionID is the subscription concerned (the disabled one, or
 	// the first one pointing elsewhere); 0 for ProblemMissing.
-	SubscriptionID int64
+	SubscriptionID int64 `json:"subscription_id,omitempty"`
 	// ErrorsCounter is that subscription's errors_counter.
-	ErrorsCounter int
+	ErrorsCounter int `json:"errors_counter"`
 }
 
 // Inbox gives each registered workspace a durable, ordered, once-only
