@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -547,4 +548,44 @@ func TestRetentionWhenInboxLeads(t *testing.T) {
 		_, err := ob.Status(ctx, f.ws, "old")
 		return errors.Is(err, outbox.ErrNotFound)
 	}, 20*time.Second, 50*time.Millisecond, "the sent entry is pruned although the inbox's client leads")
+}
+
+// TestSQLitePaths: an SQLite store is the file its path names, whatever
+// characters the name has ("a?b.db" opened "a" without the busy timeout,
+// "d#e.db" opened "d", "c%41.db" opened "cA.db"), with synchronous=FULL,
+// and a store that could
+// not be durable (":memory:", a "file:" URI, a control character) is
+// refused before anything is created.
+func TestSQLitePaths(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	none := func(context.Context, string) (*publicapi.Client, error) { return nil, errors.New("unused") }
+	for _, name := range []string{"a?b.db", "c%41.db", "d#e.db", "plain.db"} {
+		ob, err := outbox.Open(ctx, outbox.SQLite(filepath.Join(dir, name)), none)
+		require.NoError(t, err, name)
+		var sync int
+		require.NoError(t, ob.DB().QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync), name)
+		assert.Equal(t, 2, sync, "%s: synchronous=FULL", name)
+		require.NoError(t, ob.Close())
+		_, err = os.Stat(filepath.Join(dir, name))
+		assert.NoError(t, err, "%s: the file the path names", name)
+	}
+	ents, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range ents {
+		if filepath.Ext(e.Name()) == ".db" {
+			names = append(names, e.Name())
+		}
+	}
+	assert.ElementsMatch(t, []string{"a?b.db", "c%41.db", "d#e.db", "plain.db"}, names)
+
+	for _, path := range []string{":memory:", "file:x.db?mode=memory", filepath.Join(dir, "bad\n.db")} {
+		_, err := outbox.Open(ctx, outbox.SQLite(path), none)
+		var ve *outbox.ValidationError
+		require.ErrorAs(t, err, &ve, "%q", path)
+		assert.Equal(t, "store", ve.Field)
+	}
+	_, err = os.Stat("x.db")
+	assert.True(t, os.IsNotExist(err), "nothing created for a refused store")
 }

@@ -28,6 +28,10 @@ type Store struct {
 // opened in WAL mode with synchronous=FULL, so an entry Send reported is
 // on disk. Several processes may open the same file, but SQLite lets one
 // write at a time; use [Postgres] for a fleet.
+//
+// path is a file path, any characters allowed ("a?b.db" is that file).
+// ":memory:" and "file:" URIs are refused by [Open] with a
+// [*ValidationError]: what the outbox records must outlive the process.
 func SQLite(path string) Store { return Store{path: path} }
 
 // Postgres stores the outbox in the database of pool, through River's pgx
@@ -120,11 +124,8 @@ const migrationLock = 7243011990
 
 // openBackend connects River to the store and migrates it.
 func openBackend(ctx context.Context, s Store, cfg *river.Config) (backend, error) {
-	switch {
-	case s.pool != nil && s.path != "":
-		return backend{}, invalid("store", "set either an SQLite path or a Postgres pool")
-	case s.pool == nil && s.path == "":
-		return backend{}, invalid("store", "use outbox.SQLite(path) or outbox.Postgres(pool)")
+	if reason := s.Location().Problem(); reason != "" {
+		return backend{}, invalid("store", reason)
 	}
 	b, err := store.Open(ctx, store.Spec{Location: s.Location(), Name: "outbox", PostgresDDL: postgresDDL,
 		SQLiteDDL: sqliteDDL, Lock: migrationLock}, cfg)

@@ -115,6 +115,7 @@ func TestOpenValidation(t *testing.T) {
 		"no callback":     {sqliteStore(t), w.clients(t), nil, []inbox.Option{inbox.WithURLToken(testToken)}, "deliver"},
 		"no clients":      {sqliteStore(t), nil, noop, []inbox.Option{inbox.WithURLToken(testToken)}, "clients"},
 		"no store":        {outbox.Store{}, w.clients(t), noop, []inbox.Option{inbox.WithURLToken(testToken)}, "store"},
+		"memory store":    {outbox.SQLite(":memory:"), w.clients(t), noop, []inbox.Option{inbox.WithURLToken(testToken)}, "store"},
 		"short retention": {sqliteStore(t), w.clients(t), noop, []inbox.Option{inbox.WithURLToken(testToken), inbox.WithRetention(time.Minute)}, "WithRetention"},
 		"interval":        {sqliteStore(t), w.clients(t), noop, []inbox.Option{inbox.WithURLToken(testToken), inbox.WithCatchUpInterval(time.Millisecond)}, "WithCatchUpInterval"},
 		"public URL":      {sqliteStore(t), w.clients(t), noop, []inbox.Option{inbox.WithURLToken(testToken), inbox.WithPublicURL("ftp://x")}, "WithPublicURL"},

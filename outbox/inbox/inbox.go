@@ -148,8 +148,8 @@ func Open(ctx context.Context, st outbox.Store, clients ClientFunc, deliver Deli
 		return nil, invalid("deliver", "must not be nil")
 	}
 	loc := st.Location()
-	if (loc.Path == "") == (loc.Pool == nil) {
-		return nil, invalid("store", "use outbox.SQLite(path) or outbox.Postgres(pool)")
+	if reason := loc.Problem(); reason != "" {
+		return nil, invalid("store", reason)
 	}
 	cfg := defaultConfig()
 	if err := settings.Apply(&cfg, opts); err != nil {

@@ -258,8 +258,35 @@ func (b *riverBackend[TTx]) Close() error {
 // SQLiteDSN opens path with a busy timeout (other connections and
 // processes wait instead of failing), WAL, full fsync and immediate
 // write transactions (no lock upgrades that could deadlock).
+//
+// path is a file name, not a URI: the characters a URI would read as its
+// query ('?'), fragment ('#') or an escape ('%') are escaped, so that
+// "a?b.db" opens the file "a?b.db" with every pragma (unescaped it opened
+// "a" without the busy timeout; "d#e.db" opened "d", "c%41.db" "cA.db").
 func SQLiteDSN(path string) string {
-	return "file:" + path + "?_pragma=busy_timeout(30000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_txlock=immediate"
+	return "file:" + sqlitePathEscaper.Replace(path) + "?_pragma=busy_timeout(30000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_txlock=immediate"
+}
+
+var sqlitePathEscaper = strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23")
+
+// Problem returns why l cannot be a store ("" when it can): it must be
+// exactly one of an SQLite file and a Postgres pool, and the file must be
+// a durable file named by a path, not ":memory:" (gone with the process,
+// and one database per connection) nor a "file:" URI.
+func (l Location) Problem() string {
+	switch {
+	case l.Pool != nil && l.Path != "":
+		return "set either an SQLite path or a Postgres pool"
+	case l.Pool == nil && l.Path == "":
+		return "use outbox.SQLite(path) or outbox.Postgres(pool)"
+	case l.Pool != nil:
+		return ""
+	case l.Path == ":memory:" || strings.HasPrefix(l.Path, "file:"):
+		return "the SQLite store must be a file path (not :memory: or a file: URI): what it records must survive the process"
+	case strings.ContainsFunc(l.Path, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		return "the SQLite path must not contain control characters"
+	}
+	return ""
 }
 
 // Location is a store: an SQLite file or a Postgres pool.
