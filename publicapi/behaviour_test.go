@@ -231,6 +231,19 @@ func TestListChatsPaging(t *testing.T) {
 		}
 		assert.Len(t, rec.requests(), 1)
 	})
+	t.Run("a page number the server ignores ends the listing", func(t *testing.T) {
+		t.Parallel()
+		same := jsonAnswer(200, chatPageBody(1, 2, true))
+		c, rec := newMockClient(t, answers{same, same, same, same, same})
+		var ids []int64
+		for chat, err := range c.ListChats(ctx, ListChatsParams{}) {
+			require.NoError(t, err)
+			ids = append(ids, chat.ID)
+			require.Less(t, len(ids), 10, "looped over the same page")
+		}
+		assert.Equal(t, []int64{1, 2}, ids, "each chat once")
+		assert.Len(t, rec.requests(), 2)
+	})
 	t.Run("nil and empty list filters are not sent", func(t *testing.T) {
 		t.Parallel()
 		c, rec := newMockClient(t, answers{jsonAnswer(200, chatPageBody(1, 1, false))})

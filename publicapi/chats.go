@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tlpartner/tlpartner-go/internal/flex"
 	"github.com/tlpartner/tlpartner-go/internal/publicwire"
 	"github.com/tlpartner/tlpartner-go/tlhttp"
 )
@@ -66,7 +67,9 @@ func (p ListChatsParams) wire() (publicwire.ListChatsParams, error) {
 // only when the loop has consumed the previous one and the server said
 // has_more_pages, and no further request is made once the loop breaks. An
 // error (including a [*ValidationError] for bad params) is yielded once,
-// after which the sequence ends.
+// after which the sequence ends. A page that repeats the previous one
+// chat for chat (a server ignoring the page number) ends the sequence
+// instead of looping forever over the same chats.
 //
 //	for chat, err := range client.ListChats(ctx, publicapi.ListChatsParams{Read: publicapi.Ptr(false)}) {
 //		if err != nil {
@@ -84,6 +87,7 @@ func (c *Client) ListChats(ctx context.Context, p ListChatsParams, opts ...tlhtt
 			yield(Chat{}, err)
 			return
 		}
+		var prev []flex.Int // the chat IDs of the previous page
 		for n := 1; ; n++ {
 			params.Page = &n
 			req, err := publicwire.NewListChatsRequest(c.srv(), &params)
@@ -91,6 +95,13 @@ func (c *Client) ListChats(ctx context.Context, p ListChatsParams, opts ...tlhtt
 			if err != nil {
 				yield(Chat{}, err)
 				return
+			}
+			if samePage(prev, pg.Chats) {
+				return // the page number did not advance the listing
+			}
+			prev = prev[:0]
+			for i := range pg.Chats {
+				prev = append(prev, pg.Chats[i].ID)
 			}
 			var d dec
 			for i := range pg.Chats {
@@ -108,6 +119,20 @@ func (c *Client) ListChats(ctx context.Context, p ListChatsParams, opts ...tlhtt
 			}
 		}
 	}
+}
+
+// samePage reports whether chats has exactly the IDs of the previous page,
+// in order.
+func samePage(prev []flex.Int, chats []chatJSON) bool {
+	if len(prev) == 0 || len(prev) != len(chats) {
+		return false
+	}
+	for i := range chats {
+		if chats[i].ID != prev[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // ListChatMessages lists the messages of a chat matching p, newest first
