@@ -37,10 +37,9 @@ const (
 // The Client holds the workspace's token; printing it with any fmt verb,
 // logging it or encoding it as JSON never shows the token.
 type Client struct {
-	eng       *engine.Engine
-	server    string // base URL + "/" (the form the wire builders expect)
-	tok       *tokenState
-	workspace string // WithWorkspaceID
+	eng    *engine.Engine
+	server string // base URL + "/" (the form the wire builders expect)
+	tok    *tokenState
 }
 
 // tokenState is the current token and, optionally, where a fresh one comes
@@ -436,16 +435,16 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 	if cfg.source != nil {
 		ecfg.Refresh = tok.refresh
 	}
-	return &Client{eng: engine.New(ecfg), server: base + "/", tok: tok, workspace: cfg.workspace}, nil
+	return &Client{eng: engine.New(ecfg), server: base + "/", tok: tok}, nil
 }
 
 // WorkspaceID returns the workspace named by [WithWorkspaceID], or "" when
 // none was.
 func (c *Client) WorkspaceID() string {
-	if c == nil {
+	if c == nil || c.eng == nil {
 		return ""
 	}
-	return c.workspace
+	return c.eng.Workspace()
 }
 
 // BaseURL returns the API root the client sends to, without a trailing
@@ -467,8 +466,8 @@ func (c *Client) String() string {
 		return "publicapi.Client(nil)"
 	}
 	ws := ""
-	if c.workspace != "" {
-		ws = ", WorkspaceID: " + strconv.Quote(c.workspace)
+	if id := c.WorkspaceID(); id != "" {
+		ws = ", WorkspaceID: " + strconv.Quote(id)
 	}
 	return "publicapi.Client{BaseURL: " + c.BaseURL() + ws + ", Token: " + redacted + "}"
 }
@@ -486,8 +485,8 @@ func (c *Client) LogValue() slog.Value {
 	if c == nil {
 		return slog.StringValue(c.String())
 	}
-	if c.workspace != "" {
-		return slog.GroupValue(slog.String("base_url", c.BaseURL()), slog.String("workspace_id", c.workspace), slog.String("token", redacted))
+	if id := c.WorkspaceID(); id != "" {
+		return slog.GroupValue(slog.String("base_url", c.BaseURL()), slog.String("workspace_id", id), slog.String("token", redacted))
 	}
 	return slog.GroupValue(slog.String("base_url", c.BaseURL()), slog.String("token", redacted))
 }

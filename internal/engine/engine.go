@@ -248,6 +248,9 @@ func New(cfg Config) *Engine {
 // before the Engine is used.
 func (e *Engine) SetSleep(f func(ctx context.Context, d time.Duration) error) { e.sleep = f }
 
+// Workspace returns Config.Workspace.
+func (e *Engine) Workspace() string { return e.workspace }
+
 // HTTPClient returns the *http.Client the engine sends through.
 func (e *Engine) HTTPClient() *http.Client { return e.hc }
 
